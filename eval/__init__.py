@@ -1,0 +1,1 @@
+"""Evaluation: benchmark loaders, the streaming runner, scorers, the synthetic suite, benchmarks."""

@@ -1,0 +1,128 @@
+"""Every user mistake gets one clear line, exit code 2, within 10 s; no traceback, no hang."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import pytest
+
+from eval.synthvideo import numbered_clip, numbered_frame, write_video
+from tests.conftest import free_port, run_cli
+
+
+def assert_clean_error(args, *needles, max_s=10.0):
+    proc, elapsed = run_cli(*args)
+    err = proc.stderr.strip()
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, err)
+    assert elapsed < max_s
+    assert "Traceback" not in err and err.count("\n") == 0, err  # exactly one line
+    assert err.startswith("vstream: error: ")
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+def test_missing_file(tmp_path):
+    assert_clean_error(["probe", str(tmp_path / "nope.mp4")], "file not found", "check the path")
+
+
+def test_directory(tmp_path):
+    assert_clean_error(["probe", str(tmp_path)], "is a directory", "give the path of a video file")
+
+
+def test_zero_byte_file(tmp_path):
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    assert_clean_error(["probe", str(tmp_path / "empty.mp4")], "empty (0 bytes)")
+
+
+def test_text_file_is_not_a_video(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("hello, this is not a video\n" * 100)
+    assert_clean_error(["probe", str(p)], "not a video")
+
+
+def test_random_bytes_are_not_a_video(tmp_path):
+    p = tmp_path / "noise.mp4"
+    p.write_bytes(bytes(range(256)) * 400)
+    assert_clean_error(["probe", str(p)], "not a video")
+
+
+def test_truncated_file_without_index(tmp_path):
+    # A plain mp4 keeps its index (moov) at the end: cut it off and nothing is readable.
+    clip = numbered_clip(tmp_path / "full.mp4", 60, 10)
+    data = clip.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    assert_clean_error(["probe", str(cut), "--speed", "max"], "not a video FFmpeg can read", "truncated")
+
+
+def test_file_damaged_midway_yields_frames_before_then_warning(tmp_path):
+    # MPEG-TS has no index: damage in the middle leaves the frames before it readable.
+    clip = write_video(tmp_path / "clip.ts", (numbered_frame(i) for i in range(100)), 10, codec="libx264")
+    data = bytearray(clip.read_bytes())
+    mid = len(data) // 2
+    data[mid: mid + len(data) // 4] = bytes(len(data) // 4)  # a quarter of the file zeroed
+    bad = tmp_path / "damaged.ts"
+    bad.write_bytes(bytes(data))
+    proc, elapsed = run_cli("probe", str(bad), "--speed", "max", "--fps", "10", "--json", "--seconds", "30")
+    assert proc.returncode == 0 and elapsed < 10
+    out = json.loads(proc.stdout)
+    assert 30 <= out["frames_sampled"] < 100  # the first part came through
+    assert "damaged" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unsupported_scheme():
+    assert_clean_error(["probe", "ftp://user:hunter2@cam.local/x"], "unsupported source scheme", "ftp://***@")
+
+
+def test_connection_refused_masks_credentials():
+    port = free_port()  # nothing listens here
+    err = assert_clean_error(["probe", f"rtsp://admin:hunter2@127.0.0.1:{port}/stream"], "connection refused")
+    assert "hunter2" not in err and "rtsp://***@127.0.0.1" in err
+
+
+def test_unresolvable_host():
+    assert_clean_error(["probe", "rtsp://camera.invalid/stream"], "does not resolve")
+
+
+@pytest.mark.parametrize("scheme", ["rtsp", "http"])
+def test_silent_server_times_out(scheme):
+    """A host that accepts the connection and never answers (a frozen camera)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    port = srv.getsockname()[1]
+    held = []
+    threading.Thread(target=lambda: [held.append(srv.accept()) for _ in range(4)], daemon=True).start()
+    try:
+        assert_clean_error(["probe", f"{scheme}://127.0.0.1:{port}/live", "--open-timeout", "2"],
+                           "no answer within 2 s", "--open-timeout", max_s=8)
+    finally:
+        srv.close()
+
+
+def test_missing_webcam_index():
+    assert_clean_error(["probe", "7"], "no webcam", "testsrc")
+
+
+def test_missing_webcam_device():
+    assert_clean_error(["probe", "/dev/video9"], "no webcam at /dev/video9")
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--fps", "0"], "--fps 0.0 is out of range"),
+    (["--fps", "1000"], "--fps 1000.0 is out of range"),
+    (["--queue-size", "0"], "--queue-size 0 is out of range"),
+    (["--speed", "warp"], "--speed='warp' is not valid; use one of: realtime, max"),
+    (["--drop-policy", "random"], "use one of: drop-oldest, keep-latest"),
+    (["--transport", "sctp"], "use one of: tcp, udp"),
+    (["--open-timeout", "-1"], "--open-timeout -1.0 s is out of range"),
+])
+def test_absurd_config(clip10, args, needle):
+    assert_clean_error(["probe", str(clip10), *args], needle)
+
+
+def test_bad_log_level(clip10):
+    assert_clean_error(["--log-level", "loud", "probe", str(clip10)], "--log-level 'loud' is not valid")

@@ -1,0 +1,129 @@
+"""The `vstream` command. Thin: parse arguments into config, call one library function, print.
+
+User mistakes (VStreamError) print one line and exit 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from vstream.errors import VStreamError
+
+
+def add_source_options(p: argparse.ArgumentParser, speed_default: str = "realtime") -> None:
+    g = p.add_argument_group("source")
+    g.add_argument("--fps", type=float, default=2.0, help="sampling rate (default 2)")
+    g.add_argument("--speed", default=speed_default, help="files: realtime (1x, as if live) or max (as fast as possible, nothing dropped)")
+    g.add_argument("--transport", default="tcp", help="RTSP transport: tcp or udp")
+    g.add_argument("--reader", default="pyav", help="pyav or opencv (webcams always use opencv)")
+    g.add_argument("--queue-size", type=int, default=8)
+    g.add_argument("--drop-policy", default="drop-oldest", help="drop-oldest or keep-latest")
+    g.add_argument("--open-timeout", type=float, default=5.0, help="seconds to connect/open")
+    g.add_argument("--read-timeout", type=float, default=5.0, help="seconds without data before a reconnect")
+    g.add_argument("--max-retries", type=int, default=None, help="reconnect attempts for live sources (default: forever)")
+
+
+def source_config(args: argparse.Namespace, source: str):
+    from vstream.config import SourceConfig
+
+    return SourceConfig(
+        source=source, fps=args.fps, speed=args.speed, transport=args.transport, reader=args.reader,
+        queue_size=args.queue_size, drop_policy=args.drop_policy, open_timeout_s=args.open_timeout,
+        read_timeout_s=args.read_timeout, max_retries=args.max_retries,
+    )
+
+
+def emit(obj, as_json: bool, text: str | None = None) -> None:
+    if as_json:
+        print(json.dumps(obj, default=str))
+    else:
+        print(text if text is not None else json.dumps(obj, indent=2, default=str))
+
+
+# ---- commands ----------------------------------------------------------------------------------
+def cmd_probe(args) -> int:
+    from vstream.probe import probe
+
+    report = probe(source_config(args, args.source), args.seconds)
+    emit(report.to_json(), args.json, report.to_text())
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """The main job on the bundled sample. (Grows into the full assistant as the pieces land.)"""
+    from vstream.probe import probe
+
+    sample = args.source or str(bundled_sample())
+    report = probe(source_config(args, sample), args.seconds)
+    emit(report.to_json(), args.json, report.to_text())
+    return 0
+
+
+def bundled_sample():
+    from pathlib import Path
+
+    from vstream.errors import VStreamError
+
+    path = Path(__file__).resolve().parents[1] / "samples" / "sample.mp4"
+    if not path.exists():
+        raise VStreamError(f"bundled sample {path} is missing — pass --source PATH, or re-clone the repository")
+    return path
+
+
+def cmd_bench(args) -> int:
+    from eval.bench import run_bench
+
+    emit(run_bench(args.what, args), True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="vstream", description="Real-time streaming video-understanding assistant.")
+    ap.add_argument("--log-level", default=None, help="debug, info, warning (default) or error")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("probe", help="check a source: resolution, fps, first-frame time, lag, reconnects")
+    p.add_argument("source", help="file path, rtsp://…, http(s)://…, webcam index (0) or /dev/videoN, testsrc")
+    p.add_argument("--seconds", type=float, default=5.0, help="how long to read (default 5)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    add_source_options(p)
+    p.set_defaults(func=cmd_probe)
+
+    p = sub.add_parser("demo", help="run the assistant on the bundled sample (or --source)")
+    p.add_argument("--source", default=None)
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--json", action="store_true")
+    add_source_options(p, speed_default="max")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="benchmarks that print JSON")
+    p.add_argument("what", choices=["ingest"], help="which benchmark")
+    p.add_argument("--file", default=None, help="video to use (default: the bundled sample)")
+    p.add_argument("--fps", type=float, default=2.0)
+    p.add_argument("--repeats", type=int, default=3)
+    p.set_defaults(func=cmd_bench)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        from vstream.logs import setup_logging
+
+        setup_logging(args.log_level)
+        return int(args.func(args) or 0)
+    except VStreamError as e:
+        print(f"vstream: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("vstream: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -82,3 +82,106 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float,
 
 def numbered_clip(path: str | Path, n: int, fps: float, size: tuple[int, int] = (320, 240)) -> Path:
     return write_video(path, (numbered_frame(i, size) for i in range(n)), fps)
+
+
+# ---- scripted scenes with known content (tests, the synthetic suite) ----------------------------
+from dataclasses import dataclass, field  # noqa: E402
+
+
+@dataclass(frozen=True)
+class TextEvent:
+    text: str
+    t_start: float
+    t_end: float
+    xy: tuple[float, float] = (0.1, 0.55)  # bottom-left of the text, as fractions of (w, h)
+    scale: float = 1.6
+
+
+@dataclass(frozen=True)
+class ShapeEvent:
+    kind: str  # circle | square
+    color: tuple[int, int, int]
+    t_start: float
+    t_end: float
+    xy0: tuple[float, float]  # centre at t_start, fractions of (w, h)
+    xy1: tuple[float, float]  # centre at t_end (moves linearly)
+    size: float = 0.08  # radius / half side, fraction of h
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A shot: scene cuts happen exactly at segment boundaries."""
+
+    t_start: float
+    t_end: float
+    color: tuple[int, int, int]
+    seed: int = 0
+
+
+@dataclass
+class SceneScript:
+    duration: float
+    fps: float = 10.0
+    size: tuple[int, int] = (480, 270)
+    segments: list[Segment] = field(default_factory=list)
+    texts: list[TextEvent] = field(default_factory=list)
+    shapes: list[ShapeEvent] = field(default_factory=list)
+    barcode: bool = False
+
+    def _background(self, seg: Segment) -> np.ndarray:
+        """Smooth random texture around the segment's colour (real CNN features, distinct
+        colour histograms per shot)."""
+        import cv2
+
+        w, h = self.size
+        rng = np.random.default_rng(seg.seed)
+        noise = cv2.resize(rng.uniform(-60, 60, (h // 30 + 2, w // 30 + 2, 3)).astype(np.float32), (w, h),
+                           interpolation=cv2.INTER_CUBIC)
+        return np.clip(np.array(seg.color, np.float32) + noise, 0, 255).astype(np.uint8)
+
+    def render(self, t: float, index: int = 0, _cache: dict | None = None) -> np.ndarray:
+        import cv2
+
+        seg = next((s for s in self.segments if s.t_start <= t < s.t_end), None)
+        w, h = self.size
+        if seg is None:
+            img = np.full((h, w, 3), 30, np.uint8)
+        else:
+            key = (seg.t_start, seg.seed)
+            if _cache is not None and key in _cache:
+                img = _cache[key].copy()
+            else:
+                img = self._background(seg)
+                if _cache is not None:
+                    _cache[key] = img.copy()
+        for s in self.shapes:
+            if s.t_start <= t < s.t_end:
+                a = (t - s.t_start) / max(s.t_end - s.t_start, 1e-9)
+                cx = int((s.xy0[0] + a * (s.xy1[0] - s.xy0[0])) * w)
+                cy = int((s.xy0[1] + a * (s.xy1[1] - s.xy0[1])) * h)
+                r = int(s.size * h)
+                if s.kind == "circle":
+                    cv2.circle(img, (cx, cy), r, s.color, -1, cv2.LINE_AA)
+                else:
+                    cv2.rectangle(img, (cx - r, cy - r), (cx + r, cy + r), s.color, -1)
+        for e in self.texts:
+            if e.t_start <= t < e.t_end:
+                org = (int(e.xy[0] * w), int(e.xy[1] * h))
+                put_text(img, e.text, org, scale=e.scale * h / 270, color=(0, 0, 0), thickness=max(2, int(8 * h / 270)))
+                put_text(img, e.text, org, scale=e.scale * h / 270, color=(255, 255, 255), thickness=max(1, int(3 * h / 270)))
+        if self.barcode:
+            draw_barcode(img, index)
+        return img
+
+    def frames(self):
+        cache: dict = {}
+        n = int(round(self.duration * self.fps))
+        for i in range(n):
+            yield self.render(i / self.fps, i, cache)
+
+    def write(self, path: str | Path) -> Path:
+        return write_video(path, self.frames(), self.fps)
+
+    @property
+    def cut_times(self) -> list[float]:
+        return [s.t_start for s in sorted(self.segments, key=lambda s: s.t_start)[1:]]

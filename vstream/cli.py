@@ -51,6 +51,56 @@ def cmd_probe(args) -> int:
     return 0
 
 
+def add_encoder_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("encoder and memory")
+    g.add_argument("--backend", default="lite", help="lite (offline CPU, default) or hf (a transformers VLM)")
+    g.add_argument("--model", default="", help="hf: model id or local directory")
+    g.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    g.add_argument("--tau", type=float, default=0.9, help="token drop threshold (cosine similarity)")
+    g.add_argument("--no-drop", action="store_true", help="keep every patch token")
+    g.add_argument("--no-cache", action="store_true", help="run the vision tower on every frame")
+    g.add_argument("--no-ocr", action="store_true", help="skip OCR")
+    g.add_argument("--memory-mb", type=float, default=64.0, help="memory budget in MB (default 64)")
+
+
+def full_config(args, source: str):
+    from vstream.config import Config, EncoderConfig, MemoryConfig
+
+    enc = EncoderConfig(backend=args.backend, model=args.model, device=args.device, tau=args.tau,
+                        drop=not args.no_drop, cache=not args.no_cache, ocr=not args.no_ocr)
+    return Config(source=source_config(args, source), encoder=enc, memory=MemoryConfig(budget_mb=args.memory_mb))
+
+
+def cmd_ingest(args) -> int:
+    import time
+
+    from vstream.session import open_ingest
+
+    cfg = full_config(args, args.source)
+    ingest = open_ingest(cfg, args.session)
+    deadline = time.monotonic() + args.seconds if args.seconds else None
+    try:
+        report = ingest.run(deadline=deadline)
+    except KeyboardInterrupt:
+        report = ingest.report()
+    finally:
+        ingest.memory.close()
+    emit(report.to_json(), args.json, json.dumps(report.to_json(), indent=2))
+    return 0
+
+
+def cmd_memory(args) -> int:
+    from memory.inspect import inspect_session, search_session
+
+    if args.action == "inspect":
+        out = inspect_session(args.session)
+        emit(out, args.json, out["text"] if not args.json else None)
+    else:
+        out = search_session(args.session, args.query, args.k, args.at)
+        emit(out, args.json, out["text"] if not args.json else None)
+    return 0
+
+
 def cmd_demo(args) -> int:
     """The main job on the bundled sample. (Grows into the full assistant as the pieces land.)"""
     from vstream.probe import probe
@@ -90,6 +140,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     add_source_options(p)
     p.set_defaults(func=cmd_probe)
+
+    p = sub.add_parser("ingest", help="watch a source and write its memory to a session folder")
+    p.add_argument("source")
+    p.add_argument("--session", required=True, help="session folder (created if missing; reopened if it exists)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this many wall seconds")
+    p.add_argument("--json", action="store_true")
+    add_source_options(p)
+    add_encoder_options(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("memory", help="inspect or search a session's memory")
+    msub = p.add_subparsers(dest="action", required=True)
+    q = msub.add_parser("inspect", help="levels, counts, bytes, time coverage")
+    q.add_argument("--session", required=True)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_memory)
+    q = msub.add_parser("search", help="ranked entries with their times")
+    q.add_argument("query", help="what to look for")
+    q.add_argument("--session", required=True)
+    q.add_argument("-k", type=int, default=8)
+    q.add_argument("--at", type=float, default=None, help="search as of this stream time (seconds)")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_memory)
 
     p = sub.add_parser("demo", help="run the assistant on the bundled sample (or --source)")
     p.add_argument("--source", default=None)

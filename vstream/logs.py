@@ -10,6 +10,13 @@ from vstream.urls import install_log_masking
 _LEVELS = ("debug", "info", "warning", "error")
 
 
+def quiet_libraries() -> None:
+    """No progress bars or advisory warnings from the model libraries in our output."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
 def setup_logging(level: str = "warning") -> None:
     level = (level or os.environ.get("VSTREAM_LOG_LEVEL") or "warning").lower()
     if level not in _LEVELS:
@@ -21,6 +28,7 @@ def setup_logging(level: str = "warning") -> None:
     for noisy in ("httpx", "urllib3", "matplotlib", "PIL", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     install_log_masking()
+    quiet_libraries()
     # FFmpeg's log stays off (PyAV's default, level None). Forwarding it to Python deadlocks:
     # a decoder thread's log call waits for the GIL while the reader thread, holding the GIL,
     # frees the codec and waits for that decoder thread (seen here as a hung `probe` on RTSP).

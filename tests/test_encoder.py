@@ -1,0 +1,155 @@
+"""Token drop (exact on known tokens), scene cuts, encoder cache, OCR policy, the lite encoder end
+to end on a scripted clip, and the hf backend's errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from eval.synthvideo import SceneScript, Segment, ShapeEvent, TextEvent
+from tests.conftest import run_cli
+from vstream.config import Config, EncoderConfig, SourceConfig
+from vstream.encoders.cache import FrameCache
+from vstream.encoders.ocr import OcrPolicy
+from vstream.encoders.tokendrop import TokenDropper
+from vstream.ingest import Ingest
+from vstream.types import Frame
+
+
+def rand_tokens(n=12, d=16, seed=0):
+    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed))
+
+
+def test_first_frame_keeps_everything_then_only_changed_patches():
+    drop = TokenDropper(tau=0.9)
+    t0 = rand_tokens()
+    r0 = drop(t0, None)
+    assert r0.kept.all() and r0.kept_ratio == 1.0 and not r0.scene_change
+    t1 = t0.clone()
+    t1[[3, 7]] = rand_tokens(2, seed=5)  # two patches change completely
+    r1 = drop(t1, None)
+    assert r1.kept.nonzero().flatten().tolist() == [3, 7]
+    assert r1.kept_ratio == pytest.approx(2 / 12)
+
+
+def test_reference_is_last_kept_token_per_patch():
+    """Slow drift: each step is within tau of the previous frame, but the accumulated change
+    exceeds tau against the last *kept* version, so the patch is kept once, then dropped again."""
+    drop = TokenDropper(tau=0.95)
+    base = rand_tokens(4, 16)
+    drop(base, None)
+    direction = rand_tokens(4, 16, seed=9)
+    kept_steps = []
+    for step in range(1, 8):
+        r = drop(base + 0.12 * step * direction, None)
+        kept_steps.append(bool(r.kept[0]))
+    assert not kept_steps[0]  # the first small step is dropped
+    assert any(kept_steps)  # accumulated drift is eventually kept
+    first = kept_steps.index(True)
+    assert not all(kept_steps[first + 1:first + 2])  # after a keep, the reference moved on
+
+
+def test_cut_keeps_all_tokens_and_resets_reference():
+    drop = TokenDropper(tau=0.9, cut_patch_sim=0.3)
+    drop(rand_tokens(seed=1), None)
+    r = drop(rand_tokens(seed=2), None)  # unrelated tokens: patch similarity ~0
+    assert r.scene_change and r.kept.all()
+    r2 = drop(rand_tokens(seed=2), None)
+    assert not r2.kept.any()
+
+
+def test_drop_disabled_keeps_everything_but_still_detects_cuts():
+    drop = TokenDropper(tau=0.9, enabled=False)
+    t = rand_tokens()
+    drop(t, None)
+    assert drop(t, None).kept.all()
+    assert drop(rand_tokens(seed=3), None).scene_change
+
+
+def test_frame_cache_hits_on_repeats_and_misses_on_change():
+    cache: FrameCache[str] = FrameCache(max_mad=1.0)
+    a = np.full((90, 160, 3), 100, np.uint8)
+    b = a.copy()
+    b[20:60, 40:100] = 250
+    hit, thumb = cache.lookup(a)
+    assert hit is None
+    cache.store(thumb, "A")
+    noisy = np.clip(a.astype(int) + np.random.default_rng(0).integers(-1, 2, a.shape), 0, 255).astype(np.uint8)
+    assert cache.lookup(noisy)[0] == "A"  # sensor noise: same scene
+    assert cache.lookup(b)[0] is None
+    assert (cache.hits, cache.misses) == (1, 2)
+
+
+def test_ocr_policy_dates_text_to_first_change_and_bounds_rate():
+    p = OcrPolicy(min_interval=2.0, max_interval=30.0, change_ratio=0.02)
+    assert p.should_run(0.0, 1.0, False) == (True, 0.0)  # first frame
+    assert p.should_run(0.5, 0.0, False) == (False, None)
+    assert p.should_run(1.0, 0.10, False) == (False, None)  # change, but too soon
+    assert p.should_run(1.5, 0.0, False) == (False, None)
+    assert p.should_run(2.0, 0.0, False) == (True, 1.0)  # runs now, dated to the change at 1.0
+    assert p.should_run(2.5, 0.0, False) == (False, None)
+    assert p.should_run(3.0, 0.5, True) == (True, 3.0)  # a cut always runs
+    assert p.should_run(32.9, 0.0, False) == (False, None)
+    assert p.should_run(33.0, 0.0, False) == (True, 33.0)  # max interval with no change
+
+
+@pytest.fixture(scope="module")
+def scripted(tmp_path_factory):
+    """10 s: a blue shot with "HELLO" from 2 s; a cut to red at 5 s; a yellow disc moving 6-9 s."""
+    script = SceneScript(duration=10, fps=10, size=(480, 270),
+                         segments=[Segment(0, 5, (40, 80, 160), 1), Segment(5, 10, (170, 60, 40), 2)],
+                         texts=[TextEvent("HELLO", 2.0, 8.0)],
+                         shapes=[ShapeEvent("circle", (250, 220, 30), 6.0, 9.0, (0.2, 0.3), (0.8, 0.3))])
+    return script.write(tmp_path_factory.mktemp("enc") / "scripted.mp4")
+
+
+def test_lite_encoder_end_to_end_on_scripted_clip(scripted):
+    ing = Ingest(Config(source=SourceConfig(source=str(scripted), speed="max", fps=2)))
+    frames = []
+    report = ing.run(on_frame=frames.append)
+    by_ts = {round(e.frame_ts, 2): e for e in frames}
+    assert len(frames) == 20 and report.frames_encoded == 20
+    assert [e.frame_ts for e in frames if e.scene_change] == [5.0]  # exactly the cut
+    assert by_ts[5.0].kept_ratio == 1.0 and by_ts[0.0].kept_ratio == 1.0
+    # static shot before the text: identical frames reuse features (cache) and drop every token
+    assert by_ts[0.5].cache_hit and by_ts[1.0].cache_hit and by_ts[1.0].kept_ratio == 0.0
+    # the text appears at 2.0: tokens change there, OCR reads it and dates it to 2.0
+    assert 0.0 < by_ts[2.0].kept_ratio < 0.6
+    read = [e for e in frames if "HELLO" in e.text]
+    assert read and read[0].text_since == pytest.approx(2.0)
+    assert all(e.frame_ts >= 2.0 for e in read)
+    # the moving disc keeps a few tokens per frame; most of the frame is dropped
+    assert all(0.0 < by_ts[t].kept_ratio < 0.35 for t in (6.5, 7.0, 7.5, 8.5))
+    assert report.token_drop_ratio > 0.6 and report.encoder_cache_hits >= 5
+    assert frames[0].embedding.shape == (1280,) and abs(np.linalg.norm(frames[0].embedding) - 1) < 1e-5
+    assert frames[0].grid == (14, 24) and frames[0].tokens.shape == (336, 96)  # 480x270 → 384x224 input, stride 16
+    assert len(frames[0].labels) == 3
+
+
+def test_lite_encoder_batch_equals_one_by_one(scripted):
+    from vstream.encoders.lite import LiteEncoder
+
+    rng = np.random.default_rng(0)
+    imgs = [rng.integers(0, 255, (270, 480, 3), dtype=np.uint8) for _ in range(3)]
+    frames = [Frame(i, i * 0.5, 0.0, im) for i, im in enumerate(imgs)]
+    cfg = EncoderConfig(ocr=False)
+    a = LiteEncoder(cfg).encode(frames)
+    enc = LiteEncoder(cfg)
+    b = [enc.encode([f])[0] for f in frames]
+    for x, y in zip(a, b):
+        assert torch.allclose(x.tokens, y.tokens, atol=1e-4) and torch.equal(x.kept, y.kept)
+
+
+def test_hf_backend_missing_weights_is_a_clear_error(tmp_path, scripted):
+    proc, elapsed = run_cli("ingest", str(scripted), "--session", str(tmp_path / "s"), "--backend", "hf",
+                            "--model", "HuggingFaceTB/SmolVLM2-256M-Video-Instruct")
+    assert proc.returncode == 2 and elapsed < 30
+    err = proc.stderr.strip()
+    assert "not available here" in err and "hf download" in err and "--backend lite" in err
+    assert "Traceback" not in err
+
+
+def test_hf_backend_requires_model(tmp_path, scripted):
+    proc, _ = run_cli("ingest", str(scripted), "--session", str(tmp_path / "s"), "--backend", "hf")
+    assert proc.returncode == 2 and "--backend hf needs --model" in proc.stderr

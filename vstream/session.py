@@ -1,0 +1,34 @@
+"""Wiring: a config + a session folder → a ready Ingest (encoder + hierarchical memory)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+
+from vstream.config import Config
+from vstream.events import EventBus
+from vstream.ingest import Ingest
+from vstream.urls import mask_url
+
+
+def config_json(cfg: Config) -> dict:
+    d = json.loads(json.dumps(dataclasses.asdict(cfg), default=lambda o: getattr(o, "value", str(o))))
+    d["source"]["source"] = mask_url(d["source"]["source"])
+    return d
+
+
+def open_ingest(cfg: Config, session: str, bus: EventBus | None = None) -> Ingest:
+    from memory.hierarchy import HierarchicalMemory
+    from retrieval.embedder import default_embedder
+    from vstream.encoders.base import make_encoder
+
+    encoder = make_encoder(cfg.encoder)
+    memory = HierarchicalMemory(session, cfg.memory, default_embedder(), encoder.embedding_dim, cfg.source.fps)
+    store = memory.store
+    store.set_meta("config", config_json(cfg))
+    store.set_meta("source", mask_url(cfg.source.source))
+    store.set_meta("backend", cfg.encoder.backend.value)
+    store.set_meta("started_wall", time.time())
+    store.set_meta("closed_cleanly", False)
+    return Ingest(cfg, bus, encoder, memory=memory)

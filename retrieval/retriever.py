@@ -4,6 +4,7 @@ the time a question names. Each hit carries its [t_start, t_end] for citation.""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,13 +33,26 @@ class Retriever:
     def __init__(self, memory, cfg: RetrievalConfig | None = None):
         self.memory = memory
         self.cfg = cfg or RetrievalConfig()
+        self._cache_key = None
+        self._by_id: dict[int, MemoryEntry] = {}
+        self._starts: list[float] = []
+
+    def _lookup(self, entries: list[MemoryEntry]) -> dict[int, MemoryEntry]:
+        """id → entry and the sorted start times, rebuilt only when memory changed (a dict over
+        100k entries costs ~10 ms: more than the FAISS search)."""
+        key = (id(entries), len(entries), entries[-1].id if entries else None, entries[-1].t_end if entries else None)
+        if key != self._cache_key:
+            self._by_id = {e.id: e for e in entries}
+            self._starts = [e.t_start for e in entries]
+            self._cache_key = key
+        return self._by_id
 
     def search(self, question: str, now: float | None = None, k: int | None = None,
                image_embedding: np.ndarray | None = None) -> tuple[list[Hit], TimeWindow | None]:
         entries = self.memory.entries()
         if not entries:
             return [], None
-        by_id = {e.id: e for e in entries}
+        by_id = self._lookup(entries)
         now = entries[-1].t_end if now is None else now
         window = parse_time_window(question, now)
         k = k or self.cfg.k
@@ -65,12 +79,14 @@ class Retriever:
     def _window_or_recent(self, entries, now, window, taken) -> list[Hit]:
         """The entries at the named time (or, without one, the latest) — even if their text
         did not match: a question about a moment must see that moment."""
+        upto = bisect.bisect_right(self._starts, now)
         if window is not None:
-            inside = [e for e in entries if e.t_end >= window.t_start and e.t_start <= window.t_end and e.t_start <= now]
+            # entries are sorted by start; long merged entries may start well before the window
+            lo = bisect.bisect_left(self._starts, window.t_start - 3600.0)
+            inside = [e for e in entries[lo:upto] if e.t_end >= window.t_start and e.t_start <= window.t_end]
             if window.point is not None:
                 inside.sort(key=lambda e: abs(e.t_mid - window.point))
             else:
                 inside = inside[-self.cfg.recent:]
             return [Hit(e, 0.0, "time") for e in inside[: self.cfg.recent] if e.id not in taken]
-        past = [e for e in entries if e.t_start <= now]
-        return [Hit(e, 0.0, "recent") for e in past[-self.cfg.recent:] if e.id not in taken]
+        return [Hit(e, 0.0, "recent") for e in entries[max(0, upto - self.cfg.recent):upto] if e.id not in taken]

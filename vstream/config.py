@@ -58,6 +58,7 @@ class SourceConfig:
     open_timeout_s: float = 5.0
     read_timeout_s: float = 5.0
     reconnect: bool = True  # live sources only; files never reconnect
+    loop: bool = False  # files: play again from the start at EOF, stream time running on
     max_retries: int | None = None  # None: retry forever (live cameras go away and come back)
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 10.0

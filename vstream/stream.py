@@ -151,7 +151,12 @@ class FrameStream:
             while source is not None and not self._stop.is_set():
                 self._pump(source)
                 source.close()
-                if self._stop.is_set() or not (self.spec.live and self.cfg.reconnect):
+                if self._stop.is_set():
+                    break
+                if self.cfg.loop and not self.spec.live:
+                    source = self._open()  # the next pass continues stream time (see _begin_connection)
+                    continue
+                if not (self.spec.live and self.cfg.reconnect):
                     break
                 source = self._reconnect()
         except Exception as e:  # keep the consumer from waiting forever on an unexpected bug
@@ -188,8 +193,13 @@ class FrameStream:
             self.stats.first_frame_s = time.monotonic() - self._t_start
         elif self._last_ts >= 0:
             # After a reconnect the new connection's PTS restart at 0: continue from the last
-            # timestamp plus the wall-clock gap, so stream time keeps tracking real time.
-            self._ts_offset = self._last_ts + max(now - self._last_wall, 1e-3)
+            # timestamp plus the wall-clock gap, so stream time keeps tracking real time. A
+            # looped file continues one frame period after its last frame.
+            if self.cfg.loop and not self.spec.live:
+                period = 1.0 / self.info.fps if self.info and self.info.fps else 1e-3
+                self._ts_offset = self._last_ts + period
+            else:
+                self._ts_offset = self._last_ts + max(now - self._last_wall, 1e-3)
 
     def _emit(self, ts: float, to_rgb, decoded_wall: float) -> None:
         if self._paced:

@@ -15,6 +15,7 @@ repointed (never lost) when their entry merges, so text citations stay exact.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -90,7 +91,7 @@ class HierarchicalMemory:
         self.levels: dict[int, list[MemoryEntry]] = {WORKING: [], SHORT: [], LONG: []}
         self.bytes = {WORKING: 0, SHORT: 0, LONG: 0}
         self.text_bytes = 0
-        self.texts = TextTracker()
+        self.text_tracker = TextTracker()
         self.visual_index = VectorIndex(visual_dim)
         self.text_index = VectorIndex(embedder.dim)
         self.merges = 0
@@ -98,6 +99,8 @@ class HierarchicalMemory:
         self._last_save = time.monotonic()
         self._text_cache: tuple[str, np.ndarray] | None = None
         self.live: dict[int, int] = {}  # blob segment → live payload bytes (garbage collection)
+        # Ingest writes, the responder reads (entries, texts, events, indexes) on another thread.
+        self.lock = threading.RLock()
         self._open_existing()
 
     # ---- opening / crash recovery ----------------------------------------------------------------
@@ -144,6 +147,10 @@ class HierarchicalMemory:
 
     # ---- adding ------------------------------------------------------------------------------------
     def add(self, enc: EncodedFrame, kv=None) -> MemoryEntry:
+        with self.lock:
+            return self._add(enc, kv)
+
+    def _add(self, enc: EncodedFrame, kv) -> MemoryEntry:
         s = self.store
         s.begin()
         try:
@@ -163,6 +170,7 @@ class HierarchicalMemory:
         idx = enc.kept.nonzero().flatten().numpy().astype(np.int32)
         payload = Payload({"tokens": enc.tokens[enc.kept].numpy()}, {"index": idx}, enc.grid)
         if kv is not None and self.cfg.store_kv:
+            payload.ints["kv_next"] = np.array([kv.next_position], np.int32)
             for layer, (k, v) in enumerate(zip(kv.keys, kv.values)):
                 payload.arrays[f"kv.k{layer}"] = k.float().numpy()
                 payload.arrays[f"kv.v{layer}"] = v.float().numpy()
@@ -171,7 +179,7 @@ class HierarchicalMemory:
         e = MemoryEntry(0, WORKING, enc.frame_ts, enc.frame_ts + self.frame_s, enc.embedding, text, "", 0,
                         "frame", 0, labels, enc.scene_change, enc.kept_ratio)
         self._write(e, payload, Codec.FP16, new=True)
-        new, moved = self.texts.update(enc, e.id)
+        new, moved = self.text_tracker.update(enc, e.id)
         for span in new:
             span.id = self.store.insert_text(span)
             self.text_bytes += len(span.text) + _TEXT_SPAN_BYTES
@@ -371,7 +379,8 @@ class HierarchicalMemory:
 
     # ---- persistence -------------------------------------------------------------------------------
     def record_event(self, event: Event) -> None:
-        self.store.add_event(event)
+        with self.lock:
+            self.store.add_event(event)
 
     def save_indexes(self) -> None:
         vpath, tpath = self._index_paths()
@@ -387,7 +396,20 @@ class HierarchicalMemory:
 
     # ---- reporting ---------------------------------------------------------------------------------
     def entries(self) -> list[MemoryEntry]:
-        return sorted(self.levels[WORKING] + self.levels[SHORT] + self.levels[LONG], key=lambda e: e.t_start)
+        with self.lock:
+            return sorted(self.levels[WORKING] + self.levels[SHORT] + self.levels[LONG], key=lambda e: e.t_start)
+
+    def texts(self) -> list[TextSpan]:
+        with self.lock:
+            return self.store.texts()
+
+    def events(self, kind=None) -> list[Event]:
+        with self.lock:
+            return [e for _, e in self.store.events(kind)]
+
+    def payload(self, e: MemoryEntry) -> Payload | None:
+        with self.lock:
+            return self._payload(e)
 
     def level_report(self) -> dict:
         return {LEVEL_NAMES[lv]: {"entries": len(self.levels[lv]), "bytes": self.bytes[lv]} for lv in (WORKING, SHORT, LONG)}

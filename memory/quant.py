@@ -10,7 +10,6 @@ from enum import Enum
 
 import numpy as np
 
-
 # Per-channel scales cost 2*D bytes: worth it from 32 rows on (ratio 0.25 + 0.5/rows <= 0.266).
 _PER_CHANNEL_MIN_ROWS = 32
 

@@ -52,6 +52,15 @@ class SessionReader:
     def texts(self) -> list[TextSpan]:
         return self.store.texts()
 
+    def events(self, kind=None):
+        return [e for _, e in self.store.events(kind)]
+
+    def payload(self, e: MemoryEntry):
+        from memory.payload import Payload
+
+        blob = self.store.read_payload(e.payload_ref)
+        return Payload.decode(blob) if blob else None
+
     def level_report(self) -> dict:
         out = {name: {"entries": 0, "bytes": 0} for name in LEVEL_NAMES.values()}
         for e in self._entries:

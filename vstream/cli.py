@@ -101,13 +101,29 @@ def cmd_memory(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
-    """The main job on the bundled sample. (Grows into the full assistant as the pieces land.)"""
-    from vstream.probe import probe
+def cmd_ask(args) -> int:
+    from vstream.ask import ask_session
 
-    sample = args.source or str(bundled_sample())
-    report = probe(source_config(args, sample), args.seconds)
-    emit(report.to_json(), args.json, report.to_text())
+    stream = (lambda p: print(p, end="", flush=True)) if not args.json else None
+    answer = ask_session(args.session, args.question, args.at, args.answerer, on_piece=stream)
+    if args.json:
+        print(json.dumps(answer.to_json()))
+    else:
+        from vstream.answer.facts import fmt_time
+
+        cites = ", ".join(f"[{fmt_time(c.t_start)}–{fmt_time(c.t_end)}]" for c in answer.citations)
+        print(f"\n  cited: {cites}  ({answer.latency_s * 1000:.0f} ms, first token {answer.ttft_s * 1000:.0f} ms)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """The main job: the assistant watches the bundled sample (played as live, or --speed max),
+    answers a few questions with cited times, and prints its alerts."""
+    from vstream.demo import run_demo
+
+    out = run_demo(full_config(args, args.source or str(bundled_sample())), args.session, args.json)
+    if args.json:
+        print(json.dumps(out))
     return 0
 
 
@@ -164,11 +180,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_memory)
 
+    p = sub.add_parser("ask", help="answer a question from a session's memory, citing times")
+    p.add_argument("question")
+    p.add_argument("--session", required=True)
+    p.add_argument("--at", type=float, default=None, help="ask as of this stream time (seconds); default: the latest")
+    p.add_argument("--answerer", default="template", choices=["template", "smollm2"], help="lite answer composer")
+    p.add_argument("--json", action="store_true", help="one JSON object: answer, citations, latency_s, ttft_s")
+    p.set_defaults(func=cmd_ask)
+
     p = sub.add_parser("demo", help="run the assistant on the bundled sample (or --source)")
     p.add_argument("--source", default=None)
-    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--session", default=None, help="keep the memory in this folder (default: a temporary one)")
     p.add_argument("--json", action="store_true")
     add_source_options(p, speed_default="max")
+    add_encoder_options(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="benchmarks that print JSON")

@@ -10,7 +10,6 @@ import tempfile
 import time
 
 import av
-import numpy as np
 
 from eval.bench.common import media_file
 from vstream.config import Config, EncoderConfig, SourceConfig
@@ -65,12 +64,13 @@ def tau_sweep(vtest: str, bikes: str, cuts: list[float], taus=(0.8, 0.85, 0.9, 0
 def hf_tower(frames_n: int, path: str) -> dict:
     """Seconds per frame for the tower (+ KV prefill of the kept tokens) with and without the
     cache and token drop, on the same frames."""
+    import torch
+
     from eval.tinymodels import build_idefics3
     from vstream.encoders.hf import HFEncoder
     from vstream.kv import KVPrefiller
     from vstream.stream import FrameStream
     from vstream.vlm import load_vlm
-    import torch
 
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()

@@ -1,0 +1,143 @@
+"""The assistant on a scripted video with known text, cuts and times: answers and citations
+(±1 s of the truth), watches (one alert per event, within 1.5 s), should_speak, CLI ask."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.synthvideo import SceneScript, Segment, TextEvent
+from tests.conftest import run_cli
+from vstream.assistant import Assistant
+from vstream.config import Config, SourceConfig
+from vstream.errors import VStreamError
+from vstream.types import Answer, EventKind
+from vstream.watches import WatchKind, parse_watch
+
+TEXTS = [("EXIT", 10.0, 16.0), ("OPEN 24H", 25.0, 35.0), ("PLATFORM 9", 60.0, 70.0), ("SALE", 120.0, 130.0)]
+CUTS = [50.0, 100.0]
+
+
+def script() -> SceneScript:
+    return SceneScript(duration=150, fps=10, size=(480, 270),
+                       segments=[Segment(0, 50, (40, 80, 160), 1), Segment(50, 100, (170, 60, 40), 2),
+                                 Segment(100, 150, (40, 140, 60), 3)],
+                       texts=[TextEvent(t, a, b) for t, a, b in TEXTS])
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    d = tmp_path_factory.mktemp("resp")
+    clip = script().write(d / "truth.mp4")
+    a = Assistant(Config(source=SourceConfig(source=str(clip), speed="max", fps=2)), session=d / "session")
+    a.start()
+    text_watch = a.watch('tell me when the text "PLATFORM" shows up')
+    scene_watch = a.watch("tell me when the scene changes")
+    events = a.events(replay=True)
+    assert a.wait(300)
+    yield a, events.drain(), text_watch, scene_watch, d
+    a.stop()
+
+
+def cited(answer: Answer):
+    return [(c.t_start, c.t_end) for c in answer.citations]
+
+
+def near(a: float, b: float, tol: float = 1.0) -> bool:
+    return abs(a - b) <= tol
+
+
+def test_text_on_screen_now(run):
+    a = run[0]
+    ans = a.answer("what text is on screen?", now=13.0)
+    assert "EXIT" in ans.text and "OPEN" not in ans.text
+    assert any(near(s, 10.0) and s <= 13.0 for s, _ in cited(ans))
+    ans = a.answer("what text is on screen right now?", now=45.0)
+    assert "no text" in ans.text.lower()
+
+
+def test_when_did_the_sign_say(run):
+    ans = run[0].answer("when did the sign say EXIT?")
+    assert "EXIT" in ans.text
+    (s, e), = cited(ans)
+    assert near(s, 10.0) and near(e, 16.0)
+    ans = run[0].answer("When was 'platform 9' displayed?")
+    (s, e), = cited(ans)
+    assert near(s, 60.0) and near(e, 70.0)
+
+
+def test_what_did_the_text_say_minutes_ago(run):
+    ans = run[0].answer("what did the text say 2 minutes ago?", now=150.0)  # → 30 s
+    assert "OPEN 24H" in ans.text
+    assert any(near(s, 25.0) and near(e, 35.0) for s, e in cited(ans))
+
+
+def test_counting_scene_changes(run):
+    a = run[0]
+    ans = a.answer("how many scene changes so far?", now=150.0)
+    assert ans.text.startswith("2 scene changes")
+    assert [round(s) for s, _ in cited(ans)] == [50, 100]
+    assert a.answer("how many scene changes so far?", now=75.0).text.startswith("1 scene change")
+    assert a.answer("how many cuts so far?", now=40.0).text.startswith("No scene changes")
+
+
+def test_unknown_text_says_so_and_still_cites(run):
+    ans = run[0].answer("when did the sign say BANANA?")
+    assert "not seen" in ans.text and ans.citations
+
+
+def test_streaming_tokens_then_answer(run):
+    pieces = list(run[0].ask("what text is on screen?", now=65.0))
+    assert all(isinstance(p, str) for p in pieces[:-1]) and isinstance(pieces[-1], Answer)
+    assert "".join(pieces[:-1]).strip() == pieces[-1].text and "PLATFORM 9" in pieces[-1].text
+    assert 0 < pieces[-1].ttft_s <= pieces[-1].latency_s < 1.0
+
+
+def test_watches_fire_once_per_event_within_1_5_s(run):
+    _, events, text_watch, scene_watch, _ = run
+    alerts = [e for e in events if e.kind is EventKind.WATCH]
+    text_alerts = [e for e in alerts if e.payload["watch_id"] == text_watch.id]
+    scene_alerts = [e for e in alerts if e.payload["watch_id"] == scene_watch.id]
+    assert len(text_alerts) == 1 and text_watch.fired == 1
+    assert near(text_alerts[0].ts, 60.0) and 60.0 <= text_alerts[0].payload["detected_at"] <= 61.5
+    assert [round(e.ts) for e in scene_alerts] == [50, 100]
+    assert all(e.payload["detected_at"] - c <= 1.5 for e, c in zip(scene_alerts, CUTS))
+    proactive = [e for e in events if e.kind is EventKind.PROACTIVE]
+    assert [round(e.ts) for e in proactive] == [50, 100]
+
+
+def test_should_speak_polling(tmp_path):
+    clip = SceneScript(duration=20, fps=10, segments=[Segment(0, 20, (50, 50, 140), 4)],
+                       texts=[TextEvent("GATE 3", 8.0, 14.0)]).write(tmp_path / "c.mp4")
+    a = Assistant(Config(source=SourceConfig(source=str(clip), speed="max", fps=2)), session=tmp_path / "s")
+    a.start()
+    a.watch('tell me when "GATE 3" appears')
+    a.wait(120)
+    spoken = [(t, a.should_speak(t)) for t in range(0, 21)]
+    fired = [(t, e) for t, e in spoken if e is not None]
+    a.stop()
+    assert len(fired) == 1 and fired[0][0] in (8, 9) and "GATE 3" in fired[0][1].message
+
+
+def test_parse_watch():
+    assert parse_watch('tell me when the text "EXIT" shows up').target == "EXIT"
+    assert parse_watch("tell me when the sign says OPEN").target == "OPEN"
+    assert parse_watch("alert me when the scene changes").kind is WatchKind.SCENE
+    w = parse_watch("tell me when you see a dog")
+    assert w.kind is WatchKind.LABEL and w.target == "dog"
+    with pytest.raises(VStreamError, match="cannot tell what to watch for"):
+        parse_watch("hmm")
+
+
+def test_cli_ask_on_saved_session(run):
+    session = run[4] / "session"
+    proc, _ = run_cli("ask", "when did the sign say EXIT?", "--session", str(session), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"answer", "citations", "latency_s", "ttft_s"}
+    assert "EXIT" in out["answer"] and near(out["citations"][0]["t_start"], 10.0)
+    proc, _ = run_cli("ask", "what text is on screen?", "--session", str(session), "--at", "27", "--json")
+    assert "OPEN 24H" in json.loads(proc.stdout)["answer"]
+    proc, _ = run_cli("ask", "hi", "--session", str(run[4] / "nope"))
+    assert proc.returncode == 2 and "no session" in proc.stderr

@@ -1,0 +1,1 @@
+"""Answering questions from memory: context assembly, answerers (template, SmolLM2, VLM)."""

@@ -141,3 +141,40 @@ def test_cli_ask_on_saved_session(run):
     assert "OPEN 24H" in json.loads(proc.stdout)["answer"]
     proc, _ = run_cli("ask", "hi", "--session", str(run[4] / "nope"))
     assert proc.returncode == 2 and "no session" in proc.stderr
+
+
+@pytest.mark.slow
+def test_long_answers_never_block_ingest(tmp_path):
+    """SmolLM2 answers continuously while a clip plays at 1x: ingest keeps encoding, whatever it
+    cannot keep up with is dropped by policy and counted, and lag stays bounded by the queue."""
+    import threading
+    import time
+
+    from vstream.answer.answerers import SmolLMAnswerer
+
+    SmolLMAnswerer.load()  # the one-time load (cached dequantized copy) is not part of the test
+    clip = SceneScript(duration=16, fps=10, segments=[Segment(0, 8, (40, 80, 160), 1), Segment(8, 16, (160, 80, 40), 2)],
+                       texts=[TextEvent("CHECK IN", 2.0, 12.0)]).write(tmp_path / "c.mp4")
+    cfg = Config(source=SourceConfig(source=str(clip), speed="realtime", fps=2, queue_size=2))
+    a = Assistant(cfg, session=tmp_path / "s", answerer="smollm2")
+    a.start()
+    answering: list[tuple[float, int]] = []  # (seconds answering, frames encoded meanwhile)
+
+    def ask_loop():
+        while not a.wait(0):
+            t0, n0 = time.monotonic(), a.ingest.encoder.stats.frames_encoded
+            a.answer("what text is on screen now?")
+            answering.append((time.monotonic() - t0, a.ingest.encoder.stats.frames_encoded - n0))
+
+    asker = threading.Thread(target=ask_loop)
+    time.sleep(1.0)
+    asker.start()
+    assert a.wait(60)
+    asker.join(60)
+    stats = a.stats()
+    a.stop()
+    assert answering, "no answer completed"
+    busy_s, during = sum(t for t, _ in answering), sum(n for _, n in answering)
+    assert busy_s >= 4.0 and during >= busy_s  # ≥ 1 frame/s encoded while answers were being generated
+    assert stats["frames_sampled"] == stats["frames_encoded"] + stats["frames_dropped"]
+    assert stats["lag_p95_s"] is not None and stats["lag_p95_s"] < 3.0

@@ -197,13 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="benchmarks that print JSON")
-    p.add_argument("what", choices=["ingest", "encode", "memory"], help="which benchmark")
+    p.add_argument("what", choices=["ingest", "encode", "memory", "respond"], help="which benchmark")
     p.add_argument("--file", default=None, help="video to use (default: the bundled sample)")
     p.add_argument("--fps", type=float, default=2.0)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="encode: skip the tau sweep")
     p.add_argument("--hf-frames", type=int, default=6, help="encode: frames for the hf tower timing (0 to skip)")
-    p.add_argument("--hours", type=float, default=2.0, help="memory: stream hours to simulate")
+    p.add_argument("--hours", type=float, default=2.0, help="memory/respond: stream hours of vtest.avi looped (0 to skip)")
     p.add_argument("--entries", type=int, default=100_000, help="memory: index size for the retrieval timing")
     p.set_defaults(func=cmd_bench)
     return ap

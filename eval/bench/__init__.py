@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 
-_BENCHES = {"ingest": "eval.bench.ingest", "encode": "eval.bench.encode", "memory": "eval.bench.memory"}
+_BENCHES = {"ingest": "eval.bench.ingest", "encode": "eval.bench.encode", "memory": "eval.bench.memory", "respond": "eval.bench.respond"}
 
 
 def run_bench(what: str, args) -> dict:

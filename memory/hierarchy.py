@@ -56,10 +56,19 @@ class TextTracker:
     def __init__(self):
         self.active: dict[str, TextSpan] = {}
 
+    # below this share of changed tokens a frame shows what the previous one showed
+    UNCHANGED = 0.02
+
     def update(self, enc: EncodedFrame, entry_id: int) -> tuple[list[TextSpan], list[TextSpan]]:
-        """(new spans, spans whose end moved); only on frames where OCR ran."""
+        """(new spans, spans whose end moved). Between OCR runs, a frame where nothing changed
+        still shows the active lines, so their spans extend to it; after a change, they wait
+        for the next OCR run to say whether the text is still there."""
         if not enc.ocr_ran:
-            return [], []
+            if enc.kept_ratio >= self.UNCHANGED or not self.active:
+                return [], []
+            for span in self.active.values():
+                span.t_end = enc.frame_ts
+            return [], list(self.active.values())
         lines = set(enc.text.splitlines())
         since = enc.text_since if enc.text_since is not None else enc.frame_ts
         moved = []

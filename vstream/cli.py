@@ -138,6 +138,58 @@ def bundled_sample():
     return path
 
 
+def cmd_eval(args) -> int:
+    from pathlib import Path
+
+    from eval.loaders import load_ovobench, load_streamingbench, summary
+
+    if args.benchmark == "synth":
+        from eval.synth import build_suite
+
+        out = build_suite(args.out, args.size)
+        if not args.no_run:
+            out["report"] = _run_eval(load_streamingbench(out["questions_file"]), args, Path(args.out) / "videos", Path(args.out) / "results")
+        emit(out, args.json, None if args.json else json.dumps(out, indent=1))
+        return 0
+    if args.benchmark == "streamingbench":
+        if not args.questions:
+            from vstream.errors import VStreamError
+
+            raise VStreamError("eval streamingbench needs --questions FILE (one of StreamingBench's questions_*.json)")
+        qs, records = load_streamingbench(args.questions), None
+    else:
+        if not args.annotations:
+            from vstream.errors import VStreamError
+
+            raise VStreamError("eval ovobench needs --annotations FILE (OVO-Bench's ovo_bench_new.json)")
+        qs, records = load_ovobench(args.annotations)
+    if args.dry_run:
+        out = summary(qs, records)
+        emit(out, args.json, json.dumps(out, indent=1))
+        return 0
+    if not args.videos:
+        from vstream.errors import VStreamError
+
+        raise VStreamError("a real run needs --videos DIR (the benchmark's videos); or use --dry-run to validate the annotations")
+    report = _run_eval(qs, args, Path(args.videos), Path(args.out))
+    emit(report, args.json, None if args.json else (Path(args.out) / "report.md").read_text())
+    return 0
+
+
+def _run_eval(qs, args, videos, out):
+    from eval.runner import METHODS, RunConfig, run_benchmark
+
+    methods = tuple(m.strip() for m in args.methods.split(",")) if args.methods else METHODS
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        from vstream.errors import VStreamError
+
+        raise VStreamError(f"unknown method(s) {', '.join(bad)}; use some of: {', '.join(METHODS)}")
+    cfg = RunConfig(videos=videos, out=out, methods=methods, context_s=args.context_s, fps=args.fps, limit=args.limit,
+                    progress=not args.json)
+    return run_benchmark(qs, cfg)
+
+
 def cmd_bench(args) -> int:
     from eval.bench import run_bench
 
@@ -195,6 +247,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_options(p, speed_default="max")
     add_encoder_options(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("eval", help="StreamingBench / OVO-Bench evaluation and the synthetic suite")
+    p.add_argument("benchmark", choices=["streamingbench", "ovobench", "synth"])
+    p.add_argument("--questions", help="streamingbench: a questions_*.json file")
+    p.add_argument("--annotations", help="ovobench: ovo_bench_new.json")
+    p.add_argument("--videos", help="folder with the benchmark's videos")
+    p.add_argument("--out", default="runs/eval", help="results folder (results.jsonl is resumable) / synth: suite folder")
+    p.add_argument("--size", default="small", choices=["small", "full"], help="synth: suite size")
+    p.add_argument("--no-run", action="store_true", help="synth: only write the suite")
+    p.add_argument("--dry-run", action="store_true", help="validate annotations; print counts")
+    p.add_argument("--methods", default=None, help="comma list of ours,last4,uniform8 (default: all)")
+    p.add_argument("--context-s", type=float, default=None, help="context window in seconds (60 = leaderboard); default full history")
+    p.add_argument("--fps", type=float, default=2.0)
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="benchmarks that print JSON")
     p.add_argument("what", choices=["ingest", "encode", "memory", "respond"], help="which benchmark")

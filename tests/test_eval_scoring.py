@@ -1,0 +1,108 @@
+"""Scorers on hand-made responses, and the loaders on the real annotation samples."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.loaders import load_ovobench, load_streamingbench, summary
+from eval.scoring import extract_letter, score_count, score_mc, score_proactive, score_yesno
+from tests.conftest import REPO, run_cli
+from vstream.errors import VStreamError
+
+SAMPLES = REPO.parent / "shared" / "benchmarks"
+
+
+@pytest.mark.parametrize("response,letter", [
+    ("The answer is B.", "B"), ("B", "B"), ("b", "B"), ("(C)", "C"), ("C. There are four rows of cards", "C"),
+    ("Best answer: D", "D"), ("A or B", "A"), ("I think it is B, not A", "B"),
+    ("there is no letter in this response at all, none whatsoever here", ""), ("", ""),
+    ("Answer: a", ""),  # a lower-case letter inside a sentence is a word, not an option
+])
+def test_extract_letter(response, letter):
+    assert extract_letter(response) == letter
+
+
+def test_score_mc_and_counts_and_yesno():
+    assert score_mc("The answer is B.", "B") and not score_mc("no idea", "B")
+    assert score_count("They did it 3 times.", "3") and score_count("three", "3") and not score_count("none", "3")
+    assert score_yesno("Yes, they are.", "yes") and not score_yesno("No.", "yes") and not score_yesno("maybe", "no")
+    assert score_proactive(29.5, 'output "3"', 29.0, "3") and not score_proactive(32.0, "3", 29.0, "3")
+    assert not score_proactive(None, "", 29.0, "3") and not score_proactive(29.0, "4", 29.0, "3")
+
+
+def _need_samples():
+    if not SAMPLES.is_dir():
+        pytest.skip(f"{SAMPLES} absent (a fresh clone has no ../shared)")
+
+
+@pytest.mark.parametrize("name,videos,questions,tasks", [
+    ("real", 1, 3, {"Clips Summarize": 3}),
+    ("omni", 1, 2, {"Misleading Context Understanding": 2}),
+    ("sqa", 1, 2, {"Sequential Question Answering": 2}),
+    ("proactive", 1, 2, {"Proactive Output": 2}),
+    ("real_stream", 1, 2, {"Attribute Recognition": 1, "Object Recognition": 1}),
+])
+def test_streamingbench_dry_run_on_samples(name, videos, questions, tasks):
+    _need_samples()
+    proc, _ = run_cli("eval", "streamingbench", "--questions", str(SAMPLES / f"streamingbench.questions_{name}.sample.json"), "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert (out["videos"], out["questions"], out["by_task"]) == (videos, questions, tasks)
+
+
+def test_streamingbench_fields_parsed_exactly():
+    _need_samples()
+    qs = load_streamingbench(SAMPLES / "streamingbench.questions_real.sample.json")
+    assert qs[0].time_s == 31 and qs[1].time_s == 206 and qs[2].time_s == 403 and [q.answer for q in qs] == ["C", "A", "B"]
+    sqa = load_streamingbench(SAMPLES / "streamingbench.questions_sqa.sample.json")
+    assert sqa[0].options[0] == "A. Wang chuqin." and sqa[1].answer == "C"
+    pro = load_streamingbench(SAMPLES / "streamingbench.questions_proactive.sample.json")
+    assert pro[0].kind == "proactive" and pro[0].gt_time_s == 29 and pro[0].answer == "3" and pro[1].gt_time_s == 178
+    stream = load_streamingbench(SAMPLES / "streamingbench.questions_real_stream.sample.json")
+    assert stream[1].extra["audio_path"].endswith("00_02_37.wav") and stream[1].time_s == 157
+
+
+def test_ovobench_dry_run_expands_probes():
+    _need_samples()
+    proc, _ = run_cli("eval", "ovobench", "--annotations", str(SAMPLES / "ovobench.ovo_bench_new.sample.json"), "--dry-run", "--json")
+    out = json.loads(proc.stdout)
+    assert out["records"] == 12 and out["questions"] == 9 and out["probes"] == 20 and out["videos"] == 10
+    assert out["by_task"]["SSR"] == 12 and out["by_task"]["REC"] == 3 and out["by_task"]["CRR"] == 5
+    qs, _ = load_ovobench(SAMPLES / "ovobench.ovo_bench_new.sample.json")
+    epm = qs[0]
+    assert (epm.task, epm.time_s, epm.answer, epm.category) == ("EPM", 215.0, "C", "backward")
+    rec = [q for q in qs if q.task == "REC"]
+    assert [(q.time_s, q.answer, q.kind) for q in rec] == [(17.0, "1", "count"), (19.0, "1", "count"), (32.0, "1", "count")]
+    crr = [q.answer for q in qs if q.task == "CRR"]
+    assert crr == ["no", "no", "yes", "yes", "yes"]
+
+
+@pytest.mark.parametrize("record,needle", [
+    ({"video_path": "v.mp4", "questions": [{"task_type": "X", "question": "q", "time_stamp": "1:2", "options": ["A. a", "B. b"], "answer": "A"}]}, "record 0 question 0: time_stamp '1:2' is not HH:MM:SS"),
+    ({"video_path": "v.mp4", "questions": [{"task_type": "X", "question": "q", "time_stamp": "00:00:01", "options": ["A. a", "B. b"], "answer": "E"}]}, "record 0 question 0: field 'answer' 'E' is not one of the option letters"),
+    ({"questions": []}, "record 0: missing field 'video_path'"),
+])
+def test_bad_streamingbench_record_names_record_and_field(tmp_path, record, needle):
+    p = tmp_path / "q.json"
+    p.write_text(json.dumps([record]))
+    with pytest.raises(VStreamError, match="q.json " + needle.replace("(", r"\(").replace(")", r"\)")):
+        load_streamingbench(p)
+    proc, _ = run_cli("eval", "streamingbench", "--questions", str(p), "--dry-run")
+    assert proc.returncode == 2 and needle in proc.stderr
+
+
+def test_bad_ovobench_record(tmp_path):
+    p = tmp_path / "o.json"
+    p.write_text(json.dumps([{"id": 7, "task": "EPM", "video": "v.mp4", "realtime": 3, "question": "q", "options": ["a", "b"], "gt": 5}]))
+    with pytest.raises(VStreamError, match=r"record 0 \(id 7\): field 'gt' 5 is out of range"):
+        load_ovobench(p)
+
+
+def test_summary_counts_probes_separately():
+    from eval.loaders import Question
+
+    qs = [Question("1", "ovobench", "v", "EPM", "q", 1.0, ("A. a",), "A", "backward"),
+          Question("2.0", "ovobench", "v", "REC", "q", 2.0, (), "1", "forward", "count")]
+    assert summary(qs, 2) == {"videos": 1, "questions": 1, "by_task": {"EPM": 1, "REC": 1}, "records": 2, "probes": 1}

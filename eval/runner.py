@@ -259,15 +259,22 @@ def summarize(rows: list[dict], cfg: RunConfig) -> dict:
         mine = [r for r in rows if r["method"] == m]
         if not mine:
             continue
-        acc = lambda rs: round(sum(r["correct"] for r in rs) / len(rs), 4) if rs else None  # noqa: E731
-        group = lambda key: {k: {"n": len(v), "accuracy": acc(v)} for k, v in sorted(_by(mine, key).items())}  # noqa: E731
         ttfts = [r["ttft_s"] for r in mine if r.get("ttft_s") is not None]
         fps = [r["throughput_fps"] for r in mine if r.get("throughput_fps")]
-        out["methods"][m] = {"n": len(mine), "accuracy": acc(mine), "by_task": group("task"), "by_category": group("category"),
+        out["methods"][m] = {"n": len(mine), "accuracy": _accuracy(mine), "by_task": _groups(mine, "task"),
+                             "by_category": _groups(mine, "category"),
                              "ttft_p50_s": round(statistics.median(ttfts), 4) if ttfts else None,
                              "throughput_fps_p50": round(statistics.median(fps), 2) if fps else None,
                              "memory_bytes_max": max((r["memory_bytes"] for r in mine), default=0)}
     return out
+
+
+def _accuracy(rows: list[dict]) -> float | None:
+    return round(sum(r["correct"] for r in rows) / len(rows), 4) if rows else None
+
+
+def _groups(rows: list[dict], key: str) -> dict:
+    return {k: {"n": len(v), "accuracy": _accuracy(v)} for k, v in sorted(_by(rows, key).items())}
 
 
 def _by(rows, key):

@@ -75,7 +75,7 @@ def lag_under_answers(folder: Path, seconds: float = 30.0) -> dict:
         a.start()
         answered = []
 
-        def ask():
+        def ask(a=a, answered=answered):
             while not a.wait(0.2):
                 answered.append(a.answer("what text is on screen now?").latency_s)
 

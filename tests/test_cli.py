@@ -35,5 +35,10 @@ def test_bench_ingest_prints_ratio_json(clip25):
 
 
 def test_demo_runs_on_bundled_sample():
+    """Quick start command 1's job: the assistant on samples/sample.mp4 (4 cuts: 1.2, 3.0, 5.5, 7.5 s)."""
     out = cli_json("demo", "--json")
-    assert out["frames_decoded"] == 250 and out["frames_sampled"] == 20
+    assert out["stats"]["frames_decoded"] == 250 and out["stats"]["frames_encoded"] == 20
+    count = out["answers"][0]
+    assert count["question"] == "how many scene changes so far?" and count["answer"].startswith("4 scene changes")
+    assert [round(c["t_start"]) for c in count["citations"]] == [2, 4, 6, 8]  # first sampled frames after the cuts
+    assert all(a["citations"] and a["ttft_s"] < 1.0 for a in out["answers"])

@@ -55,6 +55,7 @@ class Assistant:
         self.ingest = None
         self.responder: Responder | None = None
         self.report: IngestReport | None = None
+        self.thumbs = None
         self.error: Exception | None = None
         self._thread: threading.Thread | None = None
         self._ended = threading.Event()
@@ -65,7 +66,11 @@ class Assistant:
 
         if source is not None:
             self.cfg.source.source = source
+        from vstream.thumbs import ThumbnailStore
+
         self.ingest = open_ingest(self.cfg, str(self.session), self.bus)
+        self.thumbs = ThumbnailStore(self.session / "thumbs")
+        self.ingest.sink = lambda frame, enc: self.thumbs.add(frame.ts, frame.image)
         info = self.ingest.start()  # source errors raise here, before any thread starts
         answerer = make_answerer(self.answerer_name, self.ingest, self.ingest.memory)
         poller = self._vlm_poller() if self.answerer_name == "vlm" else None

@@ -23,6 +23,7 @@ def add_source_options(p: argparse.ArgumentParser, speed_default: str = "realtim
     g.add_argument("--open-timeout", type=float, default=5.0, help="seconds to connect/open")
     g.add_argument("--read-timeout", type=float, default=5.0, help="seconds without data before a reconnect")
     g.add_argument("--max-retries", type=int, default=None, help="reconnect attempts for live sources (default: forever)")
+    g.add_argument("--loop", action="store_true", help="files: play again from the start at the end (stream time runs on)")
 
 
 def source_config(args: argparse.Namespace, source: str):
@@ -31,7 +32,7 @@ def source_config(args: argparse.Namespace, source: str):
     return SourceConfig(
         source=source, fps=args.fps, speed=args.speed, transport=args.transport, reader=args.reader,
         queue_size=args.queue_size, drop_policy=args.drop_policy, open_timeout_s=args.open_timeout,
-        read_timeout_s=args.read_timeout, max_retries=args.max_retries,
+        read_timeout_s=args.read_timeout, max_retries=args.max_retries, loop=args.loop,
     )
 
 
@@ -79,14 +80,27 @@ def cmd_ingest(args) -> int:
     cfg = full_config(args, args.source)
     ingest = open_ingest(cfg, args.session)
     deadline = time.monotonic() + args.seconds if args.seconds else None
+    info = ingest.start()
+    bar = _progress(info, args)
     try:
-        report = ingest.run(deadline=deadline)
+        report = ingest.run(deadline=deadline, on_frame=(lambda e: bar.update(round(e.frame_ts - bar.n, 2))) if bar else None)
     except KeyboardInterrupt:
         report = ingest.report()
     finally:
         ingest.memory.close()
+        if bar is not None:
+            bar.close()
     emit(report.to_json(), args.json, json.dumps(report.to_json(), indent=2))
     return 0
+
+
+def _progress(info, args):
+    """A tqdm bar over stream seconds for a file read at max speed (long work), on stderr."""
+    if info.live or info.duration_s is None or args.speed != "max" or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=round(info.duration_s, 2), unit="s", desc="ingest", file=sys.stderr, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]")
 
 
 def cmd_memory(args) -> int:
@@ -190,6 +204,15 @@ def _run_eval(qs, args, videos, out):
     return run_benchmark(qs, cfg)
 
 
+def cmd_serve(args) -> int:
+    from app.server import parse_auth, serve
+
+    parse_auth(args.auth)  # a malformed --auth fails before anything starts
+    cfg = full_config(args, args.source or "")
+    serve(cfg, args.source, args.host, args.port, args.auth, args.sessions, args.max_upload_mb)
+    return 0
+
+
 def cmd_bench(args) -> int:
     from eval.bench import run_bench
 
@@ -247,6 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_options(p, speed_default="max")
     add_encoder_options(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="the web UI and HTTP API (OpenAI-style chat, SSE events, /metrics)")
+    p.add_argument("--source", default=None, help="start watching this source right away")
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default loopback only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", default=None, help="user:password for the UI and API (or VSTREAM_AUTH)")
+    p.add_argument("--sessions", default=None, help="folder for session memories (default: temporary folders)")
+    p.add_argument("--max-upload-mb", type=int, default=500)
+    add_source_options(p)
+    add_encoder_options(p)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="StreamingBench / OVO-Bench evaluation and the synthetic suite")
     p.add_argument("benchmark", choices=["streamingbench", "ovobench", "synth"])

@@ -42,6 +42,8 @@ def parse_source(text: str) -> SourceSpec:
     if not text:
         raise SourceError("no source given; pass a file path, rtsp:// or http(s):// URL, webcam index (0) or testsrc")
     low = text.lower()
+    if low.startswith("push:"):
+        return SourceSpec("push", text[5:] or "default", live=True, text=text)
     if low == "testsrc" or low.startswith("testsrc:"):
         return SourceSpec("testsrc", _testsrc_graph(text), live=True, text=text)
     if _WEBCAM.match(low):
@@ -66,6 +68,10 @@ def parse_source(text: str) -> SourceSpec:
 def make_source(spec: SourceSpec, cfg: SourceConfig) -> FrameSource:
     """Build the source for a spec. Webcams always go through OpenCV (V4L2); network and file
     inputs through PyAV unless `--reader opencv` is asked for."""
+    if spec.kind == "push":
+        from vstream.sources.push import PushSource
+
+        return PushSource(spec, cfg)
     if spec.kind == "webcam" or (cfg.reader is Reader.OPENCV and spec.kind != "testsrc"):
         from vstream.sources.opencv import OpenCVSource
 

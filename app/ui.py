@@ -1,0 +1,161 @@
+"""The Gradio Blocks UI. Every handler calls one Controller method; no logic lives here."""
+
+from __future__ import annotations
+
+import json
+
+from app.controller import SAMPLE, Controller
+from vstream.answer.facts import fmt_time
+from vstream.errors import VStreamError
+from vstream.types import Answer
+
+
+def _status(c: Controller) -> str:
+    s = c.stats()
+    if "frames_sampled" not in s:
+        return f"**{s['state']}**"
+    lag = s["lag_p95_s"]
+    return (f"**{s['state']}** · {s['source']} · t={s['stream_s']:.1f} s · sampled {s['frames_sampled']} "
+            f"(dropped {s['frames_dropped']}) · lag p95 {0 if lag is None else lag:.2f} s · "
+            f"tokens dropped {s['token_drop_ratio']:.0%} · memory {s['memory_bytes'] / 1e6:.1f} MB "
+            f"({s['memory_entries']} entries) · reconnects {s['reconnects']}")
+
+
+def _alerts_md(c: Controller) -> str:
+    rows = [f"- `{fmt_time(e.ts)}` **{e.kind.value}** {e.message}" for e in reversed(c.alerts())]
+    return "\n".join(rows) or "_no alerts yet_"
+
+
+def build_ui(c: Controller, max_upload_mb: int = 500):
+    import gradio as gr
+    import pandas as pd
+
+    def start(src):
+        try:
+            return c.start(src), _status(c)
+        except VStreamError as e:
+            return f"⚠ {e}", _status(c)
+
+    def start_upload(path):
+        if not path:
+            return "no file", _status(c)
+        return start(path)
+
+    def respond(question, history):
+        history = list(history or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        cites = []
+        try:
+            for item in c.ask(question):
+                if isinstance(item, Answer):
+                    cites = item.citations
+                    history[-1]["content"] = item.text + "\n\n" + " ".join(f"[{c.cite_label(x)}]" for x in cites)
+                else:
+                    history[-1]["content"] += item
+                yield history, gr.update(choices=[c.cite_label(x) for x in cites], value=None), ""
+        except VStreamError as e:
+            history[-1]["content"] = f"⚠ {e}"
+            yield history, gr.update(choices=[]), ""
+
+    def show_cited(label):
+        if not label:
+            return None
+        start_s = label.split("–")[0]
+        mm, ss = start_s.split(":")[-2:]
+        hh = start_s.split(":")[0] if start_s.count(":") == 2 else "0"
+        path = c.frame_at(int(hh) * 3600 + int(mm) * 60 + float(ss))
+        return str(path) if path else None
+
+    def add_watch(text):
+        try:
+            msg = c.watch(text)
+        except VStreamError as e:
+            msg = f"⚠ {e}"
+        return msg, json.dumps(c.watches(), indent=1)
+
+    def remove_watch(wid):
+        try:
+            c.unwatch(int(wid))
+        except (TypeError, ValueError):
+            pass
+        return json.dumps(c.watches(), indent=1)
+
+    def tick():
+        frame = c.latest_frame()
+        data = pd.DataFrame(c.timeline() or [{"t": 0.0, "level": "working", "duration": 0.0}])
+        return frame, _status(c), _alerts_md(c), data
+
+    def webcam_frame(img):
+        if img is not None:
+            from vstream.sources.push import feed
+
+            feed("browser").push(img)
+
+    def save():
+        s = c.session
+        return f"session saved (committed continuously) in `{s}` — load it later with this path" if s else "nothing to save"
+
+    def load(folder):
+        try:
+            return c.load(folder), _status(c)
+        except VStreamError as e:
+            return f"⚠ {e}", _status(c)
+
+    with gr.Blocks(title="vstream") as ui:
+        gr.Markdown("# vstream — live video assistant")
+        with gr.Row():
+            with gr.Column(scale=2):
+                with gr.Tab("URL / file"):
+                    src = gr.Textbox(label="Source", placeholder="rtsp://user:pass@camera/stream, https://…/index.m3u8, /path/video.mp4, 0, testsrc", elem_id="source")
+                    with gr.Row():
+                        start_btn = gr.Button("Start", variant="primary", elem_id="start")
+                        sample_btn = gr.Button("Use the sample", elem_id="sample")
+                        stop_btn = gr.Button("Stop", elem_id="stop")
+                with gr.Tab("Upload"):
+                    upload = gr.File(label=f"Video (≤ {max_upload_mb} MB)", file_types=["video"], elem_id="upload")
+                with gr.Tab("Webcam"):
+                    cam = gr.Image(sources=["webcam"], streaming=True, label="Browser camera", elem_id="webcam")
+                    cam_btn = gr.Button("Watch the webcam", elem_id="cam-start")
+                source_msg = gr.Markdown(elem_id="source-msg")
+                status = gr.Markdown(_status(c), elem_id="status")
+                live = gr.Image(label="Live", interactive=False, elem_id="live")
+                timeline = gr.ScatterPlot(x="t", y="level", color="level", title="Memory timeline (entries per level over stream time)",
+                                          elem_id="timeline")
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Ask about now or the past", height=380, elem_id="chat")
+                question = gr.Textbox(placeholder="what text is on screen? when did the sign say EXIT? how many scene changes so far?",
+                                      label="Question", elem_id="question")
+                ask_btn = gr.Button("Ask", variant="primary", elem_id="ask")
+                cites = gr.Radio(label="Cited times (click to see the frame)", choices=[], elem_id="citations")
+                cited_frame = gr.Image(label="Cited frame", interactive=False, elem_id="cited-frame")
+                with gr.Accordion("Watches and alerts", open=True):
+                    watch_text = gr.Textbox(label="Watch for", placeholder='tell me when the text "EXIT" shows up', elem_id="watch-text")
+                    with gr.Row():
+                        watch_btn = gr.Button("Add watch", elem_id="watch-add")
+                        watch_id = gr.Number(label="Watch id", precision=0)
+                        unwatch_btn = gr.Button("Remove")
+                    watch_msg = gr.Markdown(elem_id="watch-msg")
+                    watch_list = gr.Code(language="json", label="Watches", elem_id="watch-list")
+                    alerts = gr.Markdown("_no alerts yet_", elem_id="alerts")
+                with gr.Accordion("Session", open=False):
+                    session_dir = gr.Textbox(label="Session folder to load", elem_id="session-dir")
+                    with gr.Row():
+                        save_btn = gr.Button("Save")
+                        load_btn = gr.Button("Load")
+                    session_msg = gr.Markdown()
+
+        start_btn.click(start, src, [source_msg, status])
+        src.submit(start, src, [source_msg, status])
+        sample_btn.click(lambda: start(str(SAMPLE)), None, [source_msg, status])
+        stop_btn.click(lambda: (c.stop(), _status(c))[1], None, status)
+        upload.upload(start_upload, upload, [source_msg, status])
+        cam.stream(webcam_frame, cam, None, stream_every=0.5)
+        cam_btn.click(lambda: start("push:browser"), None, [source_msg, status])
+        ask_btn.click(respond, [question, chat], [chat, cites, question])
+        question.submit(respond, [question, chat], [chat, cites, question])
+        cites.change(show_cited, cites, cited_frame)
+        watch_btn.click(add_watch, watch_text, [watch_msg, watch_list])
+        unwatch_btn.click(remove_watch, watch_id, watch_list)
+        save_btn.click(save, None, session_msg)
+        load_btn.click(load, session_dir, [session_msg, status])
+        gr.Timer(1.0).tick(tick, None, [live, status, alerts, timeline])
+    return ui

@@ -162,22 +162,32 @@ class VLMAnswerer(Answerer):
         self.memory = memory
         self.max_new_tokens = max_new_tokens
 
-    def blocks(self, ctx: Context):
+    def blocks(self, ctx: Context, min_recent: int = 4):
+        """KV blocks of the retrieved entries, plus the latest entries that have one: a static
+        scene keeps no tokens (all dropped), so the last frames may carry no block of their own
+        and the newest blocks before them are what shows the scene now."""
+        blocks = {h.entry.id: self._kv(h.entry) for h in ctx.hits}
+        recent = [e for e in reversed(self.memory.entries()) if e.t_start <= ctx.now][:64]
+        for e in recent:
+            if sum(1 for r in recent if blocks.get(r.id) is not None) >= min_recent:
+                break
+            if e.id not in blocks:
+                blocks[e.id] = self._kv(e)
+        return sorted((b for b in blocks.values() if b is not None), key=lambda b: b.t_start)
+
+    def _kv(self, entry):
         import torch
 
         from vstream.kv import KVBlock
 
-        out = []
-        for h in sorted(ctx.hits, key=lambda h: h.entry.t_start):
-            p = self.memory.payload(h.entry)
-            if p is None or "kv.k0" not in p.arrays:
-                continue
-            n_layers = sum(1 for k in p.arrays if k.startswith("kv.k"))
-            keys = [torch.from_numpy(p.arrays[f"kv.k{i}"]).to(self.vlm.dtype) for i in range(n_layers)]
-            values = [torch.from_numpy(p.arrays[f"kv.v{i}"]).to(self.vlm.dtype) for i in range(n_layers)]
-            nxt = int(p.ints["kv_next"][0]) if "kv_next" in p.ints else 0
-            out.append(KVBlock(keys, values, torch.zeros(0), nxt, h.entry.t_start, h.entry.t_end))
-        return out
+        p = self.memory.payload(entry)
+        if p is None or "kv.k0" not in p.arrays:
+            return None
+        n_layers = sum(1 for k in p.arrays if k.startswith("kv.k"))
+        keys = [torch.from_numpy(p.arrays[f"kv.k{i}"]).to(self.vlm.dtype) for i in range(n_layers)]
+        values = [torch.from_numpy(p.arrays[f"kv.v{i}"]).to(self.vlm.dtype) for i in range(n_layers)]
+        nxt = int(p.ints["kv_next"][0]) if "kv_next" in p.ints else 0
+        return KVBlock(keys, values, torch.zeros(0), nxt, entry.t_start, entry.t_end)
 
     def answer(self, ctx: Context) -> Iterator[str]:
         import torch

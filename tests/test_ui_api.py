@@ -26,7 +26,9 @@ class Server:
     def __init__(self, clip, auth: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "vstream", "serve", "--source", str(clip), "--port", str(self.port), "--loop"]
+        cmd = [sys.executable, "-m", "vstream", "serve", "--port", str(self.port), "--loop"]
+        if clip is not None:
+            cmd += ["--source", str(clip)]
         if auth:
             cmd += ["--auth", auth]
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -107,6 +109,46 @@ def test_browser_ask_cite_frame_and_watch(server, tmp_path):
         shutil.copy(shot, REPO / "runs" / "ui-test-screenshot.png")
         browser.close()
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_browser_webcam_streams_to_the_server(tmp_path):
+    """Chromium's synthetic camera (--use-fake-device-for-media-stream) stands in for a webcam:
+    the page streams it to the server, which watches it as a live source."""
+    need(os.path.exists(CHROMIUM), "Debian chromium not installed")
+    from playwright.sync_api import expect, sync_playwright
+
+    s = Server(None)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(s.url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
+            page = browser.new_context(permissions=["camera"]).new_page()
+            page.goto(s.url)
+            page.get_by_role("tab", name="Webcam").click()
+            page.get_by_text("Click to Access Webcam").click()
+            page.locator("#webcam button[aria-label='capture photo']").click()  # starts streaming
+            time.sleep(1.0)
+            page.locator("#cam-start").click()
+            expect(page.locator("#source-msg")).to_contain_text("push:browser", timeout=20_000)
+            deadline = time.monotonic() + 60
+            health = {}
+            while time.monotonic() < deadline:
+                health = httpx.get(s.url + "/healthz").json()
+                if (health.get("stream_s") or 0) >= 2.0:
+                    break
+                time.sleep(1)
+            assert health["state"] == "connected" and health["stream_s"] >= 2.0
+            expect(page.locator("#status")).to_contain_text("push:browser", timeout=10_000)
+            browser.close()
+    finally:
+        s.stop()
 
 
 def test_openai_client_streaming_and_not(server):

@@ -70,17 +70,26 @@ class PushSource(FrameSource):
         if first is None:
             raise SourceError(f"no frames arrived on push feed '{self.spec.target}' within {self.cfg.open_timeout_s:g} s — allow the camera in the browser")
         self._first = first
-        h, w = first[1].shape[:2]
+        h, w = self._fit(first[1]).shape[:2]
         return StreamInfo("push", w, h, 0.0, None, True, "rgb")
 
     def frames(self) -> Iterator[RawFrame]:
         item = self._first
         while item is not None:
             ts, img = item
-            yield RawFrame(ts, lambda img=img: img)
+            yield RawFrame(ts, lambda img=img: self._fit(img))
             item = self.feed.pop(self.cfg.read_timeout_s)
             if self.feed.closed:
                 return
+
+    def _fit(self, img: np.ndarray) -> np.ndarray:
+        """Browser cameras send up to 1920 px: downscale to max_width like the other sources."""
+        h, w = img.shape[:2]
+        if w <= self.cfg.max_width:
+            return img
+        import cv2
+
+        return cv2.resize(img, (self.cfg.max_width, int(round(h * self.cfg.max_width / w / 2)) * 2), interpolation=cv2.INTER_AREA)
 
     def close(self) -> None:
         pass

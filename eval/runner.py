@@ -11,6 +11,7 @@ Methods:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import statistics
@@ -114,7 +115,7 @@ class VideoRun:
             enc = self.ingest.step(frame)
             self.responder.on_entry(enc)
             visible = "\n".join(self.memory.text_tracker.active)
-            self.log.add(enc.__class__(**{**enc.__dict__, "text": visible}), self.period, format_labels(enc.labels))
+            self.log.add(dataclasses.replace(enc, text=visible), self.period, format_labels(enc.labels))
             if on_second is not None and math.floor(frame.ts) > math.floor(self.now):
                 on_second(math.floor(frame.ts))
             self.now = frame.ts
@@ -146,8 +147,8 @@ def _answer(run: VideoRun, q: Question, method: str) -> dict:
 
         m = re.search(r"\d+", text)
         response = m.group(0) if m else "0"
-    else:
-        response = "yes" if any(text_matches(w, text) > 0.8 for w in q.question.split()[4:8]) else "no"
+    else:  # yes/no probes: the lite answerer can only say yes on evidence it can read (text on screen)
+        response = "yes" if ctx.facts and ctx.intent.value.startswith("text") else "no"
     return {"response": response, "answer_text": text, "correct": score(q, response), "ttft_s": round(ttft, 4),
             "citations": [c.to_json() for c in ctx.citations]}
 

@@ -56,3 +56,23 @@ def test_ingest_cli_hf_backend(model_dir, clip, tmp_path):
                    "--model", str(model_dir), "--no-ocr", "--json")
     assert out["frames_encoded"] == 12 and out["memory_entries"] == 12 and out["tokens_total"] > 0
     assert 0 < out["tokens_kept"] <= out["tokens_total"]
+
+
+def test_free_text_watch_polls_the_vlm_at_a_bounded_rate(model_dir, tmp_path):
+    import time
+
+    from vstream.responder import ResponderConfig
+    from vstream.watches import WatchKind
+
+    cfg = Config(source=SourceConfig(source="testsrc:size=320x180:rate=10", fps=2), encoder=EncoderConfig(backend="hf", model=str(model_dir), ocr=False))
+    a = Assistant(cfg, session=tmp_path / "s", responder=ResponderConfig(poll_interval_s=1.0))
+    a.start()
+    calls = []
+    real = a.responder.poller
+    a.responder.poller = lambda q: (calls.append(time.monotonic()), real(q))[1]
+    w = a.watch("a person is waving at the camera")
+    assert w.kind is WatchKind.POLL and w.target == "a person is waving at the camera"
+    time.sleep(6)
+    a.stop()
+    assert 2 <= len(calls) <= 7  # polled, but never more than once per poll_interval_s
+    assert all(b - a_ >= 0.95 for a_, b in zip(calls, calls[1:]))

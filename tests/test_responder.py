@@ -178,3 +178,32 @@ def test_long_answers_never_block_ingest(tmp_path):
     assert busy_s >= 4.0 and during >= busy_s  # ≥ 1 frame/s encoded while answers were being generated
     assert stats["frames_sampled"] == stats["frames_encoded"] + stats["frames_dropped"]
     assert stats["lag_p95_s"] is not None and stats["lag_p95_s"] < 3.0
+
+
+def test_ask_reads_a_session_while_another_process_ingests(tmp_path):
+    """DESIGN §1: ingest as its own OS process writes the session; `vstream ask` reads it live."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    clip = SceneScript(duration=14, fps=10, segments=[Segment(0, 14, (40, 80, 160), 5)],
+                       texts=[TextEvent("FIRST", 1.0, 5.0), TextEvent("SECOND", 8.0, 13.0)]).write(tmp_path / "c.mp4")
+    session = tmp_path / "live"
+    proc = subprocess.Popen([sys.executable, "-m", "vstream", "ingest", str(clip), "--session", str(session), "--speed", "realtime"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        answers = []
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            out, _ = run_cli("ask", "what text was shown?", "--session", str(session), "--json")
+            if out.returncode == 0:
+                answers.append(json.loads(out.stdout)["answer"])
+            time.sleep(1.0)
+    finally:
+        proc.wait(60)
+    assert proc.returncode == 0
+    early = [a for a in answers if "FIRST" in a and "SECOND" not in a]
+    late = [a for a in answers if "SECOND" in a]
+    assert early and late and answers.index(early[0]) < answers.index(late[0])  # it saw the session grow

@@ -68,7 +68,7 @@ def choose_option(answer: str, options: tuple[str, ...], embedder) -> int:
         scores = [max(text_matches(c, q) for q in quoted) for c in cores]
         if max(scores) >= 0.75:
             return scores.index(max(scores))
-    if "no text" in answer.lower():
+    if "no text" in answer.lower() or "not seen any text" in answer.lower():
         for i, c in enumerate(cores):
             if "no text" in c.lower() or c.lower().startswith("none"):
                 return i

@@ -47,6 +47,8 @@ def compose(ctx: Context) -> str:
     if ctx.intent is Intent.TEXT_NOW:
         when = "so far" if ctx.window is None and _PAST.search(ctx.question) else _moment(ctx)
         if not f:
+            if when == "so far":
+                return f"I have not seen any text on screen so far (up to {fmt_time(ctx.now)})."
             return f"I see no text on screen {when}."
         lines = "; ".join(f"“{x.text}” ({_span_text(x.span.t_start, x.span.t_end)})" for x in f[:6])
         return f"Text on screen {when}: {lines}."

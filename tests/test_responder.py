@@ -188,14 +188,15 @@ def test_ask_reads_a_session_while_another_process_ingests(tmp_path):
 
     from tests.conftest import REPO
 
-    clip = SceneScript(duration=14, fps=10, segments=[Segment(0, 14, (40, 80, 160), 5)],
-                       texts=[TextEvent("FIRST", 1.0, 5.0), TextEvent("SECOND", 8.0, 13.0)]).write(tmp_path / "c.mp4")
+    # SECOND comes 20 s in: room for a few `ask` processes (~3 s each, more on a loaded machine) before it
+    clip = SceneScript(duration=26, fps=10, segments=[Segment(0, 26, (40, 80, 160), 5)],
+                       texts=[TextEvent("FIRST", 1.0, 5.0), TextEvent("SECOND", 20.0, 25.0)]).write(tmp_path / "c.mp4")
     session = tmp_path / "live"
     proc = subprocess.Popen([sys.executable, "-m", "vstream", "ingest", str(clip), "--session", str(session), "--speed", "realtime"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         answers = []
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             out, _ = run_cli("ask", "what text was shown?", "--session", str(session), "--json")
             if out.returncode == 0:

@@ -3,6 +3,7 @@ in vstream/; this only switches sources and adapts results for the two surfaces.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -39,8 +40,7 @@ class Controller:
             session = None
             if self.session_root is not None:
                 session = self.session_root / time.strftime("%Y%m%d-%H%M%S")
-            cfg = Config(source=self.cfg.source.__class__(**{**self.cfg.source.__dict__, "source": source}),
-                         encoder=self.cfg.encoder, memory=self.cfg.memory)
+            cfg = dataclasses.replace(self.cfg, source=dataclasses.replace(self.cfg.source, source=source))
             a = Assistant(cfg, session=session)
             info = a.start()
             self.assistant, self.reader = a, None

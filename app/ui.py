@@ -43,26 +43,21 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
 
     def respond(question, history):
         history = list(history or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
-        cites = []
+        cites: dict[str, float] = {}  # the radio's labels → the cited span's start
         try:
             for item in c.ask(question):
                 if isinstance(item, Answer):
-                    cites = item.citations
-                    history[-1]["content"] = item.text + "\n\n" + " ".join(f"[{c.cite_label(x)}]" for x in cites)
+                    cites = {c.cite_label(x): x.t_start for x in item.citations}
+                    history[-1]["content"] = item.text + "\n\n" + " ".join(f"[{label}]" for label in cites)
                 else:
                     history[-1]["content"] += item
-                yield history, gr.update(choices=[c.cite_label(x) for x in cites], value=None), ""
+                yield history, gr.update(choices=list(cites), value=None), "", cites
         except VStreamError as e:
             history[-1]["content"] = f"⚠ {e}"
-            yield history, gr.update(choices=[]), ""
+            yield history, gr.update(choices=[]), "", {}
 
-    def show_cited(label):
-        if not label:
-            return None
-        start_s = label.split("–")[0]
-        mm, ss = start_s.split(":")[-2:]
-        hh = start_s.split(":")[0] if start_s.count(":") == 2 else "0"
-        path = c.frame_at(int(hh) * 3600 + int(mm) * 60 + float(ss))
+    def show_cited(label, cites):
+        path = c.frame_at(cites[label]) if label in (cites or {}) else None
         return str(path) if path else None
 
     def add_watch(text):
@@ -150,9 +145,10 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
         upload.upload(start_upload, upload, [source_msg, status])
         cam.stream(webcam_frame, cam, None, stream_every=0.5)
         cam_btn.click(lambda: start("push:browser"), None, [source_msg, status])
-        ask_btn.click(respond, [question, chat], [chat, cites, question])
-        question.submit(respond, [question, chat], [chat, cites, question])
-        cites.change(show_cited, cites, cited_frame)
+        cite_times = gr.State({})
+        ask_btn.click(respond, [question, chat], [chat, cites, question, cite_times])
+        question.submit(respond, [question, chat], [chat, cites, question, cite_times])
+        cites.change(show_cited, [cites, cite_times], cited_frame)
         watch_btn.click(add_watch, watch_text, [watch_msg, watch_list])
         unwatch_btn.click(remove_watch, watch_id, watch_list)
         save_btn.click(save, None, session_msg)

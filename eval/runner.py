@@ -81,7 +81,7 @@ class VideoRun:
     """One video through the pipeline, paused at each question time."""
 
     def __init__(self, path: Path, cfg: RunConfig, session: Path):
-        from vstream.answer.answerers import TemplateAnswerer
+        from vstream.answer.answerers import TemplateAnswerer, VLMAnswerer
         from vstream.responder import Responder
         from vstream.session import open_ingest
 
@@ -91,6 +91,8 @@ class VideoRun:
         self.ingest = open_ingest(conf, str(session))
         self.memory = self.ingest.memory
         self.responder = Responder(self.memory, TemplateAnswerer())
+        vlm = getattr(self.ingest.encoder, "vlm", None)
+        self.vlm_answerer = VLMAnswerer(vlm, self.memory) if vlm is not None else None
         self.log = FrameLog()
         self.period = 1.0 / cfg.fps
         self.now = 0.0
@@ -137,6 +139,8 @@ def _answer(run: VideoRun, q: Question, method: str) -> dict:
     t0 = time.monotonic()
     view = run.view(method, q.time_s)
     ctx = ContextBuilder(view).build(q.question, now=q.time_s, options=list(q.options))
+    if method == "ours" and run.vlm_answerer is not None:
+        return _answer_vlm(run.vlm_answerer, ctx, q, t0)
     text = compose(ctx)
     ttft = time.monotonic() - t0
     if q.kind == "mc":
@@ -151,6 +155,23 @@ def _answer(run: VideoRun, q: Question, method: str) -> dict:
         response = "yes" if ctx.facts and ctx.intent.value.startswith("text") else "no"
     return {"response": response, "answer_text": text, "correct": score(q, response), "ttft_s": round(ttft, 4),
             "citations": [c.to_json() for c in ctx.citations]}
+
+
+def _answer_vlm(answerer, ctx, q: Question, t0: float) -> dict:
+    """hf: the VLM over its KV blocks picks the option letter / yes-no by next-token logits, or
+    writes the count."""
+    import re
+
+    if q.kind == "mc":
+        letters = [o[0] for o in q.options]
+        response = q.options[answerer.choose(ctx, letters, "Answer with the option's letter from the given choices directly.")]
+    elif q.kind == "yesno":
+        response = ["yes", "no"][answerer.choose(ctx, ["yes", "no"], "Answer yes or no.")]
+    else:
+        m = re.search(r"\d+", "".join(answerer.answer(ctx)))
+        response = m.group(0) if m else "0"
+    return {"response": response, "answer_text": response, "correct": score(q, response),
+            "ttft_s": round(time.monotonic() - t0, 4), "citations": [c.to_json() for c in ctx.citations]}
 
 
 def _proactive_target(q: Question) -> str:

@@ -76,3 +76,25 @@ def test_free_text_watch_polls_the_vlm_at_a_bounded_rate(model_dir, tmp_path):
     a.stop()
     assert 2 <= len(calls) <= 7  # polled, but never more than once per poll_interval_s
     assert all(b - a_ >= 0.95 for a_, b in zip(calls, calls[1:]))
+
+
+def test_eval_runner_with_the_vlm_answering(model_dir, tmp_path):
+    """--backend hf in eval: 'ours' is the VLM choosing option letters / yes-no by next-token
+    logits over its KV blocks (random tiny weights: any valid option, scored by the same rules)."""
+    import json
+
+    from eval.synth import build_suite
+
+    suite = build_suite(tmp_path / "suite", "small")
+    qs_file = tmp_path / "suite" / "questions.json"
+    entries = json.loads(qs_file.read_text())[:1]
+    entries[0]["questions"] = [q for q in entries[0]["questions"] if "options" in q][:4]
+    qs_file.write_text(json.dumps(entries))
+    out = cli_json("eval", "streamingbench", "--questions", str(qs_file), "--videos", str(tmp_path / "suite"),
+                   "--out", str(tmp_path / "run"), "--methods", "ours", "--backend", "hf", "--model", str(model_dir), "--json",
+                   timeout=600)
+    assert suite["videos"] == 3 and out["methods"]["ours"]["n"] == 4
+    rows = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    options = {f"0.0.{k}": q["options"] for k, q in enumerate(entries[0]["questions"])}
+    assert all(r["response"] in options[r["qid"]] for r in rows)  # always one of the given options
+    assert all(r["citations"] for r in rows)

@@ -199,8 +199,11 @@ def _run_eval(qs, args, videos, out):
         from vstream.errors import VStreamError
 
         raise VStreamError(f"unknown method(s) {', '.join(bad)}; use some of: {', '.join(METHODS)}")
+    from vstream.config import EncoderConfig
+
+    enc = EncoderConfig(backend=args.backend, model=args.model, device=args.device)
     cfg = RunConfig(videos=videos, out=out, methods=methods, context_s=args.context_s, fps=args.fps, limit=args.limit,
-                    progress=not args.json)
+                    progress=not args.json, encoder=enc)
     return run_benchmark(qs, cfg)
 
 
@@ -295,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--context-s", type=float, default=None, help="context window in seconds (60 = leaderboard); default full history")
     p.add_argument("--fps", type=float, default=2.0)
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--backend", default="lite", help="lite, or hf: the VLM answers ('ours') over its KV blocks")
+    p.add_argument("--model", default="", help="hf: model id or local directory")
+    p.add_argument("--device", default="auto")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

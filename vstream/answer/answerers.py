@@ -189,16 +189,11 @@ class VLMAnswerer(Answerer):
         return KVBlock(keys, values, torch.zeros(0), nxt, entry.t_start, entry.t_end)
 
     def answer(self, ctx: Context) -> Iterator[str]:
-        import torch
 
         from vstream.kv import generate
 
         tok = self.vlm.tokenizer
-        notes = compose(ctx) if ctx.facts else ""
-        content = (f"Notes from memory: {notes}\n" if notes else "") + ctx.question
-        text = tok.apply_chat_template([{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True) \
-            if getattr(tok, "chat_template", None) else f"User: {content}\nAssistant:"
-        ids = torch.tensor(tok(text, add_special_tokens=False)["input_ids"])
+        ids = self._prompt(ctx, ctx.question)
         eos = [i for i in (tok.eos_token_id,) if i is not None]
         pieces: list[int] = []
         emitted = ""
@@ -208,3 +203,24 @@ class VLMAnswerer(Answerer):
             if len(full) > len(emitted):
                 yield full[len(emitted):]
                 emitted = full
+
+    def _prompt(self, ctx: Context, content: str):
+        import torch
+
+        tok = self.vlm.tokenizer
+        notes = compose(ctx) if ctx.facts else ""
+        content = (f"Notes from memory: {notes}\n" if notes else "") + content
+        text = tok.apply_chat_template([{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True) \
+            if getattr(tok, "chat_template", None) else f"User: {content}\nAssistant:"
+        return torch.tensor(tok(text, add_special_tokens=False)["input_ids"])
+
+    def choose(self, ctx: Context, labels: list[str], instruction: str) -> int:
+        """Pick among single-token answers (option letters, yes/no) by the next-token logits
+        after the prompt over the KV blocks — the usual multiple-choice protocol for VLMs."""
+        from vstream.kv import attend
+
+        tok = self.vlm.tokenizer
+        ids = self._prompt(ctx, f"{ctx.question}\n" + "\n".join(ctx.options) + f"\n{instruction}")
+        logits, _, _ = attend(self.vlm, self.blocks(ctx), ids)
+        cands = [tok(label, add_special_tokens=False)["input_ids"][0] for label in labels]
+        return int(logits[0, -1, cands].argmax())

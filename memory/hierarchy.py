@@ -50,8 +50,9 @@ def entry_text(labels: str, ocr: str) -> str:
 
 
 class TextTracker:
-    """Turns OCR results into TextSpans: a line starts when its change first showed
-    (`text_since`) and ends when an OCR run no longer sees it."""
+    """Turns OCR results into TextSpans: a line starts when the patches under it first changed
+    (`text_onsets`; else the first change anywhere since the previous run, `text_since`) and
+    ends likewise when an OCR run no longer sees it."""
 
     def __init__(self):
         self.active: dict[str, TextSpan] = {}
@@ -75,13 +76,13 @@ class TextTracker:
         for line, span in list(self.active.items()):
             if line in lines:
                 span.t_end = enc.frame_ts
-            else:
-                span.t_end = max(span.t_start, since)  # gone since the change that hid it
+            else:  # gone since the change under its box (or, without one, any change)
+                span.t_end = max(span.t_start, enc.text_ends.get(line, since))
                 del self.active[line]
             moved.append(span)
         new = []
         for line in sorted(lines - set(self.active)):
-            span = TextSpan(0, entry_id, line, since, enc.frame_ts)
+            span = TextSpan(0, entry_id, line, enc.text_onsets.get(line, since), enc.frame_ts)
             self.active[line] = span
             new.append(span)
         return new, moved

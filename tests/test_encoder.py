@@ -153,3 +153,28 @@ def test_hf_backend_missing_weights_is_a_clear_error(tmp_path, scripted):
 def test_hf_backend_requires_model(tmp_path, scripted):
     proc, _ = run_cli("ingest", str(scripted), "--session", str(tmp_path / "s"), "--backend", "hf")
     assert proc.returncode == 2 and "--backend hf needs --model" in proc.stderr
+
+
+def test_text_is_dated_by_its_own_patches_not_by_motion_elsewhere(tmp_path):
+    """A disc moves all the time on the left; "GATE 5" appears on the right at 5.0 s and goes at
+    9.0 s. OCR runs at most every 2 s, so 'the first change since the last run' would be the
+    disc's; the change under the text box dates it exactly."""
+    from memory.hierarchy import TextTracker
+
+    clip = SceneScript(duration=12, fps=10, size=(480, 270), segments=[Segment(0, 12, (40, 80, 160), 3)],
+                       texts=[TextEvent("GATE 5", 5.0, 9.0, xy=(0.55, 0.8))],
+                       shapes=[ShapeEvent("circle", (250, 220, 30), t, t + 2.0, (0.05, 0.25), (0.45, 0.3)) for t in range(0, 12, 2)]
+                       ).write(tmp_path / "m.mp4")
+    ing = Ingest(Config(source=SourceConfig(source=str(clip), speed="max", fps=2)))
+    frames = []
+    ing.run(on_frame=frames.append)
+    assert all(0.0 < e.kept_ratio for e in frames[1:])  # something changes in every frame
+    tracker = TextTracker()
+    spans = []
+    for e in frames:
+        new, _ = tracker.update(e, 0)
+        spans += new
+    gate = [s for s in spans if s.text == "GATE 5"]
+    assert len(gate) == 1 and gate[0].t_start == 5.0 and gate[0].t_end == 9.0
+    read = next(e for e in frames if "GATE 5" in e.text)
+    assert read.text_since < 5.0  # the global change signal alone would have dated it early

@@ -61,8 +61,8 @@ def frame(t: float, emb_seed: int, text: str = "", cut=False, ocr=False, kept_ev
     kept[::kept_every] = True
     emb = np.random.default_rng(emb_seed).normal(size=64).astype(np.float32)
     emb /= np.linalg.norm(emb)
-    return EncodedFrame(t, int(t * 2), tokens, GRID, kept, emb, (("thing", 0.5),), text, ocr, t if ocr else None,
-                        False, cut, float(kept.float().mean()))
+    return EncodedFrame(t, int(t * 2), tokens, GRID, kept, emb, labels=(("thing", 0.5),), text=text, ocr_ran=ocr,
+                        text_since=t if ocr else None, scene_change=cut, kept_ratio=float(kept.float().mean()))
 
 
 @pytest.fixture(scope="module")

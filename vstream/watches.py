@@ -121,7 +121,7 @@ def _condition(w: Watch, enc: EncodedFrame) -> tuple[bool | None, float, str]:
         if not enc.ocr_ran:
             return None, enc.frame_ts, ""
         best = max(((text_matches(w.target, line), line) for line in enc.text.splitlines()), default=(0.0, ""))
-        onset = enc.text_since if enc.text_since is not None else enc.frame_ts
+        onset = enc.text_onsets.get(best[1], enc.text_since if enc.text_since is not None else enc.frame_ts)
         return best[0] >= w.threshold, onset, best[1]
     if w.kind is WatchKind.SIMILAR:
         sim = float(np.dot(enc.embedding, w.embedding))

@@ -13,7 +13,7 @@ import torch
 
 from vstream.config import EncoderConfig
 from vstream.encoders.cache import FrameCache
-from vstream.encoders.ocr import OcrPolicy, read_text
+from vstream.encoders.ocr import OcrPolicy, RegionTimer, read_text
 from vstream.encoders.tokendrop import TokenDropper, colour_histogram
 from vstream.types import EncodedFrame, Frame
 
@@ -56,6 +56,7 @@ class Encoder(ABC):
         self.cache: FrameCache[Features] = FrameCache(cfg.cache_mad, cfg.cache)
         self.dropper = TokenDropper(cfg.tau, cfg.drop, cfg.cut_patch_sim, cfg.cut_hist, cfg.spike_jump, cfg.cut_kept)
         self.ocr = OcrPolicy(cfg.ocr_min_interval_s, cfg.ocr_max_interval_s, cfg.ocr_change_ratio) if cfg.ocr else None
+        self.regions = RegionTimer()
         self.stats = EncoderStats()
 
     @abstractmethod
@@ -70,6 +71,7 @@ class Encoder(ABC):
     def reset(self) -> None:
         self.cache = FrameCache(self.cfg.cache_mad, self.cfg.cache)
         self.dropper.reset()
+        self.regions = RegionTimer()
 
     def encode(self, frames: list[Frame]) -> list[EncodedFrame]:
         looked = [self.cache.lookup(f.image) for f in frames]
@@ -90,7 +92,8 @@ class Encoder(ABC):
     def _finish(self, frame: Frame, feats: Features, cache_hit: bool) -> EncodedFrame:
         hist = colour_histogram(frame.image)
         drop = self.dropper(feats.tokens, hist)
-        text, since, ran = self._maybe_ocr(frame, drop.kept_ratio, drop.scene_change)
+        self.regions.record(frame.ts, drop.kept, feats.grid)
+        text, since, ran, onsets, ends = self._maybe_ocr(frame, drop.kept_ratio, drop.scene_change)
         s = self.stats
         s.frames_encoded += 1
         s.cache_hits += int(cache_hit)
@@ -100,21 +103,24 @@ class Encoder(ABC):
         return EncodedFrame(
             frame_ts=frame.ts, frame_index=frame.index, tokens=feats.tokens, grid=feats.grid, kept=drop.kept,
             embedding=feats.embedding, labels=feats.labels, text=text, ocr_ran=ran, text_since=since,
+            text_onsets=onsets, text_ends=ends,
             cache_hit=cache_hit, scene_change=drop.scene_change, kept_ratio=drop.kept_ratio, drop_spike=drop.spike,
             patch_similarity=drop.patch_similarity,
         )
 
-    def _maybe_ocr(self, frame: Frame, kept_ratio: float, scene_change: bool) -> tuple[str, float | None, bool]:
+    def _maybe_ocr(self, frame: Frame, kept_ratio: float, scene_change: bool):
+        """(text, since, ran, onsets of new lines, ends of vanished lines)."""
         if self.ocr is None:
-            return "", None, False
+            return "", None, False, {}, {}
         run, since = self.ocr.should_run(frame.ts, kept_ratio, scene_change)
         if not run:
-            return "", None, False
+            return "", None, False, {}, {}
         t0 = time.perf_counter()
         lines = read_text(frame.image)
         self.stats.ocr_s += time.perf_counter() - t0
         self.stats.ocr_runs += 1
-        return "\n".join(lines), since, True
+        onsets, ends = self.regions.resolve(lines, since)
+        return "\n".join(line.text for line in lines), since, True, onsets, ends
 
 
 def resolve_device(name: str) -> torch.device:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,18 +33,56 @@ def ocr_engine():
         return _ENGINE
 
 
-def read_text(image: np.ndarray, min_score: float = 0.6) -> list[str]:
-    """Text lines in an RGB frame, top-to-bottom then left-to-right."""
+@dataclass(frozen=True)
+class TextLine:
+    text: str
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the frame
+
+
+def read_text(image: np.ndarray, min_score: float = 0.6) -> list[TextLine]:
+    """Text lines in an RGB frame with their boxes, top-to-bottom then left-to-right."""
     result = ocr_engine()(np.ascontiguousarray(image[..., ::-1]))  # the engine expects BGR
     if result.txts is None:
         return []
+    h, w = image.shape[:2]
     items = []
     for text, score, box in zip(result.txts, result.scores, result.boxes):
         # Single characters are almost always texture misread as a letter (vtest.avi: 'A').
         if score >= min_score and sum(c.isalnum() for c in text) >= 2:
-            top_left = np.asarray(box).min(0)
-            items.append((round(float(top_left[1]) / 16), float(top_left[0]), text.strip()))
-    return [t for _, _, t in sorted(items)]
+            pts = np.asarray(box, np.float32)
+            (x0, y0), (x1, y1) = pts.min(0), pts.max(0)
+            items.append((round(float(y0) / 16), float(x0), TextLine(text.strip(), (x0 / w, y0 / h, x1 / w, y1 / h))))
+    return [line for _, _, line in sorted(items, key=lambda t: (t[0], t[1]))]
+
+
+class RegionTimer:
+    """Dates text changes by where they happened: the kept-token masks of the frames since the
+    previous OCR run say when the patches under a text box changed, so a sign that appears while
+    people walk elsewhere is dated to its own patches, not to the first motion anywhere."""
+
+    def __init__(self):
+        self._masks: list[tuple[float, np.ndarray]] = []  # (ts, [gh, gw] bool) since the last run
+        self._previous: dict[str, tuple[float, float, float, float]] = {}
+
+    def record(self, ts: float, kept, grid: tuple[int, int]) -> None:
+        self._masks.append((ts, kept.reshape(grid).numpy()))
+
+    def _first_change(self, box, fallback: float) -> float:
+        for ts, m in self._masks:
+            gh, gw = m.shape
+            r0, r1 = max(0, int(box[1] * gh) - 1), min(gh, int(np.ceil(box[3] * gh)) + 1)
+            c0, c1 = max(0, int(box[0] * gw) - 1), min(gw, int(np.ceil(box[2] * gw)) + 1)
+            if m[r0:r1, c0:c1].any():
+                return ts
+        return fallback
+
+    def resolve(self, lines: list[TextLine], fallback: float) -> tuple[dict[str, float], dict[str, float]]:
+        """(onset of each new line, end of each line that vanished), then start a new interval."""
+        now = {line.text: line.box for line in lines}
+        onsets = {t: self._first_change(b, fallback) for t, b in now.items() if t not in self._previous}
+        ends = {t: self._first_change(b, fallback) for t, b in self._previous.items() if t not in now}
+        self._previous, self._masks = now, []
+        return onsets, ends
 
 
 class OcrPolicy:

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from eval.synthvideo import numbered_clip, numbered_frame, write_video
-from tests.conftest import free_port, run_cli
+from tests.conftest import cli_json, free_port, run_cli
 
 
 def assert_clean_error(args, *needles, max_s=10.0):
@@ -126,3 +126,15 @@ def test_absurd_config(clip10, args, needle):
 
 def test_bad_log_level(clip10):
     assert_clean_error(["--log-level", "loud", "probe", str(clip10)], "--log-level 'loud' is not valid")
+
+
+def test_failed_ingest_leaves_no_empty_session_and_keeps_existing_ones(tmp_path, clip10):
+    proc, _ = run_cli("ingest", str(tmp_path / "missing.mp4"), "--session", str(tmp_path / "new"))
+    assert proc.returncode == 2 and not (tmp_path / "new").exists()
+    ok, _ = run_cli("ingest", str(clip10), "--session", str(tmp_path / "kept"), "--speed", "max")
+    assert ok.returncode == 0
+    before = (tmp_path / "kept" / "session.sqlite").stat().st_size
+    proc, _ = run_cli("ingest", "rtsp://127.0.0.1:9/nothing", "--session", str(tmp_path / "kept"))
+    assert proc.returncode == 2 and (tmp_path / "kept" / "session.sqlite").stat().st_size >= before
+    info = cli_json("memory", "inspect", "--session", str(tmp_path / "kept"), "--json")
+    assert info["memory_entries"] == 10  # nothing already stored is lost

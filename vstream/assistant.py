@@ -63,16 +63,17 @@ class Assistant:
 
     # ---- lifecycle ---------------------------------------------------------------------------------
     def start(self, source: str | None = None) -> StreamInfo:
-        from vstream.session import open_ingest
+        from vstream.session import open_ingest, start_ingest
 
         if source is not None:
             self.cfg.source.source = source
+        created = not self.session.exists() or not any(self.session.iterdir())
         from vstream.thumbs import ThumbnailStore
 
         self.ingest = open_ingest(self.cfg, str(self.session), self.bus)
         self.thumbs = ThumbnailStore(self.session / "thumbs")
         self.ingest.sink = lambda frame, enc: self.thumbs.add(frame.ts, frame.image)
-        info = self.ingest.start()  # source errors raise here, before any thread starts
+        info = start_ingest(self.ingest, created)  # source errors raise here, before any thread starts
         answerer = make_answerer(self.answerer_name, self.ingest, self.ingest.memory)
         poller = self._vlm_poller() if self.answerer_name == "vlm" else None
         self.responder = Responder(self.ingest.memory, answerer, self.bus, self.responder_cfg, poller)

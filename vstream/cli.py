@@ -74,13 +74,15 @@ def full_config(args, source: str):
 
 def cmd_ingest(args) -> int:
     import time
+    from pathlib import Path
 
-    from vstream.session import open_ingest
+    from vstream.session import open_ingest, start_ingest
 
     cfg = full_config(args, args.source)
+    created = not Path(args.session).exists()
     ingest = open_ingest(cfg, args.session)
     deadline = time.monotonic() + args.seconds if args.seconds else None
-    info = ingest.start()
+    info = start_ingest(ingest, created)
     bar = _progress(info, args)
     try:
         report = ingest.run(deadline=deadline, on_frame=(lambda e: bar.update(round(e.frame_ts - bar.n, 2))) if bar else None)

@@ -18,6 +18,24 @@ def config_json(cfg: Config) -> dict:
     return d
 
 
+def start_ingest(ingest: Ingest, created: bool):
+    """Open the source; if that fails, close the memory and remove a session folder this run
+    created and left empty (a mistyped URL should not leave debris). Existing sessions are
+    never touched."""
+    try:
+        return ingest.start()
+    except BaseException:
+        mem = ingest.memory
+        folder = mem.store.folder
+        empty = not mem.entries()
+        mem.close()
+        if created and empty:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def open_ingest(cfg: Config, session: str, bus: EventBus | None = None) -> Ingest:
     from memory.hierarchy import HierarchicalMemory
     from retrieval.embedder import default_embedder

@@ -1,5 +1,8 @@
 """HTTP API on the UI's server: OpenAI-style chat completions (SSE when stream=true), an SSE
-event stream, Prometheus /metrics and /healthz. Malformed requests get a 4xx JSON error."""
+event stream, Prometheus /metrics and /healthz. Malformed requests get a 4xx JSON error; the
+request and response bodies are typed (app/schemas.py) and published in /openapi.json. An answer
+runs on a worker thread under a deadline (--answer-timeout, 30 s): past it the client gets a 504
+JSON error (or an error event when streaming) and the event loop was never blocked."""
 
 from __future__ import annotations
 
@@ -11,35 +14,98 @@ import uuid
 
 from fastapi import Request  # module level: FastAPI resolves the handlers' annotations here
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from pydantic import ValidationError
 
+from app.schemas import (
+    MAX_QUESTION_CHARS,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatRequest,
+    ErrorResponse,
+    request_body_openapi,
+)
 from vstream.errors import VStreamError
 from vstream.types import Answer
 
 MAX_BODY = 1 * 1024 * 1024  # chat requests are small; refuse anything above 1 MB
+ANSWER_TIMEOUT_S = 30.0  # no single question holds an HTTP client longer than this
+_DONE = object()  # end of an answer's item stream
+# 504 is retried by the OpenAI client unless told not to; a slow question stays slow.
+_NO_RETRY = {"x-should-retry": "false"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", param: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.kind, self.param = status, message, kind, param
+
+    def response(self) -> JSONResponse:
+        err = {"message": self.message, "type": self.kind}
+        if self.param:
+            err["param"] = self.param
+        return JSONResponse({"error": err}, status_code=self.status, headers=_NO_RETRY if self.status == 504 else None)
 
 
 def _error(status: int, message: str, kind: str = "invalid_request_error"):
-    return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
+    return ApiError(status, message, kind).response()
 
 
-def _question(body) -> tuple[str | None, str | None]:
-    """(question, error) from an OpenAI chat body: the last user message's text."""
+_TAGS = ("text", "image_url", "input_audio", "file", "refusal")  # content-part union tags in pydantic's error paths
+
+
+def _where(loc) -> str:
+    """('messages', 0, 'content', 'list[tagged-union[…]]', 0, 'text', 'text') → messages[0].content[0].text"""
+    out, after_index = "", False
+    for part in loc:
+        if isinstance(part, int):
+            out, after_index = out + f"[{part}]", True
+            continue
+        if not ("[" in part or part == "str" or (after_index and part in _TAGS)):
+            out += f".{part}" if out else part
+        after_index = False
+    return out
+
+
+def _validation_message(e: ValidationError) -> tuple[str, str]:
+    err = max(e.errors(), key=lambda x: len(x["loc"]))  # the deepest error names the real culprit
+    loc = tuple(err["loc"])
+    if loc == ("messages",):
+        return "'messages' must be a non-empty list", "messages"
+    if loc[:1] == ("stream",):
+        return "'stream' must be true or false", "stream"
+    where = _where(loc) or "body"
+    last = loc[-1] if loc else ""
+    msg = "must be a string or a list of content parts" if isinstance(last, str) and ("[" in last or last == "str") else err["msg"]
+    return f"{where}: {msg}", where
+
+
+def parse_chat(raw: bytes) -> tuple[ChatRequest, str]:
+    """(request, question) from the raw body, or ApiError (4xx) saying what is wrong."""
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, f"request body over {MAX_BODY} bytes")
+    try:
+        body = json.loads(raw.decode("utf-8") if raw else "null")
+    except UnicodeDecodeError:
+        raise ApiError(400, "body is not valid JSON: it is not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise ApiError(400, f"body is not valid JSON: {e.msg}") from None
+    except RecursionError:
+        raise ApiError(400, "body is not valid JSON: nested too deeply") from None
     if not isinstance(body, dict):
-        return None, "the request body must be a JSON object"
-    msgs = body.get("messages")
-    if not isinstance(msgs, list) or not msgs:
-        return None, "'messages' must be a non-empty list"
-    for m in reversed(msgs):
-        if not isinstance(m, dict) or "role" not in m:
-            return None, "each message needs a 'role' and 'content'"
-        if m["role"] == "user":
-            c = m.get("content")
-            if isinstance(c, list):  # content parts: keep the text ones
-                c = " ".join(p.get("text", "") for p in c if isinstance(p, dict) and p.get("type") == "text")
-            if not isinstance(c, str) or not c.strip():
-                return None, "the last user message has no text content"
-            return c, None
-    return None, "no message with role 'user'"
+        raise ApiError(400, "the request body must be a JSON object")
+    try:
+        req = ChatRequest.model_validate(body)
+    except ValidationError as e:
+        message, param = _validation_message(e)
+        raise ApiError(400, message, param=param) from None
+    question = req.question()
+    if question is None:
+        raise ApiError(400, "no message with role 'user'")
+    if not question.strip():
+        raise ApiError(400, "the last user message has no text content")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ApiError(400, f"the question is {len(question)} characters long; ask in at most {MAX_QUESTION_CHARS}", param="messages")
+    return req, question
 
 
 def _chunk(cid: str, model: str, delta: dict, finish=None, extra=None) -> str:
@@ -50,57 +116,129 @@ def _chunk(cid: str, model: str, delta: dict, finish=None, extra=None) -> str:
     return f"data: {json.dumps(obj)}\n\n"
 
 
-def add_routes(app, controller) -> None:
+def _timeout_message(timeout_s: float) -> str:
+    return f"the answer took longer than {timeout_s:g} s and was abandoned; ask again or ask a narrower question"
+
+
+class _Answering:
+    """One question's items pulled on worker threads, each pull bounded by what is left of the
+    deadline. The answer engine itself is not interrupted (threads cannot be); its client is."""
+
+    def __init__(self, controller, question: str, timeout_s: float):
+        self.deadline = time.monotonic() + timeout_s
+        self.timeout_s = timeout_s
+        self._items = None
+        self._controller, self._question = controller, question
+
+    def _start(self):
+        self._items = self._controller.ask(self._question)
+        return next(self._items, _DONE)  # raises at once if nothing is running
+
+    async def next(self):
+        """The next item (str piece or Answer), _DONE at the end; asyncio.TimeoutError past the deadline."""
+        fn = self._start if self._items is None else (lambda: next(self._items, _DONE))
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise asyncio.TimeoutError
+        return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, fn), left)
+
+
+def _completion(cid: str, model: str, question: str, answer: Answer, text: list[str]) -> dict:
+    out_tokens = len("".join(text).split())
+    return {"id": cid, "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": len(question.split()), "completion_tokens": out_tokens,
+                      "total_tokens": len(question.split()) + out_tokens},
+            "citations": [c.to_json() for c in answer.citations], "latency_s": answer.latency_s, "ttft_s": answer.ttft_s}
+
+
+_BODY, _SCHEMAS = request_body_openapi()
+_RESPONSES = {
+    200: {"model": ChatCompletion, "description": "the answer; with stream=true a text/event-stream of ChatCompletionChunk",
+          "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/ChatCompletionChunk"}}}},
+    400: {"model": ErrorResponse, "description": "malformed request"},
+    401: {"model": ErrorResponse, "description": "missing or wrong credentials"},
+    409: {"model": ErrorResponse, "description": "nothing is running"},
+    413: {"model": ErrorResponse, "description": "body too large"},
+    429: {"model": ErrorResponse, "description": "too many failed logins from this address"},
+    504: {"model": ErrorResponse, "description": "the answer passed the deadline"},
+}
+
+
+def _publish_schemas(app) -> None:
+    """Put ChatRequest (and the chunk model) into /openapi.json's components."""
+    original = app.openapi
+
+    def openapi():
+        if app.openapi_schema is None:
+            schema = original()
+            comps = schema.setdefault("components", {}).setdefault("schemas", {})
+            comps.update(_SCHEMAS)
+            comps.setdefault("ChatCompletionChunk", ChatCompletionChunk.model_json_schema(ref_template="#/components/schemas/{model}"))
+            for name, sub in comps["ChatCompletionChunk"].pop("$defs", {}).items():
+                comps.setdefault(name, sub)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def add_routes(app, controller, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> None:
+    _publish_schemas(app)
+
     @app.get("/healthz")
     def healthz():
-        s = controller.stats()
-        return {"ok": True, "state": s.get("state"), "stream_s": s.get("stream_s")}
+        s = controller.stats()  # AssistantStats, or None when idle or holding a loaded session
+        return {"ok": True, "state": controller.state, "stream_s": s.stream_s if s is not None else None}
 
-    @app.post("/v1/chat/completions")
+    @app.post("/v1/chat/completions", response_model=None, responses=_RESPONSES, openapi_extra={"requestBody": _BODY})
     async def chat(request: Request):
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return _error(413, f"request body over {MAX_BODY} bytes")
         try:
-            body = json.loads(raw or b"null")
-        except json.JSONDecodeError as e:
-            return _error(400, f"body is not valid JSON: {e.msg}")
-        question, err = _question(body)
-        if err:
-            return _error(400, err)
-        stream = body.get("stream", False)
-        if not isinstance(stream, bool):
-            return _error(400, "'stream' must be true or false")
-        model = str(body.get("model") or "vstream")
+            req, question = parse_chat(await request.body())
+        except ApiError as e:
+            return e.response()
+        answering = _Answering(controller, question, answer_timeout_s)
         try:
-            items = controller.ask(question)
-            first = next(items)  # raises at once if nothing is running
+            first = await answering.next()
         except VStreamError as e:
             return _error(409, str(e), "no_source")
+        except asyncio.TimeoutError:
+            return ApiError(504, _timeout_message(answer_timeout_s), "timeout").response()
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
-        if stream:
-            return StreamingResponse(_sse(cid, model, first, items), media_type="text/event-stream")
-        answer = first if isinstance(first, Answer) else None
-        text = [] if answer else [first]
-        for item in items:
-            if isinstance(item, Answer):
-                answer = item
-            else:
-                text.append(item)
-        return {"id": cid, "object": "chat.completion", "created": int(time.time()), "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": len(question.split()), "completion_tokens": len("".join(text).split()),
-                          "total_tokens": len(question.split()) + len("".join(text).split())},
-                "citations": [c.to_json() for c in answer.citations], "latency_s": answer.latency_s, "ttft_s": answer.ttft_s}
+        if req.stream:
+            return StreamingResponse(_sse(cid, req.model, first, answering), media_type="text/event-stream")
+        return await _collect(cid, req.model, question, first, answering)
 
-    def _sse(cid, model, first, items):
+    async def _collect(cid, model, question, first, answering):
+        answer, text, item = None, [], first
+        try:
+            while item is not _DONE:
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    text.append(item)
+                item = await answering.next()
+        except asyncio.TimeoutError:
+            return ApiError(504, _timeout_message(answering.timeout_s), "timeout").response()
+        if answer is None:
+            return _error(500, "the answer engine ended without an answer", "server_error")
+        return _completion(cid, model, question, answer, text)
+
+    async def _sse(cid, model, first, answering):
         yield _chunk(cid, model, {"role": "assistant", "content": ""})
-        answer = None
-        for item in _chain(first, items):
-            if isinstance(item, Answer):
-                answer = item
-            else:
-                yield _chunk(cid, model, {"content": item})
+        answer, item = None, first
+        try:
+            while item is not _DONE:
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield _chunk(cid, model, {"content": item})
+                item = await answering.next()
+        except asyncio.TimeoutError:
+            err = {"message": _timeout_message(answering.timeout_s), "type": "timeout"}
+            yield f"data: {json.dumps({'error': err})}\n\n"
+            yield "data: [DONE]\n\n"
+            return
         extra = {"citations": [c.to_json() for c in answer.citations]} if answer else None
         yield _chunk(cid, model, {}, "stop", extra)
         yield "data: [DONE]\n\n"
@@ -130,12 +268,17 @@ def add_routes(app, controller) -> None:
         return PlainTextResponse(prometheus_text(controller), media_type="text/plain; version=0.0.4")
 
 
-def _chain(first, items):
-    yield first
-    yield from items
-
-
 _METRICS_LOCK = threading.Lock()
+
+
+_COUNTERS = (("frames_decoded", "frames decoded"), ("frames_sampled", "frames sampled"),
+             ("frames_dropped", "frames dropped by the queue policy"), ("frames_encoded", "frames encoded"),
+             ("encoder_cache_hits", "encoder cache hits"), ("reconnects", "source reconnects"), ("answered", "answers given"))
+_GAUGES = (("queue_depth", "queue_depth", "frames waiting for the encoder"), ("memory_bytes", "memory_bytes", "memory bytes used"),
+           ("memory_budget_bytes", "memory_budget_bytes", "memory budget"), ("memory_entries", "memory_entries", "memory entries"),
+           ("token_drop_ratio", "token_drop_ratio", "share of patch tokens dropped"), ("stream_seconds", "stream_s", "stream time reached"))
+_WINDOWS = {"ingest_lag_seconds": "decode to consumer", "encode_seconds": "encode per frame",
+            "answer_seconds": "question to full answer", "answer_ttft_seconds": "question to first token"}
 
 
 def prometheus_text(controller) -> str:
@@ -145,43 +288,35 @@ def prometheus_text(controller) -> str:
 
     class Collector:
         def collect(self):
-            a = controller.assistant
+            stats = controller.stats()
             up = GaugeMetricFamily("vstream_source_up", "1 while a source is connected", labels=["state"])
-            state = a.ingest.stream.state.value if a else "idle"
+            state = controller.state
             up.add_metric([state], 1.0 if state == "connected" else 0.0)
             yield up
-            if a is None:
+            if stats is None:
                 return
-            s, e, mem = a.ingest.stream.stats, a.ingest.encoder.stats, a.ingest.memory
-            for name, value, doc in (("frames_decoded", s.decoded, "frames decoded"), ("frames_sampled", s.sampled, "frames sampled"),
-                                     ("frames_dropped", s.dropped, "frames dropped by the queue policy"),
-                                     ("frames_encoded", e.frames_encoded, "frames encoded"), ("encoder_cache_hits", e.cache_hits, "encoder cache hits"),
-                                     ("reconnects", s.reconnects, "source reconnects"), ("answers", a.responder.answered, "answers given")):
-                c = CounterMetricFamily(f"vstream_{name}", doc)
-                c.add_metric([], value)
+            for field, doc in _COUNTERS:
+                c = CounterMetricFamily("vstream_answers" if field == "answered" else f"vstream_{field}", doc)
+                c.add_metric([], getattr(stats, field))
                 yield c
-            for name, value, doc in (("queue_depth", len(a.ingest.stream.queue), "frames waiting for the encoder"),
-                                     ("memory_bytes", mem.total_bytes if mem else 0, "memory bytes used"),
-                                     ("memory_budget_bytes", mem.cfg.budget_bytes if mem else 0, "memory budget"),
-                                     ("memory_entries", len(mem.entries()) if mem else 0, "memory entries"),
-                                     ("token_drop_ratio", e.token_drop_ratio, "share of patch tokens dropped"),
-                                     ("stream_seconds", a.now, "stream time reached")):
+            for name, field, doc in _GAUGES:
                 g = GaugeMetricFamily(f"vstream_{name}", doc)
-                g.add_metric([], value)
+                g.add_metric([], getattr(stats, field))
                 yield g
-            for name, window, doc in (("ingest_lag_seconds", s.lag, "decode to consumer"),
-                                      ("encode_seconds", a.ingest.encode_latency, "encode per frame"),
-                                      ("answer_seconds", controller.answer_latency, "question to full answer"),
-                                      ("answer_ttft_seconds", controller.ttft, "question to first token")):
-                h = HistogramMetricFamily(f"vstream_{name}", doc)
-                h.add_metric([], window.buckets(), window.total)
-                yield h
-                q = GaugeMetricFamily(f"vstream_{name}_quantile", f"{doc} (recent quantiles)", labels=["quantile"])
-                for p in (50, 95):
-                    v = window.percentile(p)
-                    if v is not None:
-                        q.add_metric([str(p / 100)], v)
-                yield q
+            yield from _histograms(controller.assistant.latency_windows())
+
+    def _histograms(windows):
+        for name, window in windows.items():
+            doc = _WINDOWS.get(name, name)
+            h = HistogramMetricFamily(f"vstream_{name}", doc)
+            h.add_metric([], window.buckets(), window.total)
+            yield h
+            q = GaugeMetricFamily(f"vstream_{name}_quantile", f"{doc} (recent quantiles)", labels=["quantile"])
+            for p in (50, 95):
+                v = window.percentile(p)
+                if v is not None:
+                    q.add_metric([str(p / 100)], v)
+            yield q
 
     with _METRICS_LOCK:
         registry = CollectorRegistry()

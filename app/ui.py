@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from app.controller import SAMPLE, Controller
-from vstream.answer.facts import fmt_time
+from vstream.answer.compose import fmt_time
 from vstream.errors import VStreamError
 from vstream.types import Answer
 
 
 def _status(c: Controller) -> str:
     s = c.stats()
-    if "frames_sampled" not in s:
-        return f"**{s['state']}**"
-    lag = s["lag_p95_s"]
-    return (f"**{s['state']}** · {s['source']} · t={s['stream_s']:.1f} s · sampled {s['frames_sampled']} "
-            f"(dropped {s['frames_dropped']}) · lag p95 {0 if lag is None else lag:.2f} s · "
-            f"tokens dropped {s['token_drop_ratio']:.0%} · memory {s['memory_bytes'] / 1e6:.1f} MB "
-            f"({s['memory_entries']} entries) · reconnects {s['reconnects']}")
+    if s is None:
+        return f"**{c.state}**"
+    lag = s.lag_p95_s
+    return (f"**{s.state}** · {s.source} · t={s.stream_s:.1f} s · sampled {s.frames_sampled} "
+            f"(dropped {s.frames_dropped}) · lag p95 {0 if lag is None else lag:.2f} s · "
+            f"tokens dropped {s.token_drop_ratio:.0%} · memory {s.memory_bytes / 1e6:.1f} MB "
+            f"({s.memory_entries} entries) · reconnects {s.reconnects}")
 
 
 def _alerts_md(c: Controller) -> str:
@@ -76,7 +77,8 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
 
     def tick():
         frame = c.latest_frame()
-        data = pd.DataFrame(c.timeline() or [{"t": 0.0, "level": "working", "duration": 0.0}])
+        items = [dataclasses.asdict(x) for x in c.timeline()]
+        data = pd.DataFrame(items or [{"t": 0.0, "level": "working", "duration": 0.0}])
         return frame, _status(c), _alerts_md(c), data
 
     def webcam_frame(img):

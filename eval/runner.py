@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import statistics
 import tempfile
 import time
@@ -21,14 +22,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eval import official
 from eval.loaders import Question
-from eval.scoring import score, score_proactive
+from eval.scoring import score, score_forced, score_proactive
 from eval.views import FrameLog, FramesView, WindowedView
-from memory.hierarchy import format_labels
-from vstream.answer.answerers import compose
-from vstream.answer.facts import ContextBuilder, text_matches
+from vstream.answer.answerers import TemplateAnswerer, VLMAnswerer
+from vstream.answer.compose import option_text
+from vstream.answer.engine import AnswerEngine, citations
+from vstream.assistant import Assistant
 from vstream.config import Config, EncoderConfig, MemoryConfig, SourceConfig
 from vstream.errors import VStreamError
+from vstream.watches import parse_watch, text_matches
 
 METHODS = ("ours", "last4", "uniform8")
 
@@ -53,132 +57,94 @@ def resolve_video(videos: Path, rel: str) -> Path:
     raise VStreamError(f"video {rel} not found under {videos} — pass --videos DIR (the folder holding the benchmark's videos)")
 
 
-def choose_option(answer: str, options: tuple[str, ...], embedder) -> int:
-    """Map a free-text answer to an option: a count, a quoted text, 'no text', else meaning."""
-    cores = [o.split(". ", 1)[1] if ". " in o[:4] else o for o in options]
-    import re
-
-    if m := re.match(r"\s*(\d+|no)\b", answer.lower()):
-        n = "0" if m.group(1) == "no" else m.group(1)
-        for i, c in enumerate(cores):
-            if c.strip() == n:
-                return i
-    quoted = re.findall(r"“([^”]+)”", answer)
-    if quoted:
-        scores = [max(text_matches(c, q) for q in quoted) for c in cores]
-        if max(scores) >= 0.75:
-            return scores.index(max(scores))
-    if "no text" in answer.lower() or "not seen any text" in answer.lower():
-        for i, c in enumerate(cores):
-            if "no text" in c.lower() or c.lower().startswith("none"):
-                return i
-    vecs = embedder.embed([answer] + cores)
-    sims = vecs[1:] @ vecs[0]
-    return int(sims.argmax())
-
-
 class VideoRun:
-    """One video through the pipeline, paused at each question time."""
+    """One video through the assistant in step mode, paused at each question time."""
 
     def __init__(self, path: Path, cfg: RunConfig, session: Path):
-        from vstream.answer.answerers import TemplateAnswerer, VLMAnswerer
-        from vstream.responder import Responder
-        from vstream.session import open_ingest
-
         conf = Config(source=SourceConfig(source=str(path), speed="max", fps=cfg.fps), encoder=cfg.encoder,
                       memory=MemoryConfig(budget_mb=cfg.memory_mb))
         self.cfg = cfg
-        self.ingest = open_ingest(conf, str(session))
-        self.memory = self.ingest.memory
-        self.responder = Responder(self.memory, TemplateAnswerer())
-        vlm = getattr(self.ingest.encoder, "vlm", None)
-        self.vlm_answerer = VLMAnswerer(vlm, self.memory) if vlm is not None else None
-        self.log = FrameLog()
-        self.period = 1.0 / cfg.fps
+        self.assistant = Assistant(conf, session=session)
+        self.assistant.open()
+        self.log = FrameLog(1.0 / cfg.fps)
+        self.assistant.add_sink(lambda frame, enc: self.log.add(enc, self.assistant.visible_text))
+        self.memory = self.assistant.memory
+        self.ours = AnswerEngine(self.memory, self.assistant.answerer)
+        self.template = TemplateAnswerer()
         self.now = 0.0
-        self._frames = None
-        self._pending = None
         self.t_wall = 0.0
 
     def advance(self, t: float, on_second=None) -> None:
-        """Feed frames with ts <= t (a frame past t is held back, unseen)."""
-        if self._frames is None:
-            self.ingest.start()
-            self._frames = self.ingest.stream.frames()
+        """Feed frames with ts <= t (a frame past t is held back, unseen), one stream second at a
+        time so the proactive protocol can poll every second."""
         t0 = time.monotonic()
-        while True:
-            frame = self._pending or next(self._frames, None)
-            self._pending = None
-            if frame is None:
-                break
-            if frame.ts > t + 1e-6:
-                self._pending = frame
-                break
-            enc = self.ingest.step(frame)
-            self.responder.on_entry(enc)
-            visible = "\n".join(self.memory.text_tracker.active)
-            self.log.add(dataclasses.replace(enc, text=visible), self.period, format_labels(enc.labels))
-            if on_second is not None and math.floor(frame.ts) > math.floor(self.now):
-                on_second(math.floor(frame.ts))
-            self.now = frame.ts
+        sec = math.floor(self.now) + 1
+        while sec <= t:
+            self.now = max(self.now, self.assistant.step_until(sec))
+            if on_second is not None:
+                on_second(sec)
+            sec += 1
+        self.now = max(self.now, self.assistant.step_until(t))
         self.t_wall += time.monotonic() - t0
 
-    def view(self, method: str, now: float):
+    def engine(self, method: str, now: float) -> AnswerEngine:
         if method == "ours":
-            return self.memory if self.cfg.context_s is None else WindowedView(self.memory, self.cfg.context_s, now)
+            if self.cfg.context_s is None:
+                return self.ours
+            return AnswerEngine(WindowedView(self.memory, self.cfg.context_s, now), self.assistant.answerer)
         since = 0.0 if self.cfg.context_s is None else now - self.cfg.context_s
         frames = self.log.last(4, now) if method == "last4" else self.log.uniform(8, now, since)
-        return FramesView(frames, self.memory.embedder)
+        return AnswerEngine(FramesView(frames, self.memory.embedder), self.template)
 
     def close(self) -> None:
-        self.ingest.stream.stop()
-        self.memory.close()
+        self.assistant.stop()
 
 
 def _answer(run: VideoRun, q: Question, method: str) -> dict:
+    """The method's free-form response to the question (with its options), scored by the official
+    rule; the option it picked is scored as forced choice beside it."""
     t0 = time.monotonic()
-    view = run.view(method, q.time_s)
-    ctx = ContextBuilder(view).build(q.question, now=q.time_s, options=list(q.options))
-    if method == "ours" and run.vlm_answerer is not None:
-        return _answer_vlm(run.vlm_answerer, ctx, q, t0)
-    text = compose(ctx)
-    ttft = time.monotonic() - t0
+    engine = run.engine(method, q.time_s)
+    options = list(q.options) if q.kind == "mc" else []
+    ctx = engine.context(q.question, q.time_s, options)
+    ans = engine.answer(q.question, now=q.time_s, options=options)
+    picked = ctx.composed.choice
+    if isinstance(engine.answerer, VLMAnswerer) and q.kind in ("mc", "yesno"):
+        picked, ans = _vlm_choice(engine.answerer, ctx, q), dataclasses.replace(ans, citations=citations(ctx))
+    response, choice = _response(q, ans.text, picked)
+    return {"prompt": official.prompt(q), "response": response, "answer_text": ans.text, "choice": choice,
+            "correct": score(q, response), "correct_forced": score_forced(q, choice), "ttft_s": round(ans.ttft_s, 4),
+            "latency_s": round(time.monotonic() - t0, 4), "citations": [c.to_json() for c in ans.citations]}
+
+
+def _vlm_choice(answerer: VLMAnswerer, ctx, q: Question) -> int:
+    """hf: the VLM picks the option letter (or yes/no) by next-token logits over its KV blocks."""
     if q.kind == "mc":
-        i = choose_option(text, q.options, run.memory.embedder)
-        response = q.options[i]
-    elif q.kind == "count":
-        import re
-
-        m = re.search(r"\d+", text)
-        response = m.group(0) if m else "0"
-    else:  # yes/no probes: the lite answerer can only say yes on evidence it can read (text on screen)
-        response = "yes" if ctx.facts and ctx.intent.value.startswith("text") else "no"
-    return {"response": response, "answer_text": text, "correct": score(q, response), "ttft_s": round(ttft, 4),
-            "citations": [c.to_json() for c in ctx.citations]}
+        return answerer.choose(ctx, [o.strip()[0] for o in q.options], "Answer with the option's letter from the given choices directly.")
+    return answerer.choose(ctx, ["yes", "no"], "Answer yes or no.")
 
 
-def _answer_vlm(answerer, ctx, q: Question, t0: float) -> dict:
-    """hf: the VLM over its KV blocks picks the option letter / yes-no by next-token logits, or
-    writes the count."""
-    import re
-
+def _response(q: Question, text: str, choice: int | None) -> tuple[str, str | None]:
+    """(raw response as the official scorer reads it, the forced choice)."""
     if q.kind == "mc":
-        letters = [o[0] for o in q.options]
-        response = q.options[answerer.choose(ctx, letters, "Answer with the option's letter from the given choices directly.")]
-    elif q.kind == "yesno":
-        response = ["yes", "no"][answerer.choose(ctx, ["yes", "no"], "Answer yes or no.")]
-    else:
-        m = re.search(r"\d+", "".join(answerer.answer(ctx)))
-        response = m.group(0) if m else "0"
-    return {"response": response, "answer_text": response, "correct": score(q, response),
-            "ttft_s": round(time.monotonic() - t0, 4), "citations": [c.to_json() for c in ctx.citations]}
+        if choice is None:
+            return text, None
+        letter = q.options[choice].strip()[0].upper()
+        return f"{letter}. {option_text(q.options[choice])}", letter
+    if q.kind == "count":
+        m = re.search(r"\b(\d+)\b", text.split(" at ")[0])
+        return (m.group(1), m.group(1)) if m else (text, None)
+    yes = choice == 0 if choice is not None else text.lower().startswith("yes")  # answers open with Yes or No
+    return ("Yes" if yes else "No"), ("yes" if yes else "no")
 
 
-def _proactive_target(q: Question) -> str:
-    import re
-
-    m = re.search(r"[\"'“‘]([^\"'”’]+)[\"'”’]", q.question)
-    return m.group(1) if m else q.answer
+def _proactive_watch(q: Question):
+    """The watch the assistant registers for a proactive instruction (None when it cannot tell
+    what to watch for: then it never speaks). Never reads the ground-truth answer."""
+    try:
+        return parse_watch(q.question)
+    except VStreamError:
+        return None
 
 
 def run_video(path: Path, qs: list[Question], cfg: RunConfig, done: set, write) -> None:
@@ -191,34 +157,33 @@ def run_video(path: Path, qs: list[Question], cfg: RunConfig, done: set, write) 
 
 
 def _run_questions(run: VideoRun, qs: list[Question], cfg: RunConfig, done: set, write) -> None:
-    from vstream.watches import Watch, WatchKind
-
     proactive = {q.qid: q for q in qs if q.kind == "proactive"}
     fired: dict[tuple[str, str], tuple[float, str]] = {}
     watches: dict[int, Question] = {}
 
     def on_second(sec: int) -> None:  # the proactive protocol: "should I speak now?" every second
-        while (e := run.responder.should_speak(sec)) is not None:
+        while (e := run.assistant.should_speak(sec)) is not None:
             q = watches.get(e.payload.get("watch_id"))
             if q is not None and (q.qid, "ours") not in fired:
-                fired[(q.qid, "ours")] = (float(sec), _proactive_target(q))
+                fired[(q.qid, "ours")] = (float(sec), e.payload.get("match") or e.message)
         for q in proactive.values():
-            if q.time_s > sec:
+            w = _proactive_watch(q)
+            if q.time_s > sec or w is None or not w.target:
                 continue
-            target = _proactive_target(q)
             for m in cfg.methods:
                 if m == "ours" or (q.qid, m) in fired:
                     continue
                 frames = run.log.last(4, sec) if m == "last4" else run.log.uniform(8, sec)
-                if any(text_matches(target, line) >= 0.8 for r in frames for line in r.ocr.splitlines()):
-                    fired[(q.qid, m)] = (float(sec), target)
+                hits = [line for r in frames for line in r.ocr.splitlines() if text_matches(w.target, line) >= 0.8]
+                if hits:
+                    fired[(q.qid, m)] = (float(sec), hits[0])
 
     for q in sorted(qs, key=lambda q: q.time_s):
         run.advance(q.time_s, on_second)
         if q.kind == "proactive":
-            w = run.responder.add_watch(Watch(WatchKind.TEXT, _proactive_target(q), description=q.question))
-            run.ingest.encoder.ocr.min_interval = min(run.ingest.encoder.ocr.min_interval, 0.5)
-            watches[w.id] = q
+            w = _proactive_watch(q)
+            if w is not None:
+                watches[run.assistant.watch(w).id] = q
             continue
         for m in cfg.methods:
             if (q.qid, m) in done:
@@ -238,8 +203,9 @@ def _run_questions(run: VideoRun, qs: list[Question], cfg: RunConfig, done: set,
 
 def _row(q: Question, method: str, rec: dict, run: VideoRun) -> dict:
     return {"qid": q.qid, "method": method, "video": q.video, "task": q.task, "category": q.category, "kind": q.kind,
-            "time_s": q.time_s, "answer": q.answer, **rec, "memory_bytes": run.memory.total_bytes,
-            "throughput_fps": round(run.ingest.encoder.stats.frames_encoded / run.t_wall, 2) if run.t_wall else None}
+            "benchmark": q.benchmark, "time_s": q.time_s, "answer": q.answer, **rec,
+            "memory_bytes": run.memory.total_bytes,
+            "throughput_fps": round(run.assistant.stats().frames_encoded / run.t_wall, 2) if run.t_wall else None}
 
 
 def run_benchmark(questions: list[Question], cfg: RunConfig) -> dict:
@@ -283,7 +249,11 @@ def summarize(rows: list[dict], cfg: RunConfig) -> dict:
             continue
         ttfts = [r["ttft_s"] for r in mine if r.get("ttft_s") is not None]
         fps = [r["throughput_fps"] for r in mine if r.get("throughput_fps")]
+        forced = [r for r in mine if "correct_forced" in r]
+        bench = mine[0].get("benchmark", "streamingbench")
         out["methods"][m] = {"n": len(mine), "accuracy": _accuracy(mine), "by_task": _groups(mine, "task"),
+                             "official": official.report(bench, [(r["task"], bool(r["correct"])) for r in mine]),
+                             "forced_choice_accuracy": _accuracy([{**r, "correct": r["correct_forced"]} for r in forced]),
                              "by_category": _groups(mine, "category"),
                              "ttft_p50_s": round(statistics.median(ttfts), 4) if ttfts else None,
                              "throughput_fps_p50": round(statistics.median(fps), 2) if fps else None,

@@ -1,16 +1,21 @@
-"""Each benchmark's own scoring rule, made explicit.
+"""Scorers. Three kinds, kept apart so a report always says which one it used:
 
-StreamingBench (its eval scripts, VideoMME-style): strip the usual answer prefixes, take the
-first capital option letter; a response that is one letter alone counts in either case ("b").
-A long response without any option letter scores nothing. Two letters: the first one counts.
-OVO-Bench: backward/real-time — the option letter in the response; REC — the first integer
-(digits or a number word); SSR/CRR — yes/no.
-Proactive (StreamingBench): correct when the first output comes within ±2 s of the ground-truth
-time and contains the expected output."""
+- `score(question, response)`: the benchmark's OFFICIAL rule on the raw response (see
+  eval.official: StreamingBench — first character equals the letter; OVO-Bench — letter as a
+  substring, REC digits joined equal the count, SSR/CRR exact "Y"/"N" or "Yes"/"No" inside).
+  These are the numbers to put beside published ones.
+- `score_forced(question, choice)`: forced-choice accuracy, for answerers that pick among the
+  allowed answers (option letter / yes-no by logits, an integer count): no parsing at all.
+- `score_lenient` and the extract_* helpers: a forgiving parse of free text (answer prefixes,
+  lower-case lone letters, number words). Not an official rule; for diagnostics only.
+Proactive (StreamingBench, src/data/count.py): on time within ±2 s and the expected output as a
+case-sensitive substring of the output."""
 
 from __future__ import annotations
 
 import re
+
+from eval import official
 
 _PREFIXES = ["The best answer is", "The correct answer is", "The answer is", "The answer", "The best option is",
              "The correct option is", "Best answer:", "Best option:", "Answer:", "Option:"]
@@ -58,10 +63,26 @@ def score_yesno(response: str, answer: str) -> bool:
 
 
 def score_proactive(fired_at: float | None, output: str, gt_time: float, gt_output: str, tolerance: float = 2.0) -> bool:
-    return fired_at is not None and abs(fired_at - gt_time) <= tolerance and gt_output.strip().lower() in (output or "").lower()
+    """count.py's answer_correct: |fired - gt| <= 2 s and gt_output in output (case-sensitive)."""
+    return fired_at is not None and abs(fired_at - gt_time) <= tolerance and gt_output in (output or "")
 
 
-def score(question, response: str) -> bool:
+def score(question, response: str | None) -> bool:
+    """The official rule of the question's benchmark on the raw response."""
+    return official.correct(question, response)
+
+
+def score_forced(question, choice: str | int | None) -> bool:
+    """Forced choice: `choice` is the option letter, "yes"/"no", or the count the answerer picked."""
+    if choice is None:
+        return False
+    if question.kind == "count":
+        return str(choice).strip().lstrip("+").isdigit() and int(str(choice).strip()) == int(question.answer)
+    return str(choice).strip().lower() == question.answer.lower()
+
+
+def score_lenient(question, response: str) -> bool:
+    """The forgiving free-text parse (not official)."""
     if question.kind == "count":
         return score_count(response, question.answer)
     if question.kind == "yesno":

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from memory.reader import SessionReader
+from memory.records import EvidenceKind
+from retrieval.common import VStreamError
 from retrieval.retriever import Retriever
-from vstream.errors import VStreamError
+from retrieval.timeparse import parse_time_window
 
 
 def _fmt_t(t: float) -> str:
@@ -35,7 +37,7 @@ def inspect_session(folder: str) -> dict:
             "session": str(r.store.folder), "source": r.store.get_meta("source"), "backend": r.store.get_meta("backend"),
             "memory_entries": len(entries), "memory_bytes": r.total_bytes, "levels": r.level_report(),
             "coverage": {"t_start": round(t0, 3), "t_end": round(t1, 3), "gaps_s": round(gaps, 3)},
-            "text_spans": len(r.texts()), "events": len(events),
+            "evidence": {k.value: n for k in EvidenceKind if (n := len(r.evidence(k)))}, "events": len(events),
             "scene_changes": sum(1 for _, e in events if e.kind.value == "scene_change"),
             "closed_cleanly": r.store.get_meta("closed_cleanly"),
         }
@@ -45,26 +47,27 @@ def inspect_session(folder: str) -> dict:
              f"{out['memory_entries']} entries, {out['memory_bytes'] / 1e6:.2f} MB, covering {_fmt_t(t0)}–{_fmt_t(t1)} (gaps {gaps:.1f} s)"]
     for name, lv in out["levels"].items():
         lines.append(f"  {name:>10}: {lv['entries']:6d} entries {lv['bytes'] / 1e6:8.2f} MB")
-    lines.append(f"{out['text_spans']} text spans, {out['events']} events ({out['scene_changes']} scene changes)")
+    rows = ", ".join(f"{n} {k}" for k, n in out["evidence"].items()) or "none"
+    lines.append(f"evidence rows: {rows}; {out['events']} events ({out['scene_changes']} scene changes)")
     out["text"] = "\n".join(lines)
     return out
 
 
 def search_session(folder: str, query: str, k: int, at: float | None) -> dict:
+    """The evidence rows most similar to the query (and the time it names), best first."""
     if not query.strip():
         raise VStreamError("memory search needs a query, e.g. vstream memory search --session DIR \"red car\"")
     r = SessionReader(folder)
     try:
-        hits, window = Retriever(r).search(query, now=at, k=k)
-        texts = r.texts()
+        entries = r.entries()
+        now = at if at is not None else (entries[-1].t_end if entries else 0.0)
+        window = parse_time_window(query, now)
+        hits = Retriever(r).search_evidence(query, now, window, k)
     finally:
         r.close()
-    rows = []
-    for h in sorted(hits, key=lambda h: -h.score):
-        spans = [{"text": t.text, "t_start": round(t.t_start, 3), "t_end": round(t.t_end, 3)} for t in texts if t.entry_id == h.entry.id]
-        rows.append({"id": h.entry.id, "level": h.entry.level, "kind": h.entry.kind, "t_start": round(h.entry.t_start, 3),
-                     "t_end": round(h.entry.t_end, 3), "score": round(h.score, 4), "why": h.why, "text": h.entry.text,
-                     "text_spans": spans})
+    rows = [{"id": h.evidence.id, "kind": h.evidence.kind.value, "t_start": round(h.evidence.t_start, 3),
+             "t_end": round(h.evidence.t_end, 3), "score": round(h.score, 4), "content": h.evidence.content,
+             "entry_id": h.evidence.entry_id} for h in hits]
     out = {"query": query, "window": None if window is None else [round(window.t_start, 3), round(window.t_end, 3)], "hits": rows}
-    out["text"] = "\n".join(f"{_fmt_t(x['t_start'])}–{_fmt_t(x['t_end'])}  {x['score']:.3f} [{x['why']}] {x['text'].replace(chr(10), ' | ')}" for x in rows) or "no matches"
+    out["text"] = "\n".join(f"{_fmt_t(x['t_start'])}–{_fmt_t(x['t_end'])}  {x['score']:.3f} [{x['kind']}] {x['content']}" for x in rows) or "no matches"
     return out

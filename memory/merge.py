@@ -1,10 +1,11 @@
-"""How entries combine: time spans, embeddings, tokens, text (pure functions, unit-tested)."""
+"""How entries combine: embeddings, tokens, labels (pure functions, unit-tested)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from memory.payload import Payload
+from memory.records import Label
 
 
 def merged_embedding(a: np.ndarray, wa: float, b: np.ndarray, wb: float) -> np.ndarray:
@@ -45,32 +46,12 @@ def summarize_tokens(p: Payload, k: int) -> Payload:
     return Payload({"tokens": out[:k]}, {"index": regions[:k].astype(np.int32)}, (side, side))
 
 
-def merge_text(a: str, b: str, max_chars: int) -> str:
-    """Distinct lines in time order; when too long, keep the first and the latest lines."""
-    lines: list[str] = []
-    for line in (a + "\n" + b).splitlines():
-        if line and line not in lines:
-            lines.append(line)
-    text = "\n".join(lines)
-    if len(text) <= max_chars:
-        return text
-    head, tail = lines[:3], []
-    for line in reversed(lines[3:]):
-        if sum(len(x) + 1 for x in head + tail) + len(line) > max_chars:
-            break
-        tail.insert(0, line)
-    return "\n".join(head + ["…"] + tail)
-
-
-def merge_labels(a: str, b: str, wa: float = 1.0, wb: float = 1.0, top: int = 5) -> str:
-    """'label:p, …' strings → the labels with the highest weighted mean probability."""
+def merge_labels(a: tuple[Label, ...], b: tuple[Label, ...], wa: float = 1.0, wb: float = 1.0,
+                 top: int = 5) -> tuple[Label, ...]:
+    """The labels with the highest weighted mean probability over both entries."""
     score: dict[str, float] = {}
-    for text, w in ((a, wa), (b, wb)):
-        for item in filter(None, (s.strip() for s in text.split(","))):
-            name, _, p = item.rpartition(":")
-            try:
-                score[name] = score.get(name, 0.0) + w * float(p) / (wa + wb)
-            except ValueError:
-                continue
+    for labels, w in ((a, wa), (b, wb)):
+        for lb in labels:
+            score[lb.name] = score.get(lb.name, 0.0) + w * lb.p / (wa + wb)
     best = sorted(score.items(), key=lambda kv: -kv[1])[:top]
-    return ", ".join(f"{n}:{p:.2f}" for n, p in best)
+    return tuple(Label(n, round(p, 4)) for n, p in best)

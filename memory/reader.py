@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from memory.hierarchy import LEVEL_NAMES
+from memory.indexes import SessionIndexes
+from memory.payload import Payload
+from memory.records import LEVEL_NAMES, Event, EventKind, Evidence, EvidenceKind, MemoryEntry
 from memory.store import SessionStore
 from retrieval.embedder import TextEmbedder, default_embedder
-from retrieval.index import VectorIndex
-from vstream.types import MemoryEntry, TextSpan
 
 
 class SessionReader:
@@ -19,45 +19,35 @@ class SessionReader:
         self.embedder = embedder or default_embedder()
         self._version = None
         self._entries: list[MemoryEntry] = []
-        self.visual_index: VectorIndex | None = None
-        self.text_index: VectorIndex | None = None
+        self._evidence: list[Evidence] = []
         self.refresh()
 
     def refresh(self) -> bool:
         """Reload if the database changed since the last call; True if it did."""
-        version = (self.store.conn.execute("PRAGMA data_version").fetchone()[0],
-                   self.store.conn.execute("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM entries").fetchone())
+        conn = self.store.conn
+        version = (conn.execute("PRAGMA data_version").fetchone()[0],
+                   conn.execute("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM entries").fetchone(),
+                   conn.execute("SELECT COALESCE(MAX(id), 0), COUNT(*), COALESCE(SUM(t_end), 0) FROM evidence").fetchone())
         if version == self._version:
             return False
         self._version = version
         self._entries = self.store.entries()
-        self.visual_index = self._index("visual.faiss", self.store.get_meta("visual_dim", 0), self.store.visual_embeddings())
-        self.text_index = self._index("text.faiss", self.store.get_meta("text_dim", self.embedder.dim), self.store.text_embeddings())
+        self._evidence = self.store.evidence()
+        vdim = self.store.get_meta("visual_dim", 0) or (self._entries[0].embedding.size if self._entries else 1)
+        idx = SessionIndexes.open(self.store, vdim, self.store.get_meta("text_dim", self.embedder.dim))
+        self.visual_index, self.evidence_index = idx.visual, idx.evidence
         return True
-
-    def _index(self, name: str, dim: int, ids_vecs) -> VectorIndex:
-        ids, vecs = ids_vecs
-        dim = dim or (vecs.shape[1] if len(ids) else 1)
-        path = self.store.folder / name
-        idx = VectorIndex.load(path, dim) if path.exists() else None
-        if idx is None or set(idx.ids().tolist()) != set(ids.tolist()):
-            idx = VectorIndex(dim)
-            if len(ids):
-                idx.add(ids, vecs)
-        return idx
 
     def entries(self) -> list[MemoryEntry]:
         return self._entries
 
-    def texts(self) -> list[TextSpan]:
-        return self.store.texts()
+    def evidence(self, kind: EvidenceKind | None = None) -> list[Evidence]:
+        return [ev for ev in self._evidence if kind is None or ev.kind is kind]
 
-    def events(self, kind=None):
+    def events(self, kind: EventKind | None = None) -> list[Event]:
         return [e for _, e in self.store.events(kind)]
 
-    def payload(self, e: MemoryEntry):
-        from memory.payload import Payload
-
+    def payload(self, e: MemoryEntry) -> Payload | None:
         blob = self.store.read_payload(e.payload_ref)
         return Payload.decode(blob) if blob else None
 
@@ -70,7 +60,7 @@ class SessionReader:
 
     @property
     def total_bytes(self) -> int:
-        return sum(e.nbytes for e in self._entries) + sum(len(t.text) + 32 for t in self.texts())
+        return sum(e.nbytes for e in self._entries) + sum(ev.nbytes + 4 * self.embedder.dim for ev in self._evidence)
 
     def close(self) -> None:
         self.store.close()

@@ -1,6 +1,9 @@
-"""The session folder: SQLite (WAL) for entries, text spans, events and metadata; blob segment
-files for payloads; FAISS index files beside them (retrieval/). One writer (ingest), many
-readers (serve / ask) at once — WAL lets readers see every committed transaction live."""
+"""The session folder: SQLite (WAL) for entries, evidence, events and metadata; blob segment
+files for payloads; FAISS index files beside them. One writer (ingest), many readers (serve /
+ask) at once — WAL lets readers see every committed transaction live.
+
+Every column is typed: labels and evidence payloads are JSON of typed dataclasses
+(memory.records), read back into those dataclasses — never strings parsed by hand."""
 
 from __future__ import annotations
 
@@ -12,36 +15,75 @@ from pathlib import Path
 import numpy as np
 
 from memory.blobs import BlobRef, BlobStore
-from vstream.errors import VStreamError
-from vstream.types import Event, EventKind, MemoryEntry, TextSpan
+from memory.records import (
+    Event,
+    EventKind,
+    Evidence,
+    EvidenceKind,
+    Label,
+    MemoryEntry,
+    data_from_json,
+    data_to_json,
+)
+from retrieval.common import VStreamError
+
+FORMAT = 2  # session format: 2 = typed evidence rows (format 1 kept text in entry strings)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY, level INTEGER NOT NULL, kind TEXT NOT NULL,
-    t_start REAL NOT NULL, t_end REAL NOT NULL, text TEXT NOT NULL DEFAULT '', labels TEXT NOT NULL DEFAULT '',
+    t_start REAL NOT NULL, t_end REAL NOT NULL, labels TEXT NOT NULL DEFAULT '[]',
     payload_ref TEXT NOT NULL DEFAULT '', nbytes INTEGER NOT NULL, merges INTEGER NOT NULL DEFAULT 0,
     scene_change INTEGER NOT NULL DEFAULT 0, kept_ratio REAL NOT NULL DEFAULT 1.0,
-    embedding BLOB NOT NULL, text_embedding BLOB
+    camera TEXT NOT NULL DEFAULT '', embedding BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_time ON entries (t_start);
-CREATE TABLE IF NOT EXISTS texts (
-    id INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL, text TEXT NOT NULL, t_start REAL NOT NULL, t_end REAL NOT NULL
+CREATE TABLE IF NOT EXISTS evidence (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, t_start REAL NOT NULL, t_end REAL NOT NULL,
+    content TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}', confidence REAL NOT NULL DEFAULT 1.0,
+    entry_id INTEGER NOT NULL DEFAULT 0, camera TEXT NOT NULL DEFAULT '', embedding BLOB
 );
-CREATE INDEX IF NOT EXISTS texts_entry ON texts (entry_id);
+CREATE INDEX IF NOT EXISTS evidence_time ON evidence (t_start);
+CREATE INDEX IF NOT EXISTS evidence_entry ON evidence (entry_id);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY, ts REAL NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL,
-    payload TEXT NOT NULL DEFAULT '{}', wall REAL NOT NULL DEFAULT 0
+    payload TEXT NOT NULL DEFAULT '{}', wall REAL NOT NULL DEFAULT 0, camera TEXT NOT NULL DEFAULT ''
 );
 """
 
-_ENTRY_COLS = "id, level, t_start, t_end, embedding, text, payload_ref, nbytes, kind, merges, labels, scene_change, kept_ratio"
+_ENTRY_COLS = "id, level, t_start, t_end, embedding, payload_ref, nbytes, kind, merges, labels, scene_change, kept_ratio, camera"
+_EVIDENCE_COLS = "id, kind, t_start, t_end, content, data, confidence, entry_id, camera"
+
+
+def labels_json(labels: tuple[Label, ...]) -> str:
+    return json.dumps([[lb.name, round(lb.p, 4)] for lb in labels])
+
+
+def labels_from_json(text: str) -> tuple[Label, ...]:
+    return tuple(Label(str(n), float(p)) for n, p in json.loads(text or "[]"))
 
 
 def _row_entry(row) -> MemoryEntry:
-    (id_, level, t0, t1, emb, text, ref, nbytes, kind, merges, labels, cut, kept) = row
-    return MemoryEntry(id_, level, t0, t1, np.frombuffer(emb, np.float32).copy(), text, ref, nbytes, kind, merges,
-                       labels, bool(cut), kept)
+    (id_, level, t0, t1, emb, ref, nbytes, kind, merges, labels, cut, kept, camera) = row
+    return MemoryEntry(id_, level, t0, t1, np.frombuffer(emb, np.float32).copy(), ref, nbytes, kind, merges,
+                       labels_from_json(labels), bool(cut), kept, camera)
+
+
+def _row_evidence(row) -> Evidence:
+    (id_, kind, t0, t1, content, data, conf, entry_id, camera) = row
+    k = EvidenceKind(kind)
+    return Evidence(k, t0, t1, content, data_from_json(k, data), conf, entry_id, camera, id_)
+
+
+def _vec(v: np.ndarray | None) -> bytes | None:
+    return None if v is None else np.asarray(v, np.float32).tobytes()
+
+
+def _stack(rows) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.array([r[0] for r in rows], np.int64)
+    vecs = np.stack([np.frombuffer(r[1], np.float32) for r in rows]) if rows else np.zeros((0, 0), np.float32)
+    return ids, vecs
 
 
 class SessionStore:
@@ -65,9 +107,19 @@ class SessionStore:
         if not readonly:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a process crash
+            self._check_format()
             self.conn.executescript(SCHEMA)
+            self.set_meta("format", FORMAT)
         self.blobs = BlobStore(self.folder / "blobs", readonly=readonly)
         self._in_tx = False
+
+    def _check_format(self) -> None:
+        has_meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
+        fmt = self.get_meta("format", 1) if has_meta else FORMAT
+        has_entries = has_meta and self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='entries'").fetchone()
+        if has_entries and fmt != FORMAT:
+            raise VStreamError(f"session {self.folder} was written by an older vstream (format {fmt}); "
+                               "ingest into a new --session folder")
 
     # ---- transactions ------------------------------------------------------------------------------
     def begin(self) -> None:
@@ -99,25 +151,22 @@ class SessionStore:
         return json.loads(row[0]) if row else default
 
     # ---- entries ----------------------------------------------------------------------------------
-    def insert_entry(self, e: MemoryEntry, text_embedding: np.ndarray | None) -> int:
+    def _entry_values(self, e: MemoryEntry) -> tuple:
+        return (e.level, e.kind, e.t_start, e.t_end, labels_json(e.labels), e.payload_ref, e.nbytes, e.merges,
+                int(e.scene_change), e.kept_ratio, e.camera, _vec(e.embedding))
+
+    def insert_entry(self, e: MemoryEntry) -> int:
         with self._lock:
             cur = self.conn.execute(
-                "INSERT INTO entries (level, kind, t_start, t_end, text, labels, payload_ref, nbytes, merges, scene_change, kept_ratio, embedding, text_embedding)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (e.level, e.kind, e.t_start, e.t_end, e.text, e.labels, e.payload_ref, e.nbytes, e.merges,
-                 int(e.scene_change), e.kept_ratio, np.asarray(e.embedding, np.float32).tobytes(),
-                 None if text_embedding is None else np.asarray(text_embedding, np.float32).tobytes()))
+                "INSERT INTO entries (level, kind, t_start, t_end, labels, payload_ref, nbytes, merges, scene_change,"
+                " kept_ratio, camera, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._entry_values(e))
             return int(cur.lastrowid)
 
-    def update_entry(self, e: MemoryEntry, text_embedding: np.ndarray | None = None, keep_text_embedding: bool = True) -> None:
+    def update_entry(self, e: MemoryEntry) -> None:
         with self._lock:
-            sets = "level=?, kind=?, t_start=?, t_end=?, text=?, labels=?, payload_ref=?, nbytes=?, merges=?, scene_change=?, kept_ratio=?, embedding=?"
-            args = [e.level, e.kind, e.t_start, e.t_end, e.text, e.labels, e.payload_ref, e.nbytes, e.merges,
-                    int(e.scene_change), e.kept_ratio, np.asarray(e.embedding, np.float32).tobytes()]
-            if not keep_text_embedding:
-                sets += ", text_embedding=?"
-                args.append(None if text_embedding is None else np.asarray(text_embedding, np.float32).tobytes())
-            self.conn.execute(f"UPDATE entries SET {sets} WHERE id=?", (*args, e.id))
+            self.conn.execute(
+                "UPDATE entries SET level=?, kind=?, t_start=?, t_end=?, labels=?, payload_ref=?, nbytes=?, merges=?,"
+                " scene_change=?, kept_ratio=?, camera=?, embedding=? WHERE id=?", (*self._entry_values(e), e.id))
 
     def delete_entry(self, entry_id: int) -> None:
         with self._lock:
@@ -129,72 +178,62 @@ class SessionStore:
                                  (() if level is None else (level,))).fetchall()
         return [_row_entry(r) for r in rows]
 
-    def entries_by_id(self, ids: list[int]) -> dict[int, MemoryEntry]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT {_ENTRY_COLS} FROM entries WHERE id IN ({marks})", ids).fetchall()
-        return {r[0]: _row_entry(r) for r in rows}
-
-    def text_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.conn.execute("SELECT id, text_embedding FROM entries WHERE text_embedding IS NOT NULL").fetchall()
-        ids = np.array([r[0] for r in rows], np.int64)
-        vecs = np.stack([np.frombuffer(r[1], np.float32) for r in rows]) if rows else np.zeros((0, 0), np.float32)
-        return ids, vecs
-
     def visual_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.conn.execute("SELECT id, embedding FROM entries").fetchall()
-        ids = np.array([r[0] for r in rows], np.int64)
-        vecs = np.stack([np.frombuffer(r[1], np.float32) for r in rows]) if rows else np.zeros((0, 0), np.float32)
-        return ids, vecs
-
-    def payload_refs(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT payload_ref FROM entries WHERE payload_ref != ''")]
+        return _stack(self.conn.execute("SELECT id, embedding FROM entries").fetchall())
 
     def read_payload(self, ref: str) -> bytes | None:
         return self.blobs.get(BlobRef.parse(ref)) if ref else None
 
-    # ---- text spans ---------------------------------------------------------------------------------
-    def insert_text(self, t: TextSpan) -> int:
+    # ---- evidence ----------------------------------------------------------------------------------
+    def insert_evidence(self, ev: Evidence, embedding: np.ndarray | None) -> int:
         with self._lock:
-            cur = self.conn.execute("INSERT INTO texts (entry_id, text, t_start, t_end) VALUES (?,?,?,?)",
-                                    (t.entry_id, t.text, t.t_start, t.t_end))
+            cur = self.conn.execute(
+                "INSERT INTO evidence (kind, t_start, t_end, content, data, confidence, entry_id, camera, embedding)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (ev.kind.value, ev.t_start, ev.t_end, ev.content, data_to_json(ev.data), ev.confidence, ev.entry_id,
+                 ev.camera, _vec(embedding)))
             return int(cur.lastrowid)
 
-    def update_text(self, t: TextSpan) -> None:
+    def update_evidence(self, ev: Evidence, embedding: np.ndarray | None = None) -> None:
+        """Times, content, data; the embedding only when given (content changed)."""
         with self._lock:
-            self.conn.execute("UPDATE texts SET entry_id=?, text=?, t_start=?, t_end=? WHERE id=?",
-                              (t.entry_id, t.text, t.t_start, t.t_end, t.id))
+            sets, args = "t_start=?, t_end=?, content=?, data=?, confidence=?, entry_id=?", [
+                ev.t_start, ev.t_end, ev.content, data_to_json(ev.data), ev.confidence, ev.entry_id]
+            if embedding is not None:
+                sets += ", embedding=?"
+                args.append(_vec(embedding))
+            self.conn.execute(f"UPDATE evidence SET {sets} WHERE id=?", (*args, ev.id))
 
-    def delete_text(self, text_id: int) -> None:
+    def delete_evidence(self, ids: list[int]) -> None:
         with self._lock:
-            self.conn.execute("DELETE FROM texts WHERE id=?", (text_id,))
+            self.conn.executemany("DELETE FROM evidence WHERE id=?", [(i,) for i in ids])
 
-    def texts(self, entry_id: int | None = None) -> list[TextSpan]:
-        q = "SELECT id, entry_id, text, t_start, t_end FROM texts"
-        rows = self.conn.execute(q + (" WHERE entry_id=? ORDER BY t_start" if entry_id is not None else " ORDER BY t_start"),
-                                 (() if entry_id is None else (entry_id,))).fetchall()
-        return [TextSpan(*r) for r in rows]
+    def evidence(self, kind: EvidenceKind | None = None) -> list[Evidence]:
+        q = f"SELECT {_EVIDENCE_COLS} FROM evidence" + (" WHERE kind=?" if kind else "") + " ORDER BY t_start, id"
+        return [_row_evidence(r) for r in self.conn.execute(q, (kind.value,) if kind else ()).fetchall()]
 
-    def repoint_texts(self, old_ids: list[int], new_id: int) -> None:
+    def evidence_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
+        return _stack(self.conn.execute("SELECT id, embedding FROM evidence WHERE embedding IS NOT NULL").fetchall())
+
+    def repoint_evidence(self, old_ids: list[int], new_id: int) -> None:
         with self._lock:
             marks = ",".join("?" * len(old_ids))
-            self.conn.execute(f"UPDATE texts SET entry_id=? WHERE entry_id IN ({marks})", (new_id, *old_ids))
+            self.conn.execute(f"UPDATE evidence SET entry_id=? WHERE entry_id IN ({marks})", (new_id, *old_ids))
 
     # ---- events ---------------------------------------------------------------------------------------
     def add_event(self, e: Event) -> None:
         with self._lock:
-            self.conn.execute("INSERT INTO events (ts, kind, message, payload, wall) VALUES (?,?,?,?,?)",
-                              (e.ts, e.kind.value, e.message, json.dumps(e.payload), e.wall))
+            self.conn.execute("INSERT INTO events (ts, kind, message, payload, wall, camera) VALUES (?,?,?,?,?,?)",
+                              (e.ts, e.kind.value, e.message, json.dumps(e.payload), e.wall, e.camera))
 
     def events(self, kind: EventKind | None = None, after_id: int = 0) -> list[tuple[int, Event]]:
-        q = "SELECT id, ts, kind, message, payload, wall FROM events WHERE id > ?"
+        q = "SELECT id, ts, kind, message, payload, wall, camera FROM events WHERE id > ?"
         args: tuple = (after_id,)
         if kind is not None:
             q += " AND kind = ?"
             args += (kind.value,)
         rows = self.conn.execute(q + " ORDER BY id", args).fetchall()
-        return [(r[0], Event(EventKind(r[2]), r[1], r[3], json.loads(r[4]), r[5])) for r in rows]
+        return [(r[0], Event(EventKind(r[2]), r[1], r[3], json.loads(r[4]), r[5], r[6])) for r in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vstream.errors import MissingDependencyError
-from vstream.logs import quiet_libraries
+from retrieval.common import MissingDependencyError, quiet_libraries
 
 
 class TextEmbedder(ABC):

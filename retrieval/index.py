@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vstream.errors import require
+from retrieval.common import require
 
 IVF_AT = 50_000
 NLIST = 256

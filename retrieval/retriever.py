@@ -1,23 +1,59 @@
-"""Question → memory entries: FAISS top-k over text and visual vectors, always mixed with the
-recent window (recency alone is a strong baseline — SimpleStream's last-4-frames), filtered by
-the time a question names. Each hit carries its [t_start, t_end] for citation."""
+"""Question → what memory holds about it: FAISS top-k over evidence text (MiniLM) and visual
+vectors, always mixed with the recent window (recency alone is a strong baseline —
+SimpleStream's last-4-frames), filtered by the time a question names. Each hit carries its
+[t_start, t_end] for citation.
+
+The retriever reads any `MemoryView` (declared here, implemented by memory's live writer and its
+read-only reader): retrieval sits below memory and never imports it."""
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
+from retrieval.embedder import TextEmbedder
+from retrieval.index import VectorIndex
 from retrieval.timeparse import TimeWindow, parse_time_window
-from vstream.types import MemoryEntry
+
+
+class Timed(Protocol):
+    id: int
+    t_start: float
+    t_end: float
+
+
+class EvidenceLike(Timed, Protocol):
+    content: str
+    entry_id: int
+
+
+class MemoryView(Protocol):
+    """What retrieval needs of a memory: time-sorted entries and evidence, their indexes."""
+
+    embedder: TextEmbedder
+    visual_index: VectorIndex
+    evidence_index: VectorIndex
+
+    def entries(self) -> Sequence[Timed]: ...
+
+    def evidence(self) -> Sequence[EvidenceLike]: ...
 
 
 @dataclass(frozen=True)
 class Hit:
-    entry: MemoryEntry
+    entry: Timed
     score: float
     why: str  # text | visual | recent | time
+
+
+@dataclass(frozen=True)
+class EvidenceHit:
+    evidence: EvidenceLike
+    score: float  # cosine of the query to the evidence content
 
 
 @dataclass
@@ -27,17 +63,22 @@ class RetrievalConfig:
     min_text_score: float = 0.2
 
 
-class Retriever:
-    """Works on any memory view with `entries()`, `text_index`, `visual_index` and `embedder`."""
+def in_window(item: Timed, now: float, window: TimeWindow | None) -> bool:
+    """Seen by `now` and overlapping the window (when one is named)."""
+    if item.t_start > now:
+        return False
+    return window is None or (item.t_end >= window.t_start and item.t_start <= window.t_end)
 
-    def __init__(self, memory, cfg: RetrievalConfig | None = None):
+
+class Retriever:
+    def __init__(self, memory: MemoryView, cfg: RetrievalConfig | None = None):
         self.memory = memory
         self.cfg = cfg or RetrievalConfig()
         self._cache_key = None
-        self._by_id: dict[int, MemoryEntry] = {}
+        self._by_id: dict[int, Timed] = {}
         self._starts: list[float] = []
 
-    def _lookup(self, entries: list[MemoryEntry]) -> dict[int, MemoryEntry]:
+    def _lookup(self, entries: Sequence[Timed]) -> dict[int, Timed]:
         """id → entry and the sorted start times, rebuilt only when memory changed (a dict over
         100k entries costs ~10 ms: more than the FAISS search)."""
         key = (id(entries), len(entries), entries[-1].id if entries else None, entries[-1].t_end if entries else None)
@@ -47,8 +88,33 @@ class Retriever:
             self._cache_key = key
         return self._by_id
 
+    def _evidence_by_id(self) -> dict[int, EvidenceLike]:
+        """id → evidence row, rebuilt only when the rows changed (count, newest id, last end)."""
+        rows = self.memory.evidence()
+        key = (id(self.memory), len(rows), max((ev.id for ev in rows[-64:]), default=0), rows[-1].t_end if rows else 0.0)
+        if key != getattr(self, "_ev_key", None):
+            self._ev_rows, self._ev_key = {ev.id: ev for ev in rows}, key
+        return self._ev_rows
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.memory.embedder.embed([text])[0]
+
+    def search_evidence(self, query: str | np.ndarray, now: float, window: TimeWindow | None = None,
+                        k: int = 32) -> list[EvidenceHit]:
+        """The evidence rows most similar to the query, seen by `now`, inside the window."""
+        qvec = self.embed(query) if isinstance(query, str) else query
+        rows = self._evidence_by_id()
+        out = []
+        for eid, score in self.memory.evidence_index.search(qvec, 4 * k):
+            ev = rows.get(eid)
+            if ev is not None and in_window(ev, now, window):
+                out.append(EvidenceHit(ev, score))
+        return out[:k]
+
     def search(self, question: str, now: float | None = None, k: int | None = None,
                image_embedding: np.ndarray | None = None) -> tuple[list[Hit], TimeWindow | None]:
+        """Entries for a question: those whose evidence matches it, visually similar ones, and
+        the moment it names (or the latest)."""
         entries = self.memory.entries()
         if not entries:
             return [], None
@@ -60,32 +126,30 @@ class Retriever:
 
         def offer(eid: int, score: float, why: str) -> None:
             e = by_id.get(eid)
-            if e is None or e.t_start > now or (window and (e.t_end < window.t_start or e.t_start > window.t_end)):
-                return
-            if eid not in scored or scored[eid].score < score:
+            if e is not None and in_window(e, now, window) and (eid not in scored or scored[eid].score < score):
                 scored[eid] = Hit(e, score, why)
 
-        qvec = self.memory.embedder.embed([question])[0]
-        for eid, s in self.memory.text_index.search(qvec, 4 * k):
-            if s >= self.cfg.min_text_score:
-                offer(eid, s, "text")
+        for h in self.search_evidence(question, now, window, 4 * k):
+            if h.score >= self.cfg.min_text_score:
+                offer(h.evidence.entry_id, h.score, "text")
         if image_embedding is not None:
             for eid, s in self.memory.visual_index.search(image_embedding, 4 * k):
                 offer(eid, s, "visual")
         ranked = sorted(scored.values(), key=lambda h: -h.score)[:k]
-        ranked += self._window_or_recent(entries, now, window, {h.entry.id for h in ranked})
+        ranked += self.at_time(entries, now, window, {h.entry.id for h in ranked})
         return sorted(ranked, key=lambda h: h.entry.t_start), window
 
-    def _window_or_recent(self, entries, now, window, taken) -> list[Hit]:
-        """The entries at the named time (or, without one, the latest) — even if their text
-        did not match: a question about a moment must see that moment."""
+    def at_time(self, entries: Sequence[Timed], now: float, window: TimeWindow | None, taken=frozenset()) -> list[Hit]:
+        """The entries at the named time (or, without one, the latest) — even if nothing in
+        them matched: a question about a moment must see that moment."""
+        self._lookup(entries)
         upto = bisect.bisect_right(self._starts, now)
         if window is not None:
             # entries are sorted by start; long merged entries may start well before the window
             lo = bisect.bisect_left(self._starts, window.t_start - 3600.0)
             inside = [e for e in entries[lo:upto] if e.t_end >= window.t_start and e.t_start <= window.t_end]
             if window.point is not None:
-                inside.sort(key=lambda e: abs(e.t_mid - window.point))
+                inside.sort(key=lambda e: abs(0.5 * (e.t_start + e.t_end) - window.point))
             else:
                 inside = inside[-self.cfg.recent:]
             return [Hit(e, 0.0, "time") for e in inside[: self.cfg.recent] if e.id not in taken]

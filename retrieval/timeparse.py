@@ -11,7 +11,8 @@ from dataclasses import dataclass
 _UNITS = {"s": 1, "sec": 1, "second": 1, "seconds": 1, "secs": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
           "minutes": 60, "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600}
 _NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-              "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
+              "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+              "few": 5, "couple": 2, "several": 5}
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(_NUM_WORDS) + r")"
 _UNIT = r"(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b"
 _CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
@@ -43,12 +44,12 @@ def clock(text: str) -> float:
 
 def parse_time_window(question: str, now: float, tolerance: float = 5.0) -> TimeWindow | None:
     q = question.lower()
-    if m := re.search(rf"(?:in|during|over|within) the (?:last|past) {_NUM}\s*{_UNIT}", q):
+    if m := re.search(rf"(?:(?:in|during|over|within|for) )?the (?:last|past) {_NUM}\s*{_UNIT}", q):
         d = _dur(m.group(1), m.group(2))
         return TimeWindow(max(0.0, now - d), now, "last")
-    if m := re.search(r"(?:in|during|over|within) the (?:last|past) (second|minute|hour)\b", q):
+    if m := re.search(r"(?:(?:in|during|over|within|for) )?the (?:last|past) (second|minute|hour)\b", q):
         return TimeWindow(max(0.0, now - _UNITS[m.group(1)]), now, "last")
-    if m := re.search(rf"{_NUM}\s*{_UNIT}\s+ago", q):
+    if m := re.search(rf"{_NUM}\s*(?:of\s+)?{_UNIT}\s+ago", q):
         p = max(0.0, now - _dur(m.group(1), m.group(2)))
         return TimeWindow(max(0.0, p - tolerance), min(now, p + tolerance), "ago", p)
     if m := re.search(rf"between {_CLOCK} and {_CLOCK}", q):
@@ -63,6 +64,8 @@ def parse_time_window(question: str, now: float, tolerance: float = 5.0) -> Time
         return TimeWindow(0.0, clock(m.group(1)), "before")
     if m := re.search(rf"(?:in|during) the first {_NUM}\s*{_UNIT}", q):
         return TimeWindow(0.0, _dur(m.group(1), m.group(2)), "first")
+    if re.search(r"\b(a moment ago|just now|just before)\b", q):
+        return TimeWindow(max(0.0, now - 10.0), now, "ago", max(0.0, now - 3.0))
     if re.search(r"\b(right now|now|currently|at the moment|at this moment|on screen)\b", q):
         return TimeWindow(max(0.0, now - tolerance), now, "now", now)
     return None

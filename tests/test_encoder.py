@@ -159,7 +159,7 @@ def test_text_is_dated_by_its_own_patches_not_by_motion_elsewhere(tmp_path):
     """A disc moves all the time on the left; "GATE 5" appears on the right at 5.0 s and goes at
     9.0 s. OCR runs at most every 2 s, so 'the first change since the last run' would be the
     disc's; the change under the text box dates it exactly."""
-    from memory.hierarchy import TextTracker
+    from vstream.senses.text import TextTracker
 
     clip = SceneScript(duration=12, fps=10, size=(480, 270), segments=[Segment(0, 12, (40, 80, 160), 3)],
                        texts=[TextEvent("GATE 5", 5.0, 9.0, xy=(0.55, 0.8))],
@@ -167,14 +167,14 @@ def test_text_is_dated_by_its_own_patches_not_by_motion_elsewhere(tmp_path):
                        ).write(tmp_path / "m.mp4")
     ing = Ingest(Config(source=SourceConfig(source=str(clip), speed="max", fps=2)))
     frames = []
-    ing.run(on_frame=frames.append)
+    ing.sink = lambda frame, enc, rows, events: frames.append(enc)
+    ing.run()
     assert all(0.0 < e.kept_ratio for e in frames[1:])  # something changes in every frame
     tracker = TextTracker()
-    spans = []
+    spans = {}
     for e in frames:
-        new, _ = tracker.update(e, 0)
-        spans += new
-    gate = [s for s in spans if s.text == "GATE 5"]
+        spans.update({id(ev): ev for ev in tracker.update(e)})
+    gate = [s for s in spans.values() if s.content == "GATE 5"]
     assert len(gate) == 1 and gate[0].t_start == 5.0 and gate[0].t_end == 9.0
     read = next(e for e in frames if "GATE 5" in e.text)
     assert read.text_since < 5.0  # the global change signal alone would have dated it early

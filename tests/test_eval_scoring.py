@@ -76,24 +76,65 @@ def test_ovobench_dry_run_expands_probes(path):
     assert crr == ["no", "no", "yes", "yes", "yes"]
 
 
+GOOD = {"task_type": "X", "question": "q", "time_stamp": "00:00:01", "options": ["A. a", "B. b", "C. c", "D. d"], "answer": "A"}
+
+
 @pytest.mark.parametrize("record,needle", [
-    ({"video_path": "v.mp4", "questions": [{"task_type": "X", "question": "q", "time_stamp": "1:2", "options": ["A. a", "B. b"], "answer": "A"}]}, "record 0 question 0: time_stamp '1:2' is not HH:MM:SS"),
-    ({"video_path": "v.mp4", "questions": [{"task_type": "X", "question": "q", "time_stamp": "00:00:01", "options": ["A. a", "B. b"], "answer": "E"}]}, "record 0 question 0: field 'answer' 'E' is not one of the option letters"),
-    ({"questions": []}, "record 0: missing field 'video_path'"),
+    ({"video_path": "v.mp4", "questions": [GOOD, {**GOOD, "time_stamp": "1:2a"}]}, "record 0 question 1: time_stamp '1:2a' is not a time"),
+    ({"video_path": "v.mp4", "questions": [GOOD, {**GOOD, "answer": "E"}]}, "record 0 question 1: field 'answer' 'E' is not one of the option letters"),
+    ({"video_path": "v.mp4", "questions": [GOOD, {**GOOD, "options": ["A. a"]}]}, "record 0 question 1: field 'options' should be at least 2 strings"),
 ])
-def test_bad_streamingbench_record_names_record_and_field(tmp_path, record, needle):
+def test_bad_streamingbench_record_is_skipped_with_a_warning(tmp_path, record, needle):
+    """One bad question never fails the file: it is skipped, named (record, question, field) in a
+    logged warning and counted in the dry-run; the good question beside it is kept."""
     p = tmp_path / "q.json"
-    p.write_text(json.dumps([record]))
-    with pytest.raises(VStreamError, match="q.json " + needle.replace("(", r"\(").replace(")", r"\)")):
+    p.write_text(json.dumps([record, {"questions": []}]))
+    qs = load_streamingbench(p)
+    assert [q.qid for q in qs] == ["0.0.0"]
+    assert str(qs.issues[0]).startswith(f"q.json {needle}") and str(qs.issues[0]).endswith(" — skipped")
+    assert str(qs.issues[1]) == "q.json record 1: missing field 'video_path' — skipped" and len(qs.issues) == 2
+    proc, _ = run_cli("eval", "streamingbench", "--questions", str(p), "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert (out["questions"], out["skipped"], out["warnings"]) == (1, 2, 0)
+    assert needle in proc.stderr and needle in out["issues"][0]
+
+
+def test_file_with_no_usable_record_is_one_error(tmp_path):
+    p = tmp_path / "q.json"
+    p.write_text(json.dumps([{"video_path": "v.mp4", "questions": [{**GOOD, "time_stamp": "x"}]}]))
+    with pytest.raises(VStreamError, match=r"q.json: no usable question in 1 records \(first problem: q.json record 0 question 0: time_stamp 'x'"):
         load_streamingbench(p)
     proc, _ = run_cli("eval", "streamingbench", "--questions", str(p), "--dry-run")
-    assert proc.returncode == 2 and needle in proc.stderr
+    assert proc.returncode == 2 and "no usable question" in proc.stderr
 
 
-def test_bad_ovobench_record(tmp_path):
+def test_odd_timestamps_read_as_the_official_loader_does():
+    """questions_real.json (MIT excerpt): "00:12450" -> 12450 s, "00:24" -> 24, "00:00:8" -> 8;
+    kept (the official eval runs them), each with a warning."""
+    qs = load_streamingbench(VENDORED / "streamingbench.questions_real.odd_timestamps.json")
+    assert [(q.qid, q.time_s) for q in qs] == [("0.0.0", 740.0), ("0.0.1", 12450.0), ("1.0.0", 24.0), ("2.0.0", 8.0)]
+    assert [x.skipped for x in qs.issues] == [False] * 3 and "'00:12450' is not H:MM:SS; read as 12450 s" in qs.issues[0].message
+    proc, _ = run_cli("eval", "streamingbench", "--questions", str(VENDORED / "streamingbench.questions_real.odd_timestamps.json"), "--dry-run", "--json")
+    out = json.loads(proc.stdout)
+    assert (out["videos"], out["questions"], out["skipped"], out["warnings"]) == (3, 4, 0, 3)
+
+
+def test_omni_record_with_six_option_strings_shows_the_first_four():
+    qs = load_streamingbench(VENDORED / "streamingbench.questions_omni.odd_options.json")
+    assert len(qs) == 1 and len(qs[0].options) == 4 and qs[0].options[3].startswith("D. ") and qs[0].answer == "B"
+    assert qs.issues[0].message == "options has 6 entries; the official prompt shows the first 4"
+
+
+def test_bad_ovobench_record_is_skipped(tmp_path):
     p = tmp_path / "o.json"
-    p.write_text(json.dumps([{"id": 7, "task": "EPM", "video": "v.mp4", "realtime": 3, "question": "q", "options": ["a", "b"], "gt": 5}]))
-    with pytest.raises(VStreamError, match=r"record 0 \(id 7\): field 'gt' 5 is out of range"):
+    good = {"id": 6, "task": "EPM", "video": "v.mp4", "realtime": 3, "question": "q", "options": ["a", "b"], "gt": 1}
+    p.write_text(json.dumps([good, {**good, "id": 7, "gt": 5}]))
+    qs, records = load_ovobench(p)
+    assert [q.qid for q in qs] == ["6"] and records == 2
+    assert str(qs.issues[0]) == "o.json record 1 (id 7): field 'gt' 5 is out of range for 2 options — skipped"
+    p.write_text(json.dumps([{**good, "gt": 5}]))
+    with pytest.raises(VStreamError, match=r"no usable question in 1 records"):
         load_ovobench(p)
 
 
@@ -102,4 +143,5 @@ def test_summary_counts_probes_separately():
 
     qs = [Question("1", "ovobench", "v", "EPM", "q", 1.0, ("A. a",), "A", "backward"),
           Question("2.0", "ovobench", "v", "REC", "q", 2.0, (), "1", "forward", "count")]
-    assert summary(qs, 2) == {"videos": 1, "questions": 1, "by_task": {"EPM": 1, "REC": 1}, "records": 2, "probes": 1}
+    assert summary(qs, 2) == {"videos": 1, "questions": 1, "by_task": {"EPM": 1, "REC": 1}, "records": 2, "probes": 1,
+                              "skipped": 0, "warnings": 0, "issues": []}

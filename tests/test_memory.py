@@ -17,14 +17,18 @@ from eval.synthvideo import SceneScript, Segment, TextEvent
 from memory.hierarchy import LONG, SHORT, WORKING, HierarchicalMemory
 from memory.inspect import coverage
 from memory.payload import Payload
+from memory.policy import lowest_penalty_pair, most_similar_pair
 from memory.quant import Codec, pack, unpack
 from memory.reader import SessionReader
+from memory.records import EvidenceKind, Label
 from retrieval.embedder import default_embedder
 from retrieval.index import VectorIndex
 from retrieval.retriever import Retriever
 from retrieval.timeparse import parse_time_window
 from tests.conftest import REPO, cli_json
 from vstream.config import MemoryConfig
+from vstream.ingest import frame_record
+from vstream.senses.frame import FrameSenses
 from vstream.types import EncodedFrame
 
 D, GRID = 96, (6, 8)
@@ -54,14 +58,15 @@ def test_payload_roundtrip_with_kv():
     assert np.allclose(q.arrays["kv.k0"], 0.5) and q.arrays["tokens"].shape == (5, 4)
 
 
-def frame(t: float, emb_seed: int, text: str = "", cut=False, ocr=False, kept_every=1) -> EncodedFrame:
+def frame(t: float, emb_seed: int, text: str = "", cut=False, ocr=None, kept_every=1) -> EncodedFrame:
+    ocr = bool(text) if ocr is None else ocr
     g = torch.Generator().manual_seed(int(t * 1000))
     tokens = torch.rand(GRID[0] * GRID[1], D, generator=g)
     kept = torch.zeros(tokens.shape[0], dtype=torch.bool)
     kept[::kept_every] = True
     emb = np.random.default_rng(emb_seed).normal(size=64).astype(np.float32)
     emb /= np.linalg.norm(emb)
-    return EncodedFrame(t, int(t * 2), tokens, GRID, kept, emb, labels=(("thing", 0.5),), text=text, ocr_ran=ocr,
+    return EncodedFrame(t, int(t * 2), tokens, GRID, kept, emb, labels=(Label("thing", 0.5),), text=text, ocr_ran=ocr,
                         text_since=t if ocr else None, scene_change=cut, kept_ratio=float(kept.float().mean()))
 
 
@@ -70,9 +75,28 @@ def embedder():
     return default_embedder()
 
 
+class Writer:
+    """Memory plus the frame senses, fed as ingest feeds them (text spans → evidence)."""
+
+    def __init__(self, m: HierarchicalMemory):
+        self.m, self.senses = m, FrameSenses()
+
+    def add(self, enc: EncodedFrame):
+        return self.m.add_frame(frame_record(enc, 0.5), self.senses.update(enc, 0.5))
+
+    def merge_short(self):
+        self.m._merge_pair(SHORT, most_similar_pair(self.m.levels[SHORT]))
+
+    def merge_long(self):
+        self.m._merge_pair(LONG, lowest_penalty_pair(self.m.levels[LONG]))
+
+    def __getattr__(self, name):
+        return getattr(self.m, name)
+
+
 def mem(tmp_path, embedder, **kw):
     cfg = MemoryConfig(**{"budget_mb": 64, "working_s": 2.0, "short_s": 6.0, **kw})
-    return HierarchicalMemory(tmp_path / "session", cfg, embedder, 64, fps=2)
+    return Writer(HierarchicalMemory(tmp_path / "session", cfg, embedder, 64))
 
 
 def test_levels_fill_in_order_and_cover_the_stream(tmp_path, embedder):
@@ -97,7 +121,7 @@ def test_short_term_merges_most_similar_adjacent_pair(tmp_path, embedder):
         m.add(frame(10 + _, 9))  # push the six into short-term
     short = m.levels[SHORT]
     assert [e.t_start for e in short[:6]] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
-    m._merge_short()
+    m.merge_short()
     merged = [e for e in m.levels[SHORT] if e.merges]
     assert len(merged) == 1 and (merged[0].t_start, merged[0].t_end) == (1.0, 2.0)
     m.close()
@@ -110,10 +134,10 @@ def test_short_term_avoids_merging_across_a_cut(tmp_path, embedder):
     m.add(frame(10, 9))
     m.add(frame(11, 9))
     # the identical pair (1.0, 1.5) is inside one shot; (0.5 → 1.0) crosses the cut
-    m._merge_short()
+    m.merge_short()
     merged = [e for e in m.levels[SHORT] if e.merges][0]
     assert (merged.t_start, merged.t_end) == (1.0, 2.0)
-    m._merge_short()
+    m.merge_short()
     assert not any(e.t_start < 1.0 < e.t_end for e in m.levels[SHORT])  # nothing spans the cut yet
     m.close()
 
@@ -127,7 +151,7 @@ def test_long_term_merges_lowest_penalty_pair(tmp_path, embedder):
         m.add(frame(20 + k, 11 + k, cut=True))
     events = m.levels[LONG]
     assert len(events) >= 6
-    m._merge_long()
+    m.merge_long()
     first = m.levels[LONG][0]
     assert first.merges == 1 and first.t_start == 0.0 and first.t_end == 2.5
     m.close()
@@ -156,7 +180,7 @@ def test_text_spans_survive_merges_with_exact_times(tmp_path, embedder):
         t = i / 2
         on = 5.0 <= t < 9.0
         m.add(frame(t, i % 5, text="EXIT 7" if on else "", ocr=(i % 2 == 0)))
-    spans = [s for s in m.store.texts() if s.text == "EXIT 7"]
+    spans = [s for s in m.store.evidence(EvidenceKind.TEXT) if s.content == "EXIT 7"]
     assert len(spans) == 1 and spans[0].t_start == 5.0 and spans[0].t_end == 9.0
     owner = next(e for e in m.entries() if e.id == spans[0].entry_id)  # repointed to a live entry
     assert owner.t_start <= 5.0 <= owner.t_end
@@ -206,7 +230,7 @@ def test_stale_index_is_rebuilt_on_open(tmp_path, embedder):
         m.add(frame(i / 2, i, text="omega sign" if i == 6 else ""))
     m.store.commit()  # a crash now: SQLite has 8 entries, the index files 4
     m2 = mem(tmp_path, embedder)
-    assert set(m2.rebuilt) == {"visual", "text"} and len(m2.visual_index) == 8
+    assert set(m2.rebuilt) == {"visual", "evidence"} and len(m2.visual_index) == 8
     hits, _ = Retriever(m2).search("omega sign", k=1)
     assert any(h.why == "text" and h.entry.t_start == 3.0 for h in hits)
     m2.close()
@@ -236,7 +260,9 @@ def test_retrieval_finds_matching_text_and_time(tmp_path, embedder):
     r = Retriever(m)
     hits, _ = r.search("when did the sign say EXIT?", k=3)
     best = max((h for h in hits if h.why == "text"), key=lambda h: h.score)
-    assert "EXIT" in best.entry.text and 10.0 <= best.entry.t_start < 12.0
+    assert 10.0 <= best.entry.t_start < 12.0
+    ev = r.search_evidence("EXIT", now=30.0, k=1)[0].evidence
+    assert ev.content == "EXIT" and (ev.t_start, ev.t_end) == (10.0, 12.0)
     hits, w = r.search("what was on screen around 0:20", k=2)
     assert w.kind == "around" and any(abs(h.entry.t_mid - 20) <= 1 for h in hits)
     assert all(w.t_start <= h.entry.t_end and h.entry.t_start <= w.t_end for h in hits)
@@ -256,8 +282,8 @@ def test_ingest_cli_reports_memory_and_sessions_reopen(tmp_path):
     assert info["scene_changes"] == 1 and info["closed_cleanly"] is True
     found = cli_json("memory", "search", "open 24h", "--session", str(tmp_path / "s"), "--json")
     top = found["hits"][0]
-    assert top["why"] == "text" and "OPEN 24H" in top["text"]
-    assert top["text_spans"][0]["t_start"] == pytest.approx(1.0) and top["text_spans"][0]["t_end"] == pytest.approx(6.0, abs=1.0)
+    assert top["kind"] == "text" and "OPEN 24H" in top["content"]
+    assert top["t_start"] == pytest.approx(1.0) and top["t_end"] == pytest.approx(6.0, abs=1.0)
 
 
 @pytest.mark.slow

@@ -54,7 +54,7 @@ def test_text_on_screen_now(run):
     assert "EXIT" in ans.text and "OPEN" not in ans.text
     assert any(near(s, 10.0) and s <= 13.0 for s, _ in cited(ans))
     ans = a.answer("what text is on screen right now?", now=45.0)
-    assert "no text" in ans.text.lower()
+    assert "haven't seen any text" in ans.text.lower() and not ans.citations
 
 
 def test_when_did_the_sign_say(run):
@@ -79,12 +79,12 @@ def test_counting_scene_changes(run):
     assert ans.text.startswith("2 scene changes")
     assert [round(s) for s, _ in cited(ans)] == [50, 100]
     assert a.answer("how many scene changes so far?", now=75.0).text.startswith("1 scene change")
-    assert a.answer("how many cuts so far?", now=40.0).text.startswith("No scene changes")
+    assert a.answer("how many cuts so far?", now=40.0).text.startswith("0 scene changes")
 
 
 def test_unknown_text_says_so_and_still_cites(run):
     ans = run[0].answer("when did the sign say BANANA?")
-    assert "not seen" in ans.text and ans.citations
+    assert "haven't seen" in ans.text and "banana" in ans.text and not ans.citations  # nothing to cite
 
 
 def test_streaming_tokens_then_answer(run):
@@ -125,7 +125,7 @@ def test_parse_watch():
     assert parse_watch("tell me when the sign says OPEN").target == "OPEN"
     assert parse_watch("alert me when the scene changes").kind is WatchKind.SCENE
     w = parse_watch("tell me when you see a dog")
-    assert w.kind is WatchKind.LABEL and w.target == "dog"
+    assert w.kind is WatchKind.OBJECT and w.target == "dog"
     with pytest.raises(VStreamError, match="cannot tell what to watch for"):
         parse_watch("hmm")
 
@@ -162,9 +162,9 @@ def test_long_answers_never_block_ingest(tmp_path):
 
     def ask_loop():
         while not a.wait(0):
-            t0, n0 = time.monotonic(), a.ingest.encoder.stats.frames_encoded
+            t0, n0 = time.monotonic(), a.stats().frames_encoded
             a.answer("what text is on screen now?")
-            answering.append((time.monotonic() - t0, a.ingest.encoder.stats.frames_encoded - n0))
+            answering.append((time.monotonic() - t0, a.stats().frames_encoded - n0))
 
     asker = threading.Thread(target=ask_loop)
     time.sleep(1.0)
@@ -176,8 +176,8 @@ def test_long_answers_never_block_ingest(tmp_path):
     assert answering, "no answer completed"
     busy_s, during = sum(t for t, _ in answering), sum(n for _, n in answering)
     assert busy_s >= 4.0 and during >= busy_s  # ≥ 1 frame/s encoded while answers were being generated
-    assert stats["frames_sampled"] == stats["frames_encoded"] + stats["frames_dropped"]
-    assert stats["lag_p95_s"] is not None and stats["lag_p95_s"] < 3.0
+    assert stats.frames_sampled == stats.frames_encoded + stats.frames_dropped
+    assert stats.lag_p95_s is not None and stats.lag_p95_s < 3.0
 
 
 def test_ask_reads_a_session_while_another_process_ingests(tmp_path):

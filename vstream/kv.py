@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from vstream.vlm import VLM
@@ -34,6 +35,27 @@ class KVBlock:
     @property
     def nbytes(self) -> int:
         return sum(t.numel() * t.element_size() for t in self.keys + self.values)
+
+    # Serialization lives with the type: memory stores these arrays opaquely beside the tokens.
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(float arrays, int arrays) for memory's payload."""
+        arrays = {}
+        for layer, (k, v) in enumerate(zip(self.keys, self.values)):
+            arrays[f"kv.k{layer}"] = k.float().numpy()
+            arrays[f"kv.v{layer}"] = v.float().numpy()
+        return arrays, {"kv_next": np.array([self.next_position], np.int32)}
+
+    @staticmethod
+    def from_arrays(arrays: dict[str, np.ndarray], ints: dict[str, np.ndarray], dtype: torch.dtype,
+                    t_start: float = 0.0, t_end: float = 0.0) -> KVBlock | None:
+        """The block stored by `to_arrays`, or None when the payload holds none (merged clips)."""
+        if "kv.k0" not in arrays:
+            return None
+        n_layers = sum(1 for k in arrays if k.startswith("kv.k"))
+        keys = [torch.from_numpy(arrays[f"kv.k{i}"]).to(dtype) for i in range(n_layers)]
+        values = [torch.from_numpy(arrays[f"kv.v{i}"]).to(dtype) for i in range(n_layers)]
+        nxt = int(ints["kv_next"][0]) if "kv_next" in ints else 0
+        return KVBlock(keys, values, torch.zeros(0), nxt, t_start, t_end)
 
 
 def causal_mask(q: int, past: int, hidden: Sequence[tuple[int, int]] = (), device=None) -> torch.Tensor:
@@ -85,11 +107,6 @@ class KVPrefiller:
         """tokens [n, D] (the kept ones), index [n] their flat positions in the grid."""
         pos, nxt = self.vlm.positions(self.next_position, tokens.shape[0], grid, index)
         return self._add(tokens[None], pos, nxt, t_start, t_end)
-
-    @torch.inference_mode()
-    def add_text(self, ids: torch.Tensor, t_start: float = 0.0, t_end: float = 0.0) -> KVBlock:
-        pos, nxt = self.vlm.positions(self.next_position, ids.shape[-1])
-        return self._add(self.vlm.embed(ids.view(1, -1)), pos, nxt, t_start, t_end)
 
     def _add(self, embeds, pos, nxt, t0, t1) -> KVBlock:
         context = self.recent if self.window is None else self.recent[-self.window:]

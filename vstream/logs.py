@@ -5,23 +5,17 @@ from __future__ import annotations
 import logging
 import os
 
+from retrieval.common import ConfigError, quiet_libraries
 from vstream.urls import install_log_masking
 
+__all__ = ["quiet_libraries", "setup_logging"]
+
 _LEVELS = ("debug", "info", "warning", "error")
-
-
-def quiet_libraries() -> None:
-    """No progress bars or advisory warnings from the model libraries in our output."""
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def setup_logging(level: str = "warning") -> None:
     level = (level or os.environ.get("VSTREAM_LOG_LEVEL") or "warning").lower()
     if level not in _LEVELS:
-        from vstream.errors import ConfigError
-
         raise ConfigError(f"--log-level {level!r} is not valid; use one of: {', '.join(_LEVELS)}")
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(level.upper())

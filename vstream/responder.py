@@ -12,12 +12,14 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from vstream.answer.answerers import Answerer
-from vstream.answer.facts import ContextBuilder, fmt_time
+from memory.records import Evidence
+from vstream.answer.compose import fmt_time
+from vstream.answer.engine import AnswerEngine
+from vstream.answer.query import check_question
 from vstream.errors import VStreamError
 from vstream.events import EventBus
 from vstream.types import Answer, EncodedFrame, Event, EventKind
-from vstream.watches import Watch, WatchKind, WatchSet
+from vstream.watches import Watch, WatchKind, WatchSet, poll_alert
 
 log = logging.getLogger(__name__)
 _DONE = object()
@@ -41,13 +43,11 @@ class _Job:
 
 
 class Responder:
-    def __init__(self, memory, answerer: Answerer, bus: EventBus | None = None, cfg: ResponderConfig | None = None,
+    def __init__(self, engine: AnswerEngine, bus: EventBus | None = None, cfg: ResponderConfig | None = None,
                  poller=None):
-        self.memory = memory
-        self.answerer = answerer
+        self.engine = engine
         self.bus = bus or EventBus()
         self.cfg = cfg or ResponderConfig()
-        self.context = ContextBuilder(memory)
         self.watches = WatchSet()
         self.poller = poller  # callable(question) -> bool, for POLL watches (hf)
         self._jobs: queue.Queue[_Job] = queue.Queue(maxsize=self.cfg.max_pending)
@@ -70,9 +70,7 @@ class Responder:
     # ---- questions -----------------------------------------------------------------------------------
     def ask(self, question: str, now: float | None = None, options: list[str] | None = None) -> Iterator[str | Answer]:
         """Stream the answer's text pieces, then the final Answer (with citations)."""
-        if not question or not question.strip():
-            raise VStreamError("empty question")
-        job = _Job(question.strip(), now, options, queue.Queue(), time.monotonic())
+        job = _Job(check_question(question), now, options, queue.Queue(), time.monotonic())
         try:
             self._jobs.put_nowait(job)
         except queue.Full:
@@ -115,28 +113,21 @@ class Responder:
                 self.busy = False
 
     def _run(self, job: _Job) -> None:
-        ctx = self.context.build(job.question, job.now, job.options)
-        ttft, parts = None, []
-        for piece in self.answerer.answer(ctx):
-            if ttft is None:
-                ttft = time.monotonic() - job.t_submit
-            parts.append(piece)
-            job.out.put(piece)
-        latency = time.monotonic() - job.t_submit
-        job.out.put(Answer("".join(parts).strip(), ctx.citations, latency, ttft if ttft is not None else latency))
+        for item in self.engine.stream(job.question, job.now, job.options or (), job.t_submit):
+            job.out.put(item)
         self.answered += 1
 
     # ---- when to speak -----------------------------------------------------------------------------
     def add_watch(self, w: Watch) -> Watch:
         return self.watches.add(w)
 
-    def on_entry(self, enc: EncodedFrame) -> list[Event]:
-        """Called by ingest after each new memory entry (cheap; never blocks)."""
-        events = self.watches.check(enc)
-        if enc.scene_change and self.cfg.proactive and enc.frame_ts - self._last_remark >= self.cfg.proactive_min_gap_s:
+    def on_entry(self, enc: EncodedFrame | None, rows: list[Evidence] = (), events: list[Event] = ()) -> list[Event]:
+        """Called by ingest after each new memory entry and evidence (cheap; never blocks)."""
+        events = self.watches.check(enc, rows, events)
+        if enc is not None and enc.scene_change and self.cfg.proactive and \
+                enc.frame_ts - self._last_remark >= self.cfg.proactive_min_gap_s:
             self._last_remark = enc.frame_ts
-            what = ", ".join(name for name, _ in enc.labels[:2]) or "a new scene"
-            events.append(Event(EventKind.PROACTIVE, enc.frame_ts, f"New scene at {fmt_time(enc.frame_ts)}: {what}.",
+            events.append(Event(EventKind.PROACTIVE, enc.frame_ts, f"New scene at {fmt_time(enc.frame_ts)}.",
                                 {"reason": "scene_change"}))
         for e in events:
             self.bus.publish(e)
@@ -159,17 +150,12 @@ class Responder:
         if not polls or self.poller is None or time.monotonic() - self._last_poll < self.cfg.poll_interval_s:
             return
         self._last_poll = time.monotonic()
-        entries = self.memory.entries()
-        if not entries:
+        if not self.engine.view.entries():
             return
-        now = entries[-1].t_end
+        now = self.engine.latest()
         for w in polls:
-            if self.poller(w.target) and now - w._last_fire >= w.cooldown_s and w._armed:
-                w._armed, w._last_fire = False, now
-                w.fired += 1
-                e = Event(EventKind.WATCH, now, f"{w.target}: yes at {fmt_time(now)}", {"watch_id": w.id, "kind": "poll", "target": w.target})
+            if w.observe(self.poller(w.target), now):
+                e = poll_alert(w, now)
                 self.bus.publish(e)
                 with self._remarks_lock:
                     self._remarks.append(e)
-            else:
-                w._armed = True

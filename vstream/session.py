@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import time
 
+from memory.hierarchy import HierarchicalMemory
+from retrieval.embedder import default_embedder
 from vstream.config import Config
+from vstream.encoders.factory import make_encoder
 from vstream.events import EventBus
 from vstream.ingest import Ingest
 from vstream.urls import mask_url
@@ -30,19 +34,14 @@ def start_ingest(ingest: Ingest, created: bool):
         empty = not mem.entries()
         mem.close()
         if created and empty:
-            import shutil
-
             shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
 def open_ingest(cfg: Config, session: str, bus: EventBus | None = None) -> Ingest:
-    from memory.hierarchy import HierarchicalMemory
-    from retrieval.embedder import default_embedder
-    from vstream.encoders.base import make_encoder
-
     encoder = make_encoder(cfg.encoder)
-    memory = HierarchicalMemory(session, cfg.memory, default_embedder(), encoder.embedding_dim, cfg.source.fps)
+    memory = HierarchicalMemory(session, cfg.memory, default_embedder(), encoder.embedding_dim, cfg.source.source_id
+                                if cfg.source.source_id != "default" else "")
     store = memory.store
     store.set_meta("config", config_json(cfg))
     store.set_meta("source", mask_url(cfg.source.source))

@@ -8,6 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from memory.records import Event, EventKind, Label, MemoryEntry, Span
+
+__all__ = ["Answer", "EncodedFrame", "Event", "EventKind", "Frame", "Label", "MemoryEntry", "SourceState", "Span",
+           "StreamInfo"]
+
 if TYPE_CHECKING:
     import torch
 
@@ -40,47 +45,6 @@ class SourceState(str, Enum):
     ENDED = "ended"
 
 
-class EventKind(str, Enum):
-    SOURCE = "source"
-    SCENE_CHANGE = "scene_change"
-    DROP_SPIKE = "drop_spike"
-    WATCH = "watch"
-    PROACTIVE = "proactive"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Event:
-    kind: EventKind
-    ts: float  # stream time the event refers to
-    message: str
-    payload: dict[str, Any] = field(default_factory=dict)  # JSON-able extras (ids, scores)
-    wall: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "ts": round(self.ts, 3),
-            "message": self.message,
-            "payload": self.payload,
-            "wall": self.wall,
-        }
-
-
-@dataclass(frozen=True)
-class Span:
-    t_start: float
-    t_end: float
-    entry_ids: tuple[int, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "t_start": round(self.t_start, 3),
-            "t_end": round(self.t_end, 3),
-            "entry_ids": list(self.entry_ids),
-        }
-
-
 @dataclass(frozen=True)
 class Answer:
     text: str
@@ -107,7 +71,7 @@ class EncodedFrame:
     grid: tuple[int, int]  # (h, w), N = h * w
     kept: torch.Tensor  # [N] bool: survived differential token drop
     embedding: np.ndarray  # [E] float32, L2-normalized: the frame's retrieval vector
-    labels: tuple[tuple[str, float], ...] = ()  # top classifier labels with probabilities (lite)
+    labels: tuple[Label, ...] = ()  # top classifier labels with probabilities (lite)
     text: str = ""  # OCR text, one line per detected text box ("" when OCR did not run)
     ocr_ran: bool = False
     text_since: float | None = None  # earliest change since the previous OCR: when `text` may have appeared
@@ -122,40 +86,3 @@ class EncodedFrame:
     @property
     def kept_tokens(self) -> torch.Tensor:
         return self.tokens[self.kept]
-
-
-@dataclass
-class MemoryEntry:
-    """One unit of memory: a frame (working), a clip (short-term) or an event (long-term)."""
-
-    id: int
-    level: int  # 0 working, 1 short-term, 2 long-term
-    t_start: float
-    t_end: float
-    embedding: np.ndarray  # [E] float32 L2-normalized visual embedding
-    text: str  # labels + OCR text, for display and text retrieval
-    payload_ref: str  # where the compressed tokens/KV live ("" when none)
-    nbytes: int  # bytes this entry counts against the memory budget
-    kind: str = "frame"  # frame | clip | event
-    merges: int = 0  # how many entries were merged into this one
-    labels: str = ""  # top classifier labels, "label:p, …"
-    scene_change: bool = False  # this entry starts at a cut
-    kept_ratio: float = 1.0
-
-    @property
-    def t_mid(self) -> float:
-        return 0.5 * (self.t_start + self.t_end)
-
-    def span(self) -> Span:
-        return Span(self.t_start, self.t_end, (self.id,))
-
-
-@dataclass
-class TextSpan:
-    """A line of on-screen text and when it was on screen (kept across merges: exact citations)."""
-
-    id: int
-    entry_id: int
-    text: str
-    t_start: float
-    t_end: float

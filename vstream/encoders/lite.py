@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from vstream.config import EncoderConfig
 from vstream.encoders.base import Encoder, Features, resolve_device
 from vstream.encoders.mobilenet import imagenet_labels, load_mobilenet_v2
+from vstream.types import Label
 
 _MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 _STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -74,7 +75,7 @@ class LiteEncoder(Encoder):
         toks = tokens_map.flatten(2).transpose(1, 2).float().cpu()  # [B, N, 96]
         return [
             Features(toks[j], (gh, gw), emb[j], tuple(
-                (self.labels[int(k)], round(float(p), 4)) for p, k in zip(top.values[j], top.indices[j])))
+                Label(self.labels[int(k)], round(float(p), 4)) for p, k in zip(top.values[j], top.indices[j])))
             for j in range(b)
         ]
 

@@ -8,8 +8,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from pathlib import Path
 
+from eval.bench import NAMES as BENCHES
+from eval.bench import run_bench
+from eval.loaders import load_ovobench, load_streamingbench, summary
+from eval.qa import run_qa
+from eval.runner import METHODS, RunConfig, run_benchmark
+from eval.synth import build_suite
+from memory.inspect import inspect_session, search_session
+from vstream.answer.compose import fmt_time
+from vstream.ask import ask_session
+from vstream.config import Config, EncoderConfig, MemoryConfig, SensesConfig, SourceConfig
+from vstream.demo import SAMPLE, run_demo
 from vstream.errors import VStreamError
+from vstream.logs import setup_logging
+from vstream.probe import probe
+from vstream.senses.objects import ObjectsConfig
+from vstream.session import open_ingest, start_ingest
 
 
 def add_source_options(p: argparse.ArgumentParser, speed_default: str = "realtime") -> None:
@@ -27,8 +44,6 @@ def add_source_options(p: argparse.ArgumentParser, speed_default: str = "realtim
 
 
 def source_config(args: argparse.Namespace, source: str):
-    from vstream.config import SourceConfig
-
     return SourceConfig(
         source=source, fps=args.fps, speed=args.speed, transport=args.transport, reader=args.reader,
         queue_size=args.queue_size, drop_policy=args.drop_policy, open_timeout_s=args.open_timeout,
@@ -45,8 +60,6 @@ def emit(obj, as_json: bool, text: str | None = None) -> None:
 
 # ---- commands ----------------------------------------------------------------------------------
 def cmd_probe(args) -> int:
-    from vstream.probe import probe
-
     report = probe(source_config(args, args.source), args.seconds)
     emit(report.to_json(), args.json, report.to_text())
     return 0
@@ -62,21 +75,27 @@ def add_encoder_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-cache", action="store_true", help="run the vision tower on every frame")
     g.add_argument("--no-ocr", action="store_true", help="skip OCR")
     g.add_argument("--memory-mb", type=float, default=64.0, help="memory budget in MB (default 64)")
+    g = p.add_argument_group("senses")
+    g.add_argument("--detector", default="auto", help="auto (NanoDet when installed), nanodet, hog or none")
+    g.add_argument("--zone", action="append", default=[], metavar="NAME:x1,y1,x2,y2,...",
+                   help="a named zone in frame fractions (repeatable), e.g. door:0.1,0.2,0.4,0.2,0.4,0.9,0.1,0.9")
+    g.add_argument("--no-asr", action="store_true", help="do not transcribe the audio track")
+    g.add_argument("--asr-model", default="tiny.en", help="speech model: tiny.en (packaged), a model folder or name")
 
 
 def full_config(args, source: str):
-    from vstream.config import Config, EncoderConfig, MemoryConfig
-
     enc = EncoderConfig(backend=args.backend, model=args.model, device=args.device, tau=args.tau,
                         drop=not args.no_drop, cache=not args.no_cache, ocr=not args.no_ocr)
-    return Config(source=source_config(args, source), encoder=enc, memory=MemoryConfig(budget_mb=args.memory_mb))
+    return Config(source=source_config(args, source), encoder=enc, memory=MemoryConfig(budget_mb=args.memory_mb),
+                  senses=senses_config(args))
+
+
+def senses_config(args) -> SensesConfig:
+    objects = ObjectsConfig(detector=args.detector, zones=tuple(args.zone), fps=args.fps)
+    return SensesConfig(objects=objects, asr=not args.no_asr, asr_model=args.asr_model)
 
 
 def cmd_ingest(args) -> int:
-    import time
-    from pathlib import Path
-
-    from vstream.session import open_ingest, start_ingest
 
     cfg = full_config(args, args.source)
     created = not Path(args.session).exists()
@@ -84,12 +103,14 @@ def cmd_ingest(args) -> int:
     deadline = time.monotonic() + args.seconds if args.seconds else None
     info = start_ingest(ingest, created)
     bar = _progress(info, args)
+    if bar is not None:
+        ingest.sink = lambda frame, enc, rows, events: bar.update(round(enc.frame_ts - bar.n, 2))
     try:
-        report = ingest.run(deadline=deadline, on_frame=(lambda e: bar.update(round(e.frame_ts - bar.n, 2))) if bar else None)
+        report = ingest.run(deadline=deadline)
     except KeyboardInterrupt:
         report = ingest.report()
     finally:
-        ingest.memory.close()
+        ingest.close()
         if bar is not None:
             bar.close()
     emit(report.to_json(), args.json, json.dumps(report.to_json(), indent=2))
@@ -106,8 +127,6 @@ def _progress(info, args):
 
 
 def cmd_memory(args) -> int:
-    from memory.inspect import inspect_session, search_session
-
     if args.action == "inspect":
         out = inspect_session(args.session)
         emit(out, args.json, out["text"] if not args.json else None)
@@ -118,15 +137,11 @@ def cmd_memory(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from vstream.ask import ask_session
-
     stream = (lambda p: print(p, end="", flush=True)) if not args.json else None
     answer = ask_session(args.session, args.question, args.at, args.answerer, on_piece=stream)
     if args.json:
         print(json.dumps(answer.to_json()))
     else:
-        from vstream.answer.facts import fmt_time
-
         cites = ", ".join(f"[{fmt_time(c.t_start)}–{fmt_time(c.t_end)}]" for c in answer.citations)
         print(f"\n  cited: {cites}  ({answer.latency_s * 1000:.0f} ms, first token {answer.ttft_s * 1000:.0f} ms)")
     return 0
@@ -135,8 +150,6 @@ def cmd_ask(args) -> int:
 def cmd_demo(args) -> int:
     """The main job: the assistant watches the bundled sample (played as live, or --speed max),
     answers a few questions with cited times, and prints its alerts."""
-    from vstream.demo import run_demo
-
     out = run_demo(full_config(args, args.source or str(bundled_sample())), args.session, args.json)
     if args.json:
         print(json.dumps(out))
@@ -144,65 +157,57 @@ def cmd_demo(args) -> int:
 
 
 def bundled_sample():
-    from pathlib import Path
-
-    from vstream.errors import VStreamError
-
-    path = Path(__file__).resolve().parents[1] / "samples" / "sample.mp4"
+    path = SAMPLE
     if not path.exists():
         raise VStreamError(f"bundled sample {path} is missing — pass --source PATH, or re-clone the repository")
     return path
 
 
 def cmd_eval(args) -> int:
-    from pathlib import Path
-
-    from eval.loaders import load_ovobench, load_streamingbench, summary
-
     if args.benchmark == "synth":
-        from eval.synth import build_suite
-
         out = build_suite(args.out, args.size)
         if not args.no_run:
             out["report"] = _run_eval(load_streamingbench(out["questions_file"]), args, Path(args.out) / "videos", Path(args.out) / "results")
         emit(out, args.json, None if args.json else json.dumps(out, indent=1))
         return 0
+    if args.benchmark == "qa":
+        return _eval_qa(args)
     if args.benchmark == "streamingbench":
         if not args.questions:
-            from vstream.errors import VStreamError
-
-            raise VStreamError("eval streamingbench needs --questions FILE (one of StreamingBench's questions_*.json)")
+                    raise VStreamError("eval streamingbench needs --questions FILE (one of StreamingBench's questions_*.json)")
         qs, records = load_streamingbench(args.questions), None
     else:
         if not args.annotations:
-            from vstream.errors import VStreamError
-
-            raise VStreamError("eval ovobench needs --annotations FILE (OVO-Bench's ovo_bench_new.json)")
+                    raise VStreamError("eval ovobench needs --annotations FILE (OVO-Bench's ovo_bench_new.json)")
         qs, records = load_ovobench(args.annotations)
     if args.dry_run:
         out = summary(qs, records)
         emit(out, args.json, json.dumps(out, indent=1))
         return 0
     if not args.videos:
-        from vstream.errors import VStreamError
-
-        raise VStreamError("a real run needs --videos DIR (the benchmark's videos); or use --dry-run to validate the annotations")
+            raise VStreamError("a real run needs --videos DIR (the benchmark's videos); or use --dry-run to validate the annotations")
     report = _run_eval(qs, args, Path(args.videos), Path(args.out))
     emit(report, args.json, None if args.json else (Path(args.out) / "report.md").read_text())
     return 0
 
 
+def _eval_qa(args) -> int:
+    """Our own question sets on real and generated clips (eval/qa/*.json)."""
+    if not args.set:
+        raise VStreamError("eval qa needs --set FILE.json (e.g. eval/qa/dev.json)")
+    enc = EncoderConfig(backend=args.backend, model=args.model, device=args.device)
+    cfg = Config(source=SourceConfig(fps=args.fps), encoder=enc, senses=senses_config(args))
+    report = run_qa(Path(args.set), Path(args.out), cfg, media=[Path(m) for m in args.media], progress=not args.json)
+    emit(report.to_json(), args.json, None if args.json else report.to_markdown())
+    return 0
+
+
 def _run_eval(qs, args, videos, out):
-    from eval.runner import METHODS, RunConfig, run_benchmark
 
     methods = tuple(m.strip() for m in args.methods.split(",")) if args.methods else METHODS
     bad = [m for m in methods if m not in METHODS]
     if bad:
-        from vstream.errors import VStreamError
-
-        raise VStreamError(f"unknown method(s) {', '.join(bad)}; use some of: {', '.join(METHODS)}")
-    from vstream.config import EncoderConfig
-
+            raise VStreamError(f"unknown method(s) {', '.join(bad)}; use some of: {', '.join(METHODS)}")
     enc = EncoderConfig(backend=args.backend, model=args.model, device=args.device)
     cfg = RunConfig(videos=videos, out=out, methods=methods, context_s=args.context_s, fps=args.fps, limit=args.limit,
                     progress=not args.json, encoder=enc)
@@ -210,17 +215,16 @@ def _run_eval(qs, args, videos, out):
 
 
 def cmd_serve(args) -> int:
-    from app.server import parse_auth, serve
+    from app.server import parse_auth, serve  # Gradio and FastAPI load only for `serve` (seconds)
 
     parse_auth(args.auth)  # a malformed --auth fails before anything starts
     cfg = full_config(args, args.source or "")
-    serve(cfg, args.source, args.host, args.port, args.auth, args.sessions, args.max_upload_mb)
+    serve(cfg, args.source, args.host, args.port, args.auth, args.sessions, args.max_upload_mb,
+          media_dirs=args.media_dir, allow_source=args.allow_source, answer_timeout_s=args.answer_timeout)
     return 0
 
 
 def cmd_bench(args) -> int:
-    from eval.bench import run_bench
-
     emit(run_bench(args.what, args), True)
     return 0
 
@@ -281,14 +285,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="bind address (default loopback only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", default=None, help="user:password for the UI and API (or VSTREAM_AUTH)")
-    p.add_argument("--sessions", default=None, help="folder for session memories (default: temporary folders)")
+    p.add_argument("--sessions", default=None, help="folder for session memories (default: one temporary folder, removed at exit)")
     p.add_argument("--max-upload-mb", type=int, default=500)
+    p.add_argument("--media-dir", action="append", default=None,
+                   help="folder whose videos clients may open (repeatable; or VSTREAM_MEDIA_DIR); default: uploads only")
+    p.add_argument("--allow-source", default=None,
+                   help="source kinds clients may start: local,rtsp,http,testsrc,webcam,push or all; +http adds to the "
+                        "default local,rtsp,testsrc,webcam,push (or VSTREAM_ALLOW_SOURCE)")
+    p.add_argument("--answer-timeout", type=float, default=None, help="seconds one API answer may take (default 30)")
     add_source_options(p)
     add_encoder_options(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="StreamingBench / OVO-Bench evaluation and the synthetic suite")
-    p.add_argument("benchmark", choices=["streamingbench", "ovobench", "synth"])
+    p.add_argument("benchmark", choices=["streamingbench", "ovobench", "synth", "qa"])
+    p.add_argument("--set", help="qa: a question set (eval/qa/dev.json format)")
+    p.add_argument("--media", action="append", default=[], help="qa: folder to find 'media:' videos in (repeatable)")
+    p.add_argument("--detector", default="auto", help="auto, nanodet, hog or none")
+    p.add_argument("--zone", action="append", default=[])
+    p.add_argument("--no-asr", action="store_true")
+    p.add_argument("--asr-model", default="tiny.en")
     p.add_argument("--questions", help="streamingbench: a questions_*.json file")
     p.add_argument("--annotations", help="ovobench: ovo_bench_new.json")
     p.add_argument("--videos", help="folder with the benchmark's videos")
@@ -307,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="benchmarks that print JSON")
-    p.add_argument("what", choices=["ingest", "encode", "memory", "respond"], help="which benchmark")
+    p.add_argument("what", choices=list(BENCHES), help="which benchmark")
     p.add_argument("--file", default=None, help="video to use (default: the bundled sample)")
     p.add_argument("--fps", type=float, default=2.0)
     p.add_argument("--repeats", type=int, default=3)
@@ -323,8 +339,6 @@ def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
     try:
-        from vstream.logs import setup_logging
-
         setup_logging(args.log_level)
         return int(args.func(args) or 0)
     except VStreamError as e:

@@ -1,0 +1,202 @@
+"""The seeing sense: NanoDet loader exactness (against TF.js's own output), zones, tracking,
+change-gated detection, and person recall/precision on hand-labelled vtest.avi frames."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from memory.records import Box, EventKind, EvidenceKind
+from vstream.errors import ConfigError
+from vstream.senses.detect import Detector
+from vstream.senses.objects import ObjectsConfig, ObjectSense, parse_zone
+
+DATA = Path(__file__).parent / "data"
+SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
+
+
+def _nanodet_installed() -> bool:
+    from vstream.senses.nanodet import model_dir
+
+    return (model_dir() / "nanodet.json").exists()
+
+
+needs_weights = pytest.mark.skipif(not _nanodet_installed(), reason="nanodet weights not installed (scripts/fetch_detector needs npm)")
+
+
+class ScriptedDetector(Detector):
+    """The hardware edge faked: boxes come from a function of the call number."""
+
+    name = "scripted"
+
+    def __init__(self, script):
+        self.script, self.calls = script, 0
+
+    def detect(self, image_rgb):
+        self.calls += 1
+        return self.script(self.calls - 1)
+
+
+FRAME = np.zeros((90, 160, 3), np.uint8)
+
+
+def walker(x_of_call, label="person"):
+    """One person box 0.1 wide, 0.3 tall, feet at y=0.8, left edge at x_of_call(i)."""
+    def script(i):
+        x = x_of_call(i)
+        return [] if x is None else [Box(x, 0.5, x + 0.1, 0.8, label=label, score=0.9)]
+    return script
+
+
+# ---- loader ---------------------------------------------------------------------------------------------
+
+
+@needs_weights
+@pytest.mark.parametrize("jit", [False, True])
+def test_loader_matches_tfjs_output(jit):
+    """Raw head outputs equal @tensorflow/tfjs 4.22's (cpu backend) on the stored input."""
+    import cv2
+    import torch
+
+    from vstream.senses.nanodet import NanoDet
+
+    fx = json.loads((DATA / "nanodet_tfjs.json").read_text())
+    bgr = cv2.imread(str(DATA / fx["input"]))
+    rgb = bgr[:, :, ::-1].repeat(2, 0).repeat(2, 1)
+    x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))[None].astype(np.float32) / 255.0)
+    det = NanoDet(jit=jit)
+    with torch.inference_mode():
+        out = det.run(x)
+    for name, ref in fx["outputs"].items():
+        got = out[name][0].numpy()
+        assert list(out[name].shape) == ref["shape"]
+        assert np.abs(got.ravel()[ref["index"]] - np.array(ref["value"])).max() < 1e-4, name
+        assert abs(float(got.astype(np.float64).sum()) - ref["sum"]) <= 1e-4 * max(1.0, abs(ref["sum"])), name
+
+
+# ---- zones -----------------------------------------------------------------------------------------------
+
+
+def test_parse_zone_and_errors():
+    z = parse_zone("door:0.1,0.2,0.4,0.2,0.4,0.9,0.1,0.9")
+    assert z.name == "door" and len(z.points) == 4
+    assert z.contains(0.2, 0.5) and not z.contains(0.5, 0.5) and not z.contains(0.2, 0.95)
+    for bad in ("0.1,0.2,0.3,0.4,0.5,0.6", "door:0.1,0.2,0.3", "door:0.1,x,0.3,0.4,0.5,0.6",
+                "door:0.1,0.2,0.3,0.4,0.5,1.6", ":0.1,0.2,0.3,0.4,0.5,0.6"):
+        with pytest.raises(ConfigError) as e:
+            parse_zone(bad)
+        assert "\n" not in str(e.value)
+    with pytest.raises(ConfigError):
+        ObjectsConfig(zones=("a:0,0,1,0,1,1", "a:0,0,1,0,0,1"))
+
+
+def test_enter_and_leave_times_with_fake_detector():
+    """A person walks right at 0.05 frame-widths per frame (2 fps) through a zone spanning
+    x 0.5..0.8; the feet (box centre) cross x=0.5 at t=4.0 s and x=0.8 at t=7.0 s."""
+    # left edge at call i: 0.05 * i + 0.05 → centre 0.05 * i + 0.1; centre >= 0.5 from i = 8 (t = 4.0)
+    det = ScriptedDetector(walker(lambda i: 0.05 * i + 0.05 if i < 30 else None))
+    sense = ObjectSense(ObjectsConfig(zones=("right:0.5,0,0.8,0,0.8,1,0.5,1",), fps=2.0), detector=det)
+    events, counts = [], []
+    for i in range(40):
+        u = sense.process(i * 0.5, FRAME, changed=True)
+        events += u.events
+        counts.append(dict(u.frame.data.zones)["right"])
+    assert [(e.payload["action"], e.ts) for e in events] == [("enter", 4.0), ("leave", 7.0)]
+    assert all(e.kind is EventKind.ZONE and e.payload["zone"] == "right" and e.payload["label"] == "person" for e in events)
+    assert counts[8] == () and counts[9] == (("person", 1),)  # counted once the hysteresis holds
+    assert counts[20] == ()
+
+
+def test_jitter_at_zone_border_does_not_flap():
+    # feet alternate 0.49 / 0.51 around the border x = 0.5 every frame: no event with 2-frame hysteresis
+    det = ScriptedDetector(walker(lambda i: 0.44 + 0.02 * (i % 2)))
+    sense = ObjectSense(ObjectsConfig(zones=("z:0.5,0,1,0,1,1,0.5,1",), zone_frames=2), detector=det)
+    events = [e for i in range(20) for e in sense.process(i * 0.5, FRAME, changed=True).events]
+    assert events == []
+    det1 = ScriptedDetector(walker(lambda i: 0.44 + 0.02 * (i % 2)))  # the guard: without hysteresis it flaps
+    sense1 = ObjectSense(ObjectsConfig(zones=("z:0.5,0,1,0,1,1,0.5,1",), zone_frames=1), detector=det1)
+    assert len([e for i in range(20) for e in sense1.process(i * 0.5, FRAME, changed=True).events]) > 10
+
+
+# ---- tracking and change gating ---------------------------------------------------------------------------
+
+
+def test_one_track_id_and_first_seen():
+    """A person appears at t = 3.0 s and walks for 5 s: one track, first seen 3.0, last seen 7.5;
+    the same TRACK evidence object is updated as it goes."""
+    det = ScriptedDetector(walker(lambda i: 0.1 + 0.02 * (i - 6) if 6 <= i < 16 else None))
+    sense = ObjectSense(ObjectsConfig(fps=2.0, track_lost_s=1.0), detector=det)
+    rows, ids = [], set()
+    for i in range(24):
+        u = sense.process(i * 0.5, FRAME, changed=True)
+        rows += u.tracks
+        ids |= {b.track_id for b in u.frame.data.boxes if b.track_id is not None}
+    assert len(ids) == 1
+    assert len({id(r) for r in rows}) == 1
+    row = rows[0]
+    assert row.kind is EvidenceKind.TRACK and row.content.startswith("person #")
+    assert (row.t_start, row.t_end) == (3.0, 7.5)
+    assert row.data.track_id in ids
+
+
+def test_unchanged_frames_reuse_boxes_but_advance_time():
+    det = ScriptedDetector(walker(lambda i: 0.3))
+    sense = ObjectSense(ObjectsConfig(), detector=det)
+    changed = [True, False, False, True, False, False, False, False]
+    for i, c in enumerate(changed):
+        u = sense.process(i * 0.5, FRAME, changed=c)
+    assert det.calls == 2
+    assert (u.stats.detector_runs, u.stats.reused_frames, u.stats.frames) == (2, 6, 8)
+    assert u.frame.content == "1 person in view" and u.frame.data.count("person") == 1
+    assert u.tracks[0].t_end == 3.5
+
+
+def test_frame_evidence_counts_by_class():
+    det = ScriptedDetector(lambda i: [Box(0.1 * k, 0.1, 0.1 * k + 0.05, 0.3, "person", 0.8) for k in range(3)]
+                           + [Box(0.6, 0.6, 0.9, 0.9, "car", 0.7)])
+    u = ObjectSense(ObjectsConfig(), detector=det).process(0.0, FRAME, changed=True)
+    assert u.frame.kind is EvidenceKind.OBJECTS
+    assert u.frame.content == "3 persons, 1 car in view"
+    assert u.frame.data.counts == (("car", 1), ("person", 3))
+
+
+def test_detector_none_does_nothing():
+    sense = ObjectSense(ObjectsConfig(detector="none"))
+    u = sense.process(0.0, FRAME, changed=True)
+    assert u.frame is None and u.tracks == [] and u.events == [] and sense.warning == ""
+
+
+def test_auto_without_weights_degrades_with_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("VSTREAM_MODELS", str(tmp_path))
+    sense = ObjectSense(ObjectsConfig(detector="auto"))
+    assert not sense.enabled and "fetch_detector" in sense.warning and "\n" not in sense.warning
+    assert sense.process(0.0, FRAME, changed=True).frame is None
+    from vstream.errors import MissingDependencyError
+    with pytest.raises(MissingDependencyError, match="fetch_detector"):
+        ObjectSense(ObjectsConfig(detector="nanodet"))
+    with pytest.raises(ConfigError):
+        ObjectsConfig(detector="yolo")
+
+
+# ---- the real detector on real labelled frames ------------------------------------------------------------
+
+
+@pytest.mark.media
+@needs_weights
+@pytest.mark.timeout(600)
+def test_person_recall_precision_on_labelled_vtest():
+    """32 frames of vtest.avi labelled by eye (tests/data/labels/README.md): IoU 0.5."""
+    video = SHARED_MEDIA / "vtest.avi"
+    if not video.exists():
+        pytest.skip(f"{video} is absent")
+    from eval.bench.detect import load_frames, score
+    from vstream.senses.detect import make_detector
+
+    det, _ = make_detector("nanodet", classes=("person",))
+    s, _ = score(det.detect, load_frames(video))
+    assert s.frames >= 30
+    assert s.recall >= 0.8 and s.precision >= 0.8, s.to_json()
+    assert s.count_within_1 >= 0.8, s.to_json()

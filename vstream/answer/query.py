@@ -1,0 +1,239 @@
+"""Question → a typed query: what kind of answer, about when, about what, from which senses.
+
+Everything here is a handful of linear-time regex scans over a question of at most
+MAX_QUESTION_CHARS characters (a 60 KB question once held the responder for 30 s in a regex)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from retrieval.timeparse import TimeWindow, parse_time_window
+from vstream.errors import VStreamError
+
+MAX_QUESTION_CHARS = 2000
+
+
+class AnswerType(str, Enum):
+    WHAT_SHOWN = "what_shown"  # what text is / was on screen
+    WHAT_SAID = "what_said"  # what was said
+    WHO = "who"
+    WHERE = "where"
+    WHEN = "when"
+    HOW_MANY = "how_many"
+    YES_NO = "yes_no"
+    DESCRIBE = "describe"
+    CHOICE = "choice"  # pick one of the given options
+    WHAT = "what"  # anything else: look it up in what was read and heard
+
+
+class Scope(str, Enum):
+    NOW = "now"  # the current moment
+    AT = "at"  # a named moment ("around 1:30", "2 minutes ago")
+    WINDOW = "window"  # a named stretch ("in the last 5 minutes", "between 1:00 and 2:00")
+    ALL = "all"  # everything so far
+
+
+class Modality(str, Enum):
+    TEXT = "text"  # written on screen
+    SPEECH = "speech"  # said aloud
+    OBJECTS = "objects"  # people, vehicles, animals
+    SCENE = "scene"  # cuts / shots
+
+
+# COCO classes the detector knows, by the words people use for them.
+OBJECT_WORDS: dict[str, str] = {}
+for _cls, _words in {
+    "person": "person persons people ppl pedestrian pedestrians man men woman women guy guys someone somebody anyone "
+              "anybody one kid kids child children human humans walker walkers individual individuals folks boy "
+              "girl boys girls lady ladies",
+    "car": "car cars automobile automobiles taxi taxis cab cabs",
+    "vehicle": "vehicle vehicles traffic",
+    "bicycle": "bicycle bicycles bike bikes cyclist cyclists",
+    "motorcycle": "motorcycle motorcycles motorbike motorbikes scooter scooters",
+    "bus": "bus buses", "truck": "truck trucks lorry lorries van vans", "dog": "dog dogs puppy",
+    "cat": "cat cats kitten", "bird": "bird birds parrot parrots cockatoo cockatoos pigeon pigeons",
+    "animal": "animal animals creature creatures pet pets",
+    "horse": "horse horses", "train": "train trains", "boat": "boat boats", "traffic light": "traffic light lights",
+}.items():
+    for _w in _words.split():
+        OBJECT_WORDS[_w] = _cls
+_PLURAL = {"person": "people", "bus": "buses", "truck/van": "trucks/vans"}
+# Classes that stand for a group of detector classes.
+GROUPS = {"vehicle": ("car", "truck", "bus", "motorcycle"), "animal": ("bird", "cat", "dog", "horse")}
+_PEOPLE = {w for w, c in OBJECT_WORDS.items() if c == "person"}
+
+
+def plural(cls: str, n: int) -> str:
+    if n == 1:
+        return cls
+    return _PLURAL.get(cls, cls + "s")
+
+
+_TEXT_CUES = re.compile(r"\b(sign|signs|screen|text|written|writing|write|wrote|banner|caption|captions|title|titles|"
+                        r"headline|board|poster|display|displayed|label|logo|website|web address|url|subtitle|"
+                        r"subtitles|slide|credits|read|reads)\b")
+_SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
+                          r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"
+                          r"narrator|speaker|audio|sound)\b")
+_SCENE_CUES = re.compile(r"\b(scenes? (?:changes?|changed|changing|cuts?|switch(?:es|ed)?)|cuts?|shots?|"
+                         r"(?:camera|view|angle|shot) (?:change[sd]?|switch(?:es|ed)?)|new scene|scenes)\b")
+_PAST = re.compile(r"\b(was|were|did|had|earlier|before|so far|previously|ever|at any point|have you|has there|"
+                   r"has anyone|has someone|appeared|first|last time|until now|throughout|the whole)\b")
+_PRESENT = re.compile(r"\b(is|are|now|currently|right now|at the moment|still|present|visible|in view|on screen)\b")
+_QUOTED = re.compile(r"[\"“‘]([^\"”’]{1,120})[\"”’]|(?:^|\s)'([^']{1,120})'")
+_YES_NO = re.compile(r"^(is|are|was|were|did|do|does|has|have|had|can|could|will|would|should|any|anyone|anybody|"
+                     r"someone|somebody|anything|something|isn't|aren't|wasn't|didn't|see any|do you see)\b")
+_DESCRIBE = re.compile(r"\b(describe|summari[sz]e|summary|what(?:'s| is| was) (?:happening|going on)|"
+                       r"what (?:do|did|can) you see|what(?:'s| is) (?:in|on) (?:the )?(?:view|frame|picture|video|scene)|"
+                       r"what happened|what(?:'s| is) there|tell me about|what (?:are|am) (?:we|i) (?:looking at|seeing|watching)|"
+                       r"what(?:'s| is) (?:this|the) (?:video|clip|scene|footage) (?:about|of|showing))\b")
+_STOP = set("""a an the is are was were be been being am do does did doing have has had having i you he she it we
+they me him her us them my your his its our their this that these those there here what which who whom whose when
+where why how any some anyone anybody someone somebody anything something thing things of in on at to for from by
+with about as into onto over under up down out off than then so just please can could would should will shall may
+might must tell let know see seen saw look looking show shown showed shows say said says mention mentioned hear
+heard talk talked right now currently moment still ever yet so far earlier before after ago time times many much
+number count and or but not no yes if whether also any all again did does doing going happen happened happening
+screen text sign written write read reads on-screen video clip stream camera frame view visible appear appeared
+appears appearing first last lately recently just point minute minutes second seconds hour hours around between
+during within past since until currently ok okay hey hi pls plz get got come came comes coming up show showing
+pop popped whats wheres whos hows thats theres anymore really exactly""".split())
+
+
+@dataclass(frozen=True)
+class Query:
+    question: str
+    now: float
+    answer_type: AnswerType
+    scope: Scope
+    window: TimeWindow | None
+    target: str  # the content words the answer must be about ("" when none)
+    quoted: str | None  # a phrase the user quoted exactly
+    modalities: frozenset[Modality]
+    object_class: str | None  # the COCO class asked about (person, car, …)
+    most: bool = False  # "at most", "maximum", "peak": a maximum over the scope
+    options: tuple[str, ...] = field(default=())
+
+    @property
+    def point(self) -> float:
+        """The moment asked about: the named one, else now."""
+        return self.window.point if self.window is not None and self.window.point is not None else self.now
+
+
+def check_question(question: str) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise VStreamError("empty question: ask something, e.g. \"what text is on screen?\"")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise VStreamError(f"question too long ({len(q)} characters; the limit is {MAX_QUESTION_CHARS}): shorten it")
+    return q
+
+
+def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()) -> Query:
+    q = check_question(question)
+    low = _normalise(q)
+    window = parse_time_window(low, now)
+    quoted = _quoted(q)
+    modalities = _modalities(low)
+    object_class = _object_class(low)
+    answer_type = _answer_type(low, tuple(options), modalities)
+    if answer_type is AnswerType.WHO and object_class is None and not modalities & {Modality.SPEECH, Modality.TEXT}:
+        object_class = "person"  # "who is in the scene?" asks about the people in view
+    scope = _scope(low, window, answer_type, modalities)
+    target = quoted or _target(low)
+    most = bool(re.search(r"\b(at most|most|max|maximum|peak|largest|biggest|highest)\b", low))
+    return Query(q, now, answer_type, scope, window, target, quoted, modalities, object_class, most, tuple(options))
+
+
+_CONTRACTIONS = ((r"\bwhats\b", "what is"), (r"\bwheres\b", "where is"), (r"\bwhos\b", "who is"),
+                 (r"\bhows\b", "how is"), (r"\bthats\b", "that is"), (r"\btheres\b", "there is"),
+                 (r"\b(what|where|who|how|that|there|it|he|she)'s\b", r"\1 is"), (r"'re\b", " are"),
+                 (r"\bppl\b", "people"), (r"\bu\b", "you"), (r"\br\b", "are"))
+
+
+def _normalise(q: str) -> str:
+    low = q.lower().replace("’", "'").replace("‘", "'")
+    for pat, rep in _CONTRACTIONS:
+        low = re.sub(pat, rep, low)
+    return low
+
+
+def _quoted(q: str) -> str | None:
+    m = _QUOTED.search(q)
+    return (m.group(1) or m.group(2)).strip() if m else None
+
+
+def _modalities(low: str) -> frozenset[Modality]:
+    out = set()
+    text, speech = _TEXT_CUES.search(low), _SPEECH_CUES.search(low)
+    if text:
+        out.add(Modality.TEXT)
+    if speech and not (text and re.search(r"\b(sign|screen|banner|board|poster|caption|title|text)\b[^?]{0,30}\bsay", low)):
+        out.add(Modality.SPEECH)
+    if _object_class(low):
+        out.add(Modality.OBJECTS)
+    if _SCENE_CUES.search(low):
+        out.add(Modality.SCENE)
+    return frozenset(out)
+
+
+def _object_class(low: str) -> str | None:
+    """The class asked about; a thing beats a person ("did anyone ride a bike?" is about bikes)."""
+    found = []
+    for w in re.findall(r"[a-z]+", low):
+        if w in OBJECT_WORDS and w != "one":
+            if w in ("someone", "somebody", "anyone", "anybody") and _SPEECH_CUES.search(low):
+                continue  # "did someone say …" asks about speech, not about a person in view
+            found.append(OBJECT_WORDS[w])
+    things = [c for c in found if c != "person"]
+    return things[0] if things else (found[0] if found else None)
+
+
+def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) -> AnswerType:
+    if options:
+        return AnswerType.CHOICE
+    if re.search(r"\b(how many|how much|number of|count the|count of|how often|how many times)\b", low):
+        return AnswerType.HOW_MANY
+    if re.match(r"(when|at what (?:time|point|moment)|what time did|since when|how long ago)\b", low) or \
+            re.search(r"\b(when did|when was|when were|when does|when is|at what point)\b", low):
+        return AnswerType.WHEN
+    if re.match(r"who\b|who's\b", low):
+        return AnswerType.WHO
+    if re.match(r"where\b|where's\b", low):
+        return AnswerType.WHERE
+    if _DESCRIBE.search(low):
+        return AnswerType.DESCRIBE
+    if _YES_NO.match(low):
+        return AnswerType.YES_NO
+    if Modality.SPEECH in mods and Modality.TEXT not in mods:
+        return AnswerType.WHAT_SAID
+    if Modality.TEXT in mods and re.match(r"(what|which)\b", low) and re.search(
+            r"\b(say|says|said|read|reads|written|text|sign|shown|on screen|displayed|caption|title|banner)\b", low):
+        return AnswerType.WHAT_SHOWN
+    return AnswerType.WHAT
+
+
+def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: frozenset[Modality]) -> Scope:
+    if window is not None:
+        if window.kind == "now":
+            return Scope.NOW
+        return Scope.AT if window.point is not None else Scope.WINDOW
+    if answer_type in (AnswerType.WHEN, AnswerType.WHAT_SAID, AnswerType.WHAT) or Modality.SPEECH in mods:
+        return Scope.ALL
+    if _PAST.search(low):
+        return Scope.ALL
+    if answer_type in (AnswerType.HOW_MANY, AnswerType.DESCRIBE, AnswerType.WHERE) or _PRESENT.search(low):
+        return Scope.NOW
+    return Scope.ALL
+
+
+def _target(low: str) -> str:
+    """Content words in order, without question words, time phrases and modality verbs."""
+    low = re.sub(r"\b\d{1,2}:\d{2}(?::\d{2})?\b", " ", low)
+    low = re.sub(r"\b((in|during|over|within|for) )?the (last|past|first) \S+( \S+)?", " ", low)
+    low = re.sub(r"\b(a |an )?(\S+ )?(of )?(seconds?|secs?|minutes?|mins?|hours?|moment) ago\b", " ", low)
+    words = re.findall(r"[a-z0-9@./#-]+", low)
+    keep = [w.strip(".-") for w in words if w.strip(".-") and w.strip(".-") not in _STOP]
+    return " ".join(keep)

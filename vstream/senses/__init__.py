@@ -1,0 +1,1 @@
+"""Senses: perception that turns frames (and audio) into evidence rows."""

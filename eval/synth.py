@@ -1,26 +1,36 @@
 """`vstream eval synth`: a synthetic ground-truth suite in StreamingBench's format.
 
-Videos with known events — timed on-screen text, circles appearing and moving (counted), scene
-cuts, real clips from ../shared/media spliced in when present — and questions of three kinds:
-real-time (what is on screen now), backward (what was shown earlier, how many so far) and
-proactive (tell me when X appears). Every time is a whole second, so HH:MM:SS time stamps are
-exact. Deterministic for a given size and seed."""
+Three kinds of video, in turn, so the suite measures every route of the answer router:
+  signs   timed on-screen text, circles appearing and moving (counted), scene cuts, real clips
+          from ../shared/media spliced in when present
+  people  real pedestrians cut out of ../shared/media/vtest.avi walking over its empty scene
+          (eval.qaclips): how many in view now, how many so far, tell me when a person appears
+  speech  espeak-ng sentences at known times (skipped when espeak-ng is missing): what was said,
+          when it was said, the latest announcement
+Questions are real-time (now), backward (earlier, so far) and proactive (tell me when), each
+task asked in several natural phrasings. Every report gives each task's chance level (1/4 for
+the four options). Every time is a whole second, so HH:MM:SS time stamps are exact.
+Deterministic for a given size and seed."""
 
 from __future__ import annotations
 
 import json
+import math
 import random
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from eval.qaclips import ClipSpec, PersonEvent, SpeechEvent, speech_spans, write_clip
 from eval.synthvideo import SceneScript, Segment, ShapeEvent, TextEvent
 
 TEXT_POOL = ["EXIT", "OPEN", "SALE", "TAXI", "HOTEL", "CAFE", "BANK", "GATE 7", "BUS 42", "POLICE", "MUSEUM", "TICKETS",
              "PARKING", "CLOSED", "PHARMACY", "STATION", "LIBRARY", "MARKET"]
 COLOURS = [(40, 80, 160), (160, 70, 40), (40, 140, 70), (120, 60, 140), (150, 140, 40), (60, 130, 140)]
-SIZES = {"small": (3, 60), "full": (10, 150)}  # videos, seconds each
+SIZES = {"tiny": (2, 30), "small": (3, 60), "full": (9, 150)}  # videos, seconds each
+KINDS = ("signs", "people", "speech")
 SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 
 
@@ -102,6 +112,40 @@ def _options(correct: str, distractors: list[str], rng: random.Random) -> tuple[
     return [f"{'ABCD'[k]}. {o}" for k, o in enumerate(opts)], letter
 
 
+# Several natural phrasings per task (picked at random per question): a router tuned to one
+# wording would show here. {at}: a m:ss time.
+PHRASES = {
+    "Text Recognition": ["What text is on the screen right now?", "What does the sign on screen say?",
+                         "Which word is written in the picture at the moment?", "Read me the text that is showing now."],
+    "Text Recall": ["Which text was shown on screen at {at}?", "What did the writing on screen say at {at}?",
+                    "At {at}, which word was displayed?"],
+    "Scene Counting": ["How many scene changes have happened so far?", "How many times has the shot cut so far?",
+                       "Up to now, how many scene cuts were there?"],
+    "Shape Counting": ["How many yellow circles have appeared so far?", "How many times has a yellow circle shown up so far?",
+                       "Count the yellow circles that have appeared up to now."],
+    "People Now": ["How many people are in view right now?", "How many people can you see at the moment?",
+                   "Right now, how many persons are in the frame?"],
+    "People So Far": ["How many different people have appeared so far?", "How many people have walked through so far?",
+                      "Up to now, how many distinct people have you seen?"],
+    "Speech Content": ["What was said at {at}?", "What did the announcement at {at} say?", "At {at}, what did the voice say?"],
+    "Speech Latest": ["What was the most recent announcement?", "What did the speaker say last?",
+                      "What is the latest thing that was said?"],
+    "Speech Time": ["When was {quote} said?", "At what time did someone say {quote}?", "When did the voice mention {quote}?"],
+}
+
+
+def _ask(task: str, rng: random.Random, **kw) -> str:
+    return rng.choice(PHRASES[task]).format(**kw)
+
+
+def _mmss(t: int) -> str:
+    return f"{t // 60}:{t % 60:02d}"
+
+
+def _count_options(n: int, rng: random.Random) -> tuple[list[str], str]:
+    return _options(str(n), [str(x) for x in range(max(0, n - 3), n + 4) if x != n], rng)
+
+
 def questions_for(v: SynthVideo, rng: random.Random) -> list[dict]:
     qs: list[dict] = []
     others = [w for w in TEXT_POOL if w not in {t for t, _, _ in v.texts}]
@@ -109,23 +153,96 @@ def questions_for(v: SynthVideo, rng: random.Random) -> list[dict]:
     for word, a, b in v.texts:
         t = rng.randint(a + 1, b - 1)
         opts, ans = _options(word, others + ["No text is shown"], rng)
-        qs.append(_mc("Text Recognition", "real-time", "What text is on the screen right now?", t, opts, ans))
+        qs.append(_mc("Text Recognition", "real-time", _ask("Text Recognition", rng), t, opts, ans))
     for word, a, b in v.texts[1::2]:
         t = min(duration - 1, b + rng.randint(15, 30))
         opts, ans = _options(word, others, rng)
-        at = a + 1
-        qs.append(_mc("Text Recall", "backward", f"Which text was shown on screen at {at // 60}:{at % 60:02d}?", t, opts, ans))
+        qs.append(_mc("Text Recall", "backward", _ask("Text Recall", rng, at=_mmss(a + 1)), t, opts, ans))
     for t in (duration // 2, duration - 1):
-        n = sum(1 for c in v.cuts if c <= t)
-        opts, ans = _options(str(n), [str(x) for x in range(max(0, n - 3), n + 4) if x != n], rng)
-        qs.append(_mc("Scene Counting", "backward", "How many scene changes have happened so far?", t, opts, ans))
-        n = sum(1 for c in v.circles if c <= t)
-        opts, ans = _options(str(n), [str(x) for x in range(max(0, n - 3), n + 4) if x != n], rng)
-        qs.append(_mc("Shape Counting", "backward", "How many yellow circles have appeared so far?", t, opts, ans))
+        opts, ans = _count_options(sum(1 for c in v.cuts if c <= t), rng)
+        qs.append(_mc("Scene Counting", "backward", _ask("Scene Counting", rng), t, opts, ans))
+        opts, ans = _count_options(sum(1 for c in v.circles if c <= t), rng)
+        qs.append(_mc("Shape Counting", "backward", _ask("Shape Counting", rng), t, opts, ans))
     for word, a, _ in v.texts[2::3]:
-        qs.append({"task_type": "Proactive Output", "question": f"When the text '{word}' appears on screen, output \"{word}\".",
-                   "time_stamp": hms(max(0, a - rng.randint(3, 8))), "ground_truth_time_stamp": hms(a),
-                   "ground_truth_output": word, "required_ability": "proactive"})
+        qs.append(_proactive(f"When the text '{word}' appears on screen, output \"{word}\".", a, word, rng))
+    return sorted(qs, key=lambda q: q["time_stamp"])
+
+
+def _proactive(instruction: str, due: int, output: str, rng: random.Random) -> dict:
+    return {"task_type": "Proactive Output", "question": instruction, "time_stamp": hms(max(0, due - rng.randint(3, 8))),
+            "ground_truth_time_stamp": hms(due), "ground_truth_output": output, "required_ability": "proactive"}
+
+
+# ---- people -------------------------------------------------------------------------------------------
+def people_spec(i: int, duration: int, rng: random.Random) -> ClipSpec:
+    """Walkers crossing vtest.avi's empty path (real pedestrian cut-outs), one at a time or two
+    together; each takes 8-12 s to cross, so a question at a whole second has an exact count."""
+    people, t = [], 3
+    while t + 10 < duration:
+        walk = min(rng.randint(8, 12), duration - t)
+        left = rng.random() < 0.5
+        xy0, xy1 = ((-0.05, 0.62), (1.05, 0.6)) if left else ((1.05, 0.68), (-0.05, 0.66))
+        people.append(PersonEvent(t, t + walk, xy0, xy1, sprite=len(people) % 3))
+        t += walk + rng.randint(2, 6) if rng.random() < 0.7 else rng.randint(4, walk - 3)  # mostly one at a time
+    return ClipSpec(f"synth_{i:02d}", float(duration), size=(480, 270), scene_background=True,
+                    segments=(Segment(0, duration, (120, 120, 125), seed=300 + i),), people=tuple(people))
+
+
+def people_questions(spec: ClipSpec, rng: random.Random) -> list[dict]:
+    """In view now (sampled mid-walk and between walks, never within 1.5 s of an edge crossing),
+    how many so far, and a proactive 'tell me when a person appears'."""
+    qs, duration = [], int(spec.duration)
+    edges = sorted({e for p in spec.people for e in (p.t_start, p.t_end)})
+    for t in range(5, duration, 5):
+        if any(abs(t - e) < 1.5 for e in edges) or any(abs(t - (p.t_start + 1)) < 1 for p in spec.people):
+            continue
+        now = sum(1 for p in spec.people if p.t_start + 1 <= t < p.t_end - 1)
+        opts, ans = _count_options(now, rng)
+        qs.append(_mc("People Now", "real-time", _ask("People Now", rng), t, opts, ans))
+    for t in (duration // 2, duration - 1):
+        seen = sum(1 for p in spec.people if p.t_start + 2 <= t)
+        if any(0 <= t - p.t_start < 2 for p in spec.people):
+            continue  # someone is just stepping in: not an exact count
+        opts, ans = _count_options(seen, rng)
+        qs.append(_mc("People So Far", "backward", _ask("People So Far", rng), t, opts, ans))
+    gaps = [p for k, p in enumerate(spec.people) if k == 0 or spec.people[k - 1].t_end + 2 < p.t_start]
+    for p in gaps[:1]:  # a person appearing on an empty path; the first foot crosses the edge at ~1 s
+        qs.append(_proactive("Tell me when a person appears.", int(p.t_start) + 1, "person", rng))
+    return sorted(qs, key=lambda q: q["time_stamp"])
+
+
+# ---- speech -------------------------------------------------------------------------------------------
+SENTENCES = [("The delivery truck is waiting at dock seven.", "dock seven"), ("The meeting has moved to room twelve.", "room twelve"),
+             ("Lunch today is in the blue cafeteria.", "blue cafeteria"), ("The library closes at nine tonight.", "library"),
+             ("Please move your car from the north gate.", "north gate"), ("The train to the airport is delayed.", "airport")]
+
+
+def have_speech() -> bool:
+    return shutil.which("espeak-ng") is not None
+
+
+def speech_spec(i: int, duration: int, rng: random.Random) -> ClipSpec:
+    picked = rng.sample(SENTENCES, max(2, min(4, duration // 12)))
+    step = duration // (len(picked) + 1)
+    speech = tuple(SpeechEvent(text, 2 + k * step) for k, (text, _) in enumerate(picked))
+    return ClipSpec(f"synth_{i:02d}", float(duration), size=(480, 270), segments=(Segment(0, duration, (60, 70, 90), seed=500 + i),),
+                    speech=speech)
+
+
+def speech_questions(spec: ClipSpec, spans: list[tuple[str, float, float]], rng: random.Random) -> list[dict]:
+    qs, duration = [], int(spec.duration)
+    topic = dict(SENTENCES)
+    said = [(text, int(a), int(math.ceil(b))) for text, a, b in spans]
+    for text, a, b in said:
+        t = min(duration - 1, b + rng.randint(2, 6))
+        opts, ans = _options(text, [s for s, _ in SENTENCES if s != text], rng)
+        qs.append(_mc("Speech Content", "backward", _ask("Speech Content", rng, at=_mmss(a + 1)), t, opts, ans))
+        wrong = [_mmss(x) for x in range(a % 5, duration, 5) if abs(x - a) >= 5]  # other whole seconds, 5 s apart
+        opts, ans = _options(_mmss(a), wrong, rng)
+        qs.append(_mc("Speech Time", "backward", _ask("Speech Time", rng, quote=f"'{topic[text]}'"), t, opts, ans))
+    text, a, b = said[-1]
+    opts, ans = _options(text, [s for s, _ in SENTENCES if s != text], rng)
+    qs.append(_mc("Speech Latest", "backward", _ask("Speech Latest", rng), min(duration - 1, b + 3), opts, ans))
     return sorted(qs, key=lambda q: q["time_stamp"])
 
 
@@ -134,19 +251,37 @@ def _mc(task: str, ability: str, question: str, t: int, options: list[str], answ
             "required_ability": ability}
 
 
-def build_suite(out: str | Path, size: str = "small", seed: int = 0) -> dict:
+def build_suite(out: str | Path, size: str = "small", seed: int = 0, kinds: tuple[str, ...] = KINDS) -> dict:
+    """Write videos, questions.json (StreamingBench's format) and truth.json. Video i is of kind
+    kinds[i % len(kinds)]; speech videos are left out when espeak-ng is missing."""
     out = Path(out)
     (out / "videos").mkdir(parents=True, exist_ok=True)
     n, duration = SIZES[size]
     rng = random.Random(seed)
+    usable = tuple(k for k in kinds if k != "speech" or have_speech()) or ("signs",)
     entries, truth = [], []
     for i in range(n):
-        v = make_video(i, duration, rng)
-        write_video(v, out / "videos" / f"{v.name}.mp4")
-        entries.append({"time": f"[0:00:00 - {hms(duration)}]", "video_categories": "synthetic",
-                        "video_path": f"./videos/{v.name}.mp4", "questions": questions_for(v, rng)})
-        truth.append({"video": v.name, "texts": v.texts, "cuts": v.cuts, "circles": v.circles, "real_clip": v.real_clip})
+        kind = usable[i % len(usable)]
+        qs, facts = _build_video(kind, i, duration, rng, out / "videos" / f"synth_{i:02d}.mp4")
+        entries.append({"time": f"[0:00:00 - {hms(duration)}]", "video_categories": f"synthetic {kind}",
+                        "video_path": f"./videos/synth_{i:02d}.mp4", "questions": qs})
+        truth.append({"video": f"synth_{i:02d}", "kind": kind, **facts})
     (out / "questions.json").write_text(json.dumps(entries, indent=1))
     (out / "truth.json").write_text(json.dumps(truth, indent=1))
     return {"out": str(out), "videos": n, "questions": sum(len(e["questions"]) for e in entries),
-            "questions_file": str(out / "questions.json")}
+            "kinds": list(usable), "questions_file": str(out / "questions.json")}
+
+
+def _build_video(kind: str, i: int, duration: int, rng: random.Random, path: Path) -> tuple[list[dict], dict]:
+    if kind == "people":
+        spec = people_spec(i, duration, rng)
+        write_clip(spec, path)
+        return people_questions(spec, rng), {"people": [[p.t_start, p.t_end] for p in spec.people]}
+    if kind == "speech":
+        spec = speech_spec(i, duration, rng)
+        write_clip(spec, path)
+        spans = speech_spans(spec)
+        return speech_questions(spec, spans, rng), {"speech": spans}
+    v = make_video(i, duration, rng)
+    write_video(v, path)
+    return questions_for(v, rng), {"texts": v.texts, "cuts": v.cuts, "circles": v.circles, "real_clip": v.real_clip}

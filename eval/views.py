@@ -38,35 +38,51 @@ class WindowedView:
 
 @dataclass
 class LoggedFrame:
-    """What a baseline keeps of one sampled frame: no memory hierarchy, no merging."""
+    """What a baseline keeps of one sampled frame: no memory hierarchy, no merging, no tracker."""
 
     ts: float
     period: float
     embedding: np.ndarray
     labels: tuple[Label, ...]
-    ocr: str  # the lines on screen as of this frame
+    ocr: str  # the lines OCR read on THIS frame ("" when OCR did not run on it: no text then)
     scene_change: bool
+    nbytes: int = 0  # what the baseline holds for it: all patch tokens (no drop), embedding, text
+
+
+def logged_frame(enc: EncodedFrame, period: float) -> LoggedFrame:
+    """A baseline's record of an encoded frame: only what was read on that frame itself (never
+    ours' on-screen text tracker, which carries lines over from earlier OCR runs)."""
+    text = enc.text if enc.ocr_ran else ""
+    nbytes = enc.tokens.numel() * enc.tokens.element_size() + enc.embedding.nbytes + len(text.encode())
+    return LoggedFrame(enc.frame_ts, period, enc.embedding, enc.labels, text, enc.scene_change, nbytes)
 
 
 class FrameLog:
+    """Every sampled frame, for the baselines to pick from (last N / uniform K), with the ingest
+    seconds a baseline would spend on them (encoder + OCR, not our memory writes)."""
+
     def __init__(self, period: float):
         self.period = period
         self.records: list[LoggedFrame] = []
+        self.cost_s = 0.0
 
-    def add(self, enc: EncodedFrame, visible_text: list[str]) -> None:
-        self.records.append(LoggedFrame(enc.frame_ts, self.period, enc.embedding, enc.labels, "\n".join(visible_text),
-                                        enc.scene_change))
+    def add(self, enc: EncodedFrame, cost_s: float = 0.0) -> None:
+        self.records.append(logged_frame(enc, self.period))
+        self.cost_s += cost_s
 
     def last(self, n: int, now: float) -> list[LoggedFrame]:
         past = [r for r in self.records if r.ts <= now]
         return past[-n:]
 
     def uniform(self, k: int, now: float, since: float = 0.0) -> list[LoggedFrame]:
-        past = [r for r in self.records if since <= r.ts <= now]
+        past = self.between(since, now)
         if len(past) <= k:
             return past
         idx = np.linspace(0, len(past) - 1, k).round().astype(int)
         return [past[i] for i in idx]
+
+    def between(self, since: float, now: float) -> list[LoggedFrame]:
+        return [r for r in self.records if since <= r.ts <= now]
 
 
 class FramesView:

@@ -83,6 +83,8 @@ class EvidenceKind(str, Enum):
     SCENE = "scene"  # a scene cut
     LABEL = "label"  # image-classifier labels of a frame (low trust: ImageNet classes)
     CAPTION = "caption"  # a VLM caption of a keyframe (hf backend)
+    MOTION = "motion"  # something moving that the detector has no class for (a ball, a shape), with colour
+    LOOK = "look"  # how the picture looks: bright or dark, dominant colours
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Box:
     label: str = ""
     score: float = 0.0
     track_id: int | None = None
+    colour: str = ""  # dominant colour name of the box (a person's: their upper body)
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,27 @@ class CaptionData:
     model: str = ""
 
 
-EvidenceData = TextData | SpeechData | ObjectsData | TrackData | SceneData | LabelData | CaptionData
+@dataclass(frozen=True)
+class MotionData:
+    box: Box | None = None  # where it was last seen
+    colour: str = ""
+    shape: str = ""  # circle | square | rectangle | ""
+    direction: str = ""  # "left to right", "downwards", … ("" when it barely moved)
+
+
+@dataclass(frozen=True)
+class LookData:
+    brightness: float = 0.0  # mean luma 0..255
+    colours: tuple[str, ...] = ()
+    dark: bool = False  # mostly dark pixels (night, or unlit)
+
+
+EvidenceData = TextData | SpeechData | ObjectsData | TrackData | SceneData | LabelData | CaptionData | MotionData | LookData
 
 _DATA_TYPES: dict[EvidenceKind, type] = {
     EvidenceKind.TEXT: TextData, EvidenceKind.SPEECH: SpeechData, EvidenceKind.OBJECTS: ObjectsData,
     EvidenceKind.TRACK: TrackData, EvidenceKind.SCENE: SceneData, EvidenceKind.LABEL: LabelData,
-    EvidenceKind.CAPTION: CaptionData,
+    EvidenceKind.CAPTION: CaptionData, EvidenceKind.MOTION: MotionData, EvidenceKind.LOOK: LookData,
 }
 
 
@@ -205,6 +223,8 @@ def _build(cls: type, d: dict):
 
 
 def _value(name: str, v):
+    if name == "colours":
+        return tuple(v)
     if name in ("box", "last_box"):
         return None if v is None else Box(**v)
     if name == "boxes":

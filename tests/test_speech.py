@@ -86,18 +86,18 @@ def test_audio_decoded_at_16k_on_stream_time(two_phrases):
 
 
 def test_late_video_start_matches_frame_ts(speech_dir):
-    """Audio PTS from 0, video PTS from 2 s: Frame.ts counts from the first video frame, so the
-    voice placed at container 5 s must sit at stream 3 s — audio and frames on one clock."""
+    """Audio PTS from 0, video PTS from 2 s: files are on container time, so frames start at 2 s
+    and the voice placed at container 5 s sits at stream 5 s — audio and frames on one clock."""
     path = speech_dir / "late.mp4"
     make_clip(path, 12, [(5.0, TRUCK)], video_start=2.0)
     stream = FrameStream(SourceConfig(source=str(path), speed=Speed.MAX, fps=10))
     stream.start()
     ts = [f.ts for f in stream]
-    assert ts[0] == 0.0 and abs(ts[-1] - 9.9) < 1e-6  # video 2 s..12 s → stream 0..9.9
+    assert ts[0] == 2.0 and abs(ts[-1] - 11.9) < 1e-6  # video 2 s..12 s of the container
     t0, x = tap_audio(path)
-    assert t0 == 0.0  # audio before the first video frame is not on the stream's clock
-    assert abs(onset(t0, x) - 3.0) < 0.02
-    assert abs(len(x) / RATE - 10.0) < 0.05
+    assert t0 == 0.0  # the audio starts with the container
+    assert abs(onset(t0, x) - 5.0) < 0.02
+    assert abs(len(x) / RATE - 12.0) < 0.05
 
 
 def test_source_without_audio_is_quiet(speech_dir, caplog):

@@ -95,9 +95,16 @@ def test_browser_ask_cite_frame_and_watch(server, tmp_path):
         text = chat.inner_text()
         start = re.search(r"\[(\d\d):(\d\d\.\d)–", text)
         assert start and abs(int(start.group(1)) * 60 + float(start.group(2)) - 2.0) <= 1.0, text
-        page.locator("#citations label").first.click()
+        first = page.locator("#citations label").first
+        cited = re.match(r"\s*(\d\d):(\d\d\.\d)–", first.inner_text())
+        assert cited, first.inner_text()
+        first.click()
         expect(page.locator("#cited-frame img")).to_have_count(1, timeout=15_000)
         assert page.locator("#cited-frame img").get_attribute("src")
+        # The frame shown is the one at the cited time: the UI writes the frame's own time beside it.
+        expect(page.locator("#cited-time")).to_contain_text("t = ", timeout=15_000)
+        shown = re.search(r"t = (\d+\.\d+) s", page.locator("#cited-time").inner_text())
+        assert shown and abs(float(shown.group(1)) - (int(cited.group(1)) * 60 + float(cited.group(2)))) <= 0.5, shown
         page.locator("#watch-text textarea").fill('tell me when the text "WELCOME" shows up')
         page.locator("#watch-add").click()
         expect(page.locator("#watch-msg")).to_contain_text("watch 1", timeout=10_000)

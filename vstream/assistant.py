@@ -256,7 +256,7 @@ class Assistant:
 
     def history(self, kinds: tuple[EventKind, ...] | None = None, limit: int = 50) -> list[Event]:
         """Recent events (alerts, remarks, source states), oldest first."""
-        return [e for e in self.bus.history if kinds is None or e.kind in kinds][-limit:]
+        return [e for e in self.bus.recent() if kinds is None or e.kind in kinds][-limit:]
 
     def should_speak(self, t: float) -> Event | None:
         return self._responder.should_speak(t)

@@ -68,6 +68,11 @@ class EventBus:
         for sub in subs:
             sub._push(event)
 
+    def recent(self) -> list[Event]:
+        """A copy of the recent history (safe while publishers append)."""
+        with self._lock:
+            return list(self.history)
+
     def subscribe(self, maxsize: int = 1024, replay: bool = False) -> Subscription:
         sub = Subscription(self, maxsize)
         with self._lock:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from memory.hierarchy import HierarchicalMemory
-from memory.records import Evidence, FrameRecord
+from memory.records import Box, Evidence, FrameRecord, ObjectsData
 from vstream.config import Config
 from vstream.encoders.base import Encoder
 from vstream.encoders.factory import make_encoder
@@ -22,8 +22,9 @@ from vstream.errors import VStreamError
 from vstream.events import EventBus
 from vstream.kv import KVBlock, KVPrefiller
 from vstream.metrics import LatencyWindow, rounded
+from vstream.senses.colour import LookSense, MotionSense, box_colour
 from vstream.senses.frame import FrameSenses, ObjectRows
-from vstream.senses.objects import ObjectSense
+from vstream.senses.objects import ObjectSense, ObjectsUpdate
 from vstream.senses.speech import SpeechConfig, SpeechSense
 from vstream.stream import FrameStream
 from vstream.types import EncodedFrame, Event, EventKind, Frame
@@ -63,6 +64,20 @@ class IngestReport:
         return d
 
 
+def colour_boxes(upd: ObjectsUpdate, image: np.ndarray) -> list[Box]:
+    """Name each detection's colour (a person's: upper body) in the frame row and its track."""
+    if upd.frame is None or not isinstance(upd.frame.data, ObjectsData):
+        return []
+    boxes = [replace(b, colour=box_colour(image, b)) for b in upd.frame.data.boxes]
+    upd.frame.data = replace(upd.frame.data, boxes=tuple(boxes))
+    by_track = {b.track_id: b for b in boxes if b.track_id is not None}
+    for tr in upd.tracks:
+        box = by_track.get(tr.data.track_id)
+        if box is not None:
+            tr.data = replace(tr.data, last_box=box)
+    return boxes
+
+
 def frame_record(enc: EncodedFrame, duration: float, block: KVBlock | None = None) -> FrameRecord:
     """Memory's record of an encoded frame: kept tokens and their grid positions, embedding,
     labels, cut and kept ratio, and (hf) the frame's KV block serialized by its own type."""
@@ -85,6 +100,8 @@ class Ingest:
         self.senses = FrameSenses()
         self.objects = ObjectSense(replace(cfg.senses.objects, fps=cfg.source.fps))
         self.object_rows = ObjectRows()
+        self.motion = MotionSense()
+        self.look = LookSense()
         self.speech = SpeechSense(SpeechConfig(enabled=cfg.senses.asr, model=cfg.senses.asr_model))
         self.hearing = False  # the source has an audio track being transcribed
         self.heard_at_end: list[Evidence] = []  # speech finished after the last frame (file sources)
@@ -170,7 +187,10 @@ class Ingest:
         for e in upd.events:
             self._publish(e)
         events += upd.events
-        return self.object_rows.update(upd.frame, self.period) + upd.tracks
+        boxes = colour_boxes(upd, frame.image)
+        rows = self.object_rows.update(upd.frame, self.period) + upd.tracks
+        rows += self.motion.update(enc, frame.image, self.period, boxes)
+        return rows + self.look.update(enc, frame.image, self.period)
 
     def finish_hearing(self, t: float) -> list[Evidence]:
         """Step mode: speech that ended by stream time t, transcribed and stored (none after t)."""

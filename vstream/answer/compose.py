@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass, field, replace
 
 from memory.records import Evidence, EvidenceKind, ObjectsData, Span
+from retrieval.timeparse import TimeWindow
 from vstream.answer.evidence import LEXICAL_MIN, EvidenceFinder, Scored, kinds_for, lexical, members
 from vstream.answer.query import GROUPS, AnswerType, Modality, Query, Scope, plural
+from vstream.senses.colour import where
 
 
 def fmt_time(t: float) -> str:
@@ -54,6 +56,8 @@ def quote(ev: Evidence) -> str:
         return f"it {ev.content.replace('looks like:', 'looks like')} (an image-classifier guess, {when})"
     if ev.kind is EvidenceKind.CAPTION:
         return f"the scene was described as “{ev.content}” ({when})"
+    if ev.kind is EvidenceKind.MOTION:
+        return f"I saw {ev.content} ({when})"
     return f"{ev.content} ({when})"
 
 
@@ -113,10 +117,10 @@ def how_many_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         if rows:
             best = max(rows, key=lambda r: (f.count(r, cls), -r.t_start))
             n = f.count(best, cls)
-            return Composed(f"At most {n} {plural(_name(cls), n)} were in view {_upto(q)}, "
+            return Composed(f"At most {n} {plural(_name(cls), n)} {'was' if n == 1 else 'were'} in view {_upto(q)}, "
                             f"{span_text(best.t_start, best.t_end)}.", [best], count=n)
     t = q.point
-    row = f.objects_at(q, t)
+    row = f.objects_at(q, t, cls)
     n = f.count(row, cls)
     if row is None:
         return Composed(f"I have no detections at {fmt_time(t)}.")
@@ -133,14 +137,14 @@ def objects_present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         return _no_detector(cls)
     name = _name(cls)
     if q.scope is Scope.NOW or q.scope is Scope.AT:
-        row = f.objects_at(q, q.point)
+        row = f.objects_at(q, q.point, cls)
         n = f.count(row, cls)
         if n:
             what = _seen_members(row, cls) or f"{n} {plural(name, n)}"
             return Composed(f"Yes — {what} in view at {fmt_time(min(row.t_end, q.point))}.", [row])
         similar = _seen_members(row, "vehicle") if cls in GROUPS["vehicle"] else ""
         if similar:
-            return Composed(f"No {name} as such, but I see {similar} at {fmt_time(min(row.t_end, q.point))}.", [row])
+            return Composed(f"Yes, a vehicle — I see {similar} at {fmt_time(min(row.t_end, q.point))}.", [row])
         earlier = _first_seen(q, f, cls)
         tail = f" (one was in view {span_text(earlier.t_start, earlier.t_end)})" if earlier else \
             f", and I haven't seen any {plural(name, 2)} so far"
@@ -185,6 +189,10 @@ def when_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
 def when_left(q: Query, f: EvidenceFinder, cls: str, tracks: list[Evidence]) -> Composed:
     """When did the (last) <cls> leave: the end of the track seen last, unless still in view."""
     gone = [t for t in tracks if t.t_end < q.now - 1.0]
+    if not tracks:  # no confirmed tracks: the last detections row that had one
+        seen = [r for r in f.rows(q, (EvidenceKind.OBJECTS,)) if f.count(r, cls)]
+        if seen and seen[-1].t_end < q.now - 1.0:
+            return Composed(f"The last {_name(cls)} I saw was gone after {fmt_time(seen[-1].t_end)}.", [seen[-1]])
     if not gone:
         row = f.objects_at(q, q.now)
         if f.count(row, cls):
@@ -339,6 +347,16 @@ _ACTIVITY = re.compile(r"\b(doing|wearing|colou?r|holding|look like|looks like|h
 def compose(q: Query, f: EvidenceFinder) -> Composed:
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
+    low = q.question.lower()
+    if not speech_or_text and t not in (AnswerType.HOW_MANY, AnswerType.DESCRIBE):
+        if _LOOK.search(low):
+            return look(q, f)
+        if _COLOUR.search(low):
+            return colour(q, f, cls)
+        if _DIRECTION.search(low) and cls:
+            return direction(q, f, cls)
+        if _MOVING.search(low) and (not cls or t is AnswerType.YES_NO and cls is None):
+            return moving(q, f)
     if Modality.SCENE in q.modalities and t in (AnswerType.HOW_MANY, AnswerType.WHEN, AnswerType.YES_NO):
         return scene_changes(q, f)
     if t is AnswerType.HOW_MANY:
@@ -368,13 +386,16 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     low = q.question.lower()
     if re.search(r"\b(animal|animals|creature|bird|pet)\b", low) and not (q.modalities & {Modality.SPEECH, Modality.TEXT}):
         return identify(replace(q, object_class="animal"), f)
-    wide = replace(q, scope=Scope.ALL) if q.window is None else q
-    found = f.matching(wide, kinds_for(q)) if q.target else []
+    found = f.matching(q, kinds_for(q)) if q.target else []
+    if not found and q.target and q.scope in (Scope.NOW, Scope.ALL):  # "which room is the meeting in now?":
+        found = f.matching(replace(q, scope=Scope.ALL), kinds_for(q))  # the fact may have been given earlier
     if found:
         best = _best(found, 2)
         return Composed(_sentence("; ".join(quote(s.row) for s in best)), [s.row for s in best])
     if q.answer_type is AnswerType.WHO and cls == "person":
         return who(q, f)
+    if q.answer_type is AnswerType.WHERE and cls:
+        return where_is(q, f, cls)
     if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO):
         return activity(q, f, cls)
     if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) or (cls is None and not q.target):
@@ -384,11 +405,24 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     return not_found(q, kinds_for(q))
 
 
+def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
+    """Where is the <cls>: its place in the frame, and what the scene looks like (a guess)."""
+    pairs = _boxes(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, f, cls)
+    labels = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.LABEL,))[-1:]
+    guess = f"; {quote(labels[0])}" if labels else ""
+    if not pairs:
+        return Composed(f"I don't see a {_name(cls)} at {fmt_time(q.point)}{guess}.", labels)
+    row, box = pairs[0]
+    spot = where((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+    return Composed(f"The {_name(cls)} is in the {spot} of the frame at {fmt_time(min(row.t_end, q.point))}{guess}.",
+                    [row] + labels)
+
+
 def who(q: Query, f: EvidenceFinder) -> Composed:
     """People can't be recognised by name here: say how many are in view (and when)."""
     if not f.has_detector():
         return _no_detector("person")
-    row = f.objects_at(q, q.point)
+    row = f.objects_at(q, q.point, "person")
     n = f.count(row, "person")
     if n:
         return Composed(f"I can't tell who they are, but I see {n} {plural('person', n)} in view at "
@@ -432,6 +466,109 @@ def count_mentions(q: Query, f: EvidenceFinder) -> Composed:
     times = ", ".join(fmt_time(r.t_start) for r in rows[:10])
     return Composed(f"{len(rows)} time{'s' if len(rows) != 1 else ''} {verb} {_upto(q)}: at {times}.", rows,
                     count=len(rows))
+
+
+# ---- colour, motion, the look of the picture ------------------------------------------------------------
+
+_COLOUR = re.compile(r"\b(colou?rs?|wearing|wears|wear|dressed)\b")
+_MOVING = re.compile(r"\b(moving|move|moves|moved|went across|going across|goes across|crossing|crossed|flying|flew|"
+                     r"rolling|rolled|bouncing|motion)\b")
+_DIRECTION = re.compile(r"\b(which way|what direction|which direction|heading|going left|going right)\b")
+_LOOK = re.compile(r"\b(day or night|night or day|daytime|night ?time|is it (?:dark|night|day|light|bright)|"
+                   r"dark or light|lit|lighting|indoors|outdoors|inside or outside|indoors or outside)\b")
+_POSITION = (("middle", 0.5), ("centre", 0.5), ("center", 0.5), ("left", 0.15), ("right", 0.85))
+
+
+def _boxes(q: Query, f: EvidenceFinder, cls: str | None) -> list[tuple[Evidence, object]]:
+    """(row, box) for detections of the class in scope — at the moment asked about, or, for the
+    past ("earlier", "at the start"), every row in scope."""
+    if q.scope in (Scope.NOW, Scope.AT):
+        row = f.objects_at(q, q.point, cls)
+        rows = [row] if row is not None else []
+    else:
+        rows = f.rows(q, (EvidenceKind.OBJECTS,))
+        if re.search(r"\b(start|beginning|first)\b", q.question.lower()):
+            rows = rows[:4]
+    wanted = members(cls) if cls else None
+    return [(r, b) for r in rows for b in getattr(r.data, "boxes", ()) if wanted is None or b.label in wanted]
+
+
+def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
+    """What colour is X / what is she wearing: a detected object's colour (a person's upper
+    body), else a moving thing's, else the picture's main colour — each said as what it is."""
+    if q.window is None and not re.search(r"\b(was|were|earlier|before|start|beginning|first|did)\b", q.question.lower()):
+        q = replace(q, scope=Scope.NOW)  # "what colour is the car / is she wearing": now
+    elif q.window is None:
+        q = replace(q, scope=Scope.ALL)
+    pairs = [(r, b) for r, b in _boxes(q, f, cls) if b.colour] if cls else []
+    if pairs:
+        x = next((x for word, x in _POSITION if word in q.question.lower()), None)
+        row, box = min(pairs, key=lambda p: abs((p[1].x0 + p[1].x1) / 2 - x)) if x is not None else pairs[0]
+        what = f"The {DISPLAY.get(box.label, box.label)}" + (" is wearing" if box.label == "person" else " looks")
+        return Composed(f"{what} {box.colour} (at {fmt_time(row.t_start)}).", [row])
+    moving = [s.row for s in f.matching(replace(q, scope=Scope.ALL) if q.window is None else q, (EvidenceKind.MOTION,))]
+    if not moving and re.search(r"\b(ball|thing|shape|object|it|square|circle|box)\b", q.question.lower()):
+        moving = [r for r in f.rows(q, (EvidenceKind.MOTION,))][::-1]
+    moving = [r for r in moving if r.data.colour]
+    if moving:
+        r = moving[0]
+        return Composed(f"It was {r.data.colour}: I saw {r.content} ({span_text(r.t_start, r.t_end)}).", [r])
+    looks = f.rows(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, (EvidenceKind.LOOK,))
+    if looks and looks[-1].data.colours:
+        r = looks[-1]
+        return Composed(f"Mostly {r.data.colours[0]} in view ({span_text(r.t_start, r.t_end)}); I can't single out "
+                        f"the {_about(q)} to tell its colour.", [r])
+    return Composed(f"I can't tell the colour: I haven't seen the {_about(q)} {_upto(q)}.")
+
+
+def moving(q: Query, f: EvidenceFinder) -> Composed:
+    """Anything moving (now / then): the moving things the motion sense followed."""
+    rows = f.rows(q, (EvidenceKind.MOTION,))
+    target = re.sub(r"\b(moving|move|moves|moved|thing|anything|something|across|went|going|earlier|red|it)\b", " ",
+                    q.target or "").strip()
+    if target:
+        hits = [s.row for s in f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.MOTION,))]
+        rows = hits or rows
+    if not rows:
+        return Composed(f"No, I haven't seen anything moving {_upto(q)}." if q.answer_type is AnswerType.YES_NO
+                        else f"I haven't seen anything moving {_upto(q)}.")
+    rows = rows[-2:]
+    said = "; ".join(quote(r) for r in rows)
+    return Composed(f"Yes — {said}." if q.answer_type is AnswerType.YES_NO else _sentence(said), rows)
+
+
+def direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
+    """Which way is it going: the detections of the class over the last few seconds, first
+    centre vs last centre."""
+    q5 = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - 6.0), q.point, "last"))
+    pairs = [(r, b) for r, b in ((r, b) for r in f.rows(q5, (EvidenceKind.OBJECTS,)) for b in r.data.boxes)
+             if b.label in members(cls)]
+    if len(pairs) < 2:
+        return Composed(f"I can't tell: I haven't seen the {_name(cls)} move {_upto(q)}.")
+    (r0, b0), (r1, b1) = pairs[0], pairs[-1]
+    dx = (b1.x0 + b1.x1 - b0.x0 - b0.x1) / 2
+    dy = (b1.y1 - b0.y1)
+    if max(abs(dx), abs(dy)) < 0.05:
+        return Composed(f"The {_name(cls)} stayed about where it was ({span_text(r0.t_start, r1.t_end)}).", [r0, r1])
+    way = ("left to right (towards the right)" if dx > 0 else "right to left (towards the left)") if abs(dx) >= abs(dy) \
+        else ("towards the camera / down the frame" if dy > 0 else "away from the camera / up the frame")
+    return Composed(f"The {_name(cls)} is moving {way} ({span_text(r0.t_start, r1.t_end)}).", [r0, r1])
+
+
+def look(q: Query, f: EvidenceFinder) -> Composed:
+    """Day or night, dark or bright: how the picture looks at the moment asked about."""
+    rows = f.rows(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, (EvidenceKind.LOOK,))
+    if not rows:
+        return Composed(f"I can't tell: I haven't seen the picture {_upto(q)}.")
+    r = rows[-1]
+    low = q.question.lower()
+    if re.search(r"\b(indoors|outdoors|inside|outside)\b", low):
+        labels = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.LABEL,))
+        guess = f"; {quote(labels[-1])}" if labels else ""
+        return Composed(f"I can't tell indoors from outdoors for sure: {r.content}{guess}.", [r] + labels[-1:])
+    dark = r.data.dark or r.data.brightness < 70
+    verdict = "It looks like night, or an unlit place" if dark else "It looks like daytime, or a well-lit place"
+    return Composed(f"{verdict}: {r.content} ({span_text(r.t_start, r.t_end)}).", [r])
 
 
 # ---- multiple choice ----------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def plural(cls: str, n: int) -> str:
     return _PLURAL.get(cls, cls + "s")
 
 
-_TEXT_CUES = re.compile(r"\b(sign|signs|screen|text|written|writing|write|wrote|banner|caption|captions|title|titles|"
+_TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|caption|captions|title|titles|"
                         r"headline|board|poster|display|displayed|label|logo|website|web address|url|subtitle|"
                         r"subtitles|slide|credits|read|reads)\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"

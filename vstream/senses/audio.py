@@ -5,12 +5,13 @@ both streams of it, rather than demuxing audio in the video reader. Why:
 - the video path (vstream.sources / vstream.stream) stays untouched and cannot be slowed or
   broken by audio: a bad audio track only ever stops this tap (one warning, video goes on);
 - step mode needs audio "up to t" on demand, independent of how far the video reader ran.
-Stream time is made the same way as `Frame.ts`: seconds since the first decoded VIDEO frame of
-the connection (PyAVSource: `frame.time - t0`), so the tap decodes video only until that first
-frame and then skips video packets. Audio before the first video frame (negative stream time) is
-dropped. For files the two connections see identical PTS, so the clocks agree exactly; for a
-live camera both connections start within one round trip of each other (a shared RTSP pipeline
-serves both), which is well inside the ±1 s the speech evidence needs.
+Stream time is made the same way as `Frame.ts` (PyAVSource): for files, container time (PTS minus
+the container's start, `container_zero`), so audio that starts before the video keeps its place;
+for live sources, seconds since the first decoded VIDEO frame of the connection, so the tap
+decodes video only until that first frame and then skips video packets (audio before it,
+negative stream time, is dropped). For files the two connections see identical PTS, so the
+clocks agree exactly; for a live camera both connections start within one round trip of each
+other (a shared RTSP pipeline serves both), well inside the ±1 s the speech evidence needs.
 Non-live sources are paced by the video clock: the tap never decodes past the watermark the
 ingest reports (`advance(t)`), so a file played at 1x (or stepped in evaluation) never hears
 the future. Live sources run free (they arrive at 1x).
@@ -30,6 +31,7 @@ from vstream.config import SourceConfig
 from vstream.errors import require
 from vstream.queues import BoundedQueue, QueuePolicy
 from vstream.sources import SourceSpec, parse_source
+from vstream.sources.pyav import container_zero
 from vstream.urls import mask_url
 
 log = logging.getLogger(__name__)
@@ -178,7 +180,8 @@ class AudioTap:
 
     def _pump(self) -> float:
         """Read one connection to its end; returns the wall time it ended."""
-        reader = _TrackReader(self._container, self._offset)
+        zero = None if self.live else container_zero(self._container)
+        reader = _TrackReader(self._container, self._offset, zero)
         try:
             for chunk in reader.chunks(self._stop):
                 self._emit(chunk)
@@ -216,14 +219,16 @@ class _Unusable(Exception):
 
 
 class _TrackReader:
-    """Decode one connection's audio into ~0.1 s chunks on stream time (first video frame = 0)."""
+    """Decode one connection's audio into ~0.1 s chunks on stream time (`zero`: the container's
+    start for files; None: the first video frame = 0, for live sources)."""
 
-    def __init__(self, container, offset: float):
+    def __init__(self, container, offset: float, zero: float | None = None):
         self.container = container
         self.offset = offset
         self.audio = container.streams.audio[0]
-        self.video = container.streams.video[0] if container.streams.video else None
-        self.t0: float | None = None if self.video is not None else 0.0
+        # the first video frame is read only when it defines the zero (live); files skip video
+        self.video = container.streams.video[0] if container.streams.video and zero is None else None
+        self.t0: float | None = zero if zero is not None else (None if self.video is not None else 0.0)
         self.bad_packets = 0
         self._bad_in_row = 0
         self._next_t: float | None = None  # stream time of the next resampled sample

@@ -99,7 +99,8 @@ def cmd_ingest(args) -> int:
 
     cfg = full_config(args, args.source)
     created = not Path(args.session).exists()
-    ingest = open_ingest(cfg, args.session)
+    mode = "append" if args.append else "resume" if args.resume else "auto"
+    ingest = open_ingest(cfg, args.session, mode=mode)
     deadline = time.monotonic() + args.seconds if args.seconds else None
     info = start_ingest(ingest, created)
     bar = _progress(info, args)
@@ -210,7 +211,7 @@ def _run_eval(qs, args, videos, out):
             raise VStreamError(f"unknown method(s) {', '.join(bad)}; use some of: {', '.join(METHODS)}")
     enc = EncoderConfig(backend=args.backend, model=args.model, device=args.device)
     cfg = RunConfig(videos=videos, out=out, methods=methods, context_s=args.context_s, fps=args.fps, limit=args.limit,
-                    progress=not args.json, encoder=enc)
+                    progress=not args.json, encoder=enc, senses=senses_config(args))
     return run_benchmark(qs, cfg)
 
 
@@ -241,9 +242,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_options(p)
     p.set_defaults(func=cmd_probe)
 
-    p = sub.add_parser("ingest", help="watch a source and write its memory to a session folder")
+    p = sub.add_parser(
+        "ingest", help="watch a source and write its memory to a session folder",
+        description="Watch a source and write its memory to a session folder. One writer per session: a second "
+                    "ingest into a session being written is refused (exit 2, naming the writer's PID); readers "
+                    "(ask, memory) work meanwhile. Into a session that already holds memory, the same file "
+                    "resumes after the last committed time (nothing is stored twice); --append starts a new "
+                    "epoch on a continued clock instead (stream time begins at the last committed time), and "
+                    "is required for another source. A folder that is not a session is refused.")
     p.add_argument("source")
     p.add_argument("--session", required=True, help="session folder (created if missing; reopened if it exists)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true",
+                   help="same file again: skip frames before the last committed time (the default for the same file)")
+    g.add_argument("--append", action="store_true",
+                   help="a new epoch on a continued clock, after the last committed time (needed for another "
+                        "source; the default for the same live source)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this many wall seconds")
     p.add_argument("--json", action="store_true")
     add_source_options(p)
@@ -309,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotations", help="ovobench: ovo_bench_new.json")
     p.add_argument("--videos", help="folder with the benchmark's videos")
     p.add_argument("--out", default="runs/eval", help="results folder (results.jsonl is resumable) / synth: suite folder")
-    p.add_argument("--size", default="small", choices=["small", "full"], help="synth: suite size")
+    p.add_argument("--size", default="small", choices=["tiny", "small", "full"], help="synth: suite size")
     p.add_argument("--no-run", action="store_true", help="synth: only write the suite")
     p.add_argument("--dry-run", action="store_true", help="validate annotations; print counts")
     p.add_argument("--methods", default=None, help="comma list of ours,last4,uniform8 (default: all)")

@@ -78,7 +78,13 @@ def build_idefics3(out_dir: str | Path, shape: str = "tiny", model_type: str = "
     return out_dir
 
 
-def build_qwen2vl(out_dir: str | Path, seed: int = 0) -> Path:
+def build_qwen2vl(out_dir: str | Path, seed: int = 0, rope_theta: float | None = None,
+                  init_std: float | None = None) -> Path:
+    """A tiny Qwen2-VL. head_dim 16 splits into M-RoPE sections (t, h, w) = (2, 3, 3) frequency
+    pairs; at the default rope_theta (1e6) the h/w pairs turn by 0.03 rad per position or less,
+    and at the default init std (0.02) logits barely move: a visual column off by one changed
+    them by 8e-5, under the exactness tests' 1e-4. rope_theta=10 (every pair >= 0.13 rad per
+    position) with init_std=0.1 makes that 3e-2, while exact prefill stays within 2e-6."""
     from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
 
     out_dir = Path(out_dir)
@@ -89,7 +95,9 @@ def build_qwen2vl(out_dir: str | Path, seed: int = 0) -> Path:
                            spatial_merge_size=2, temporal_patch_size=2, in_chans=3),
         text_config=dict(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192,
-                         rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3]}),
+                         rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3],
+                                       **({"rope_theta": rope_theta} if rope_theta else {})},
+                         **({"initializer_range": init_std} if init_std else {})),
         image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
         tie_word_embeddings=False,

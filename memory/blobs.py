@@ -12,7 +12,15 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-SEGMENT_MAX = 32 * 1024 * 1024  # 32 MB per segment file
+SEGMENT_MAX = 32 * 1024 * 1024  # 32 MB per segment file (the writer passes less for small budgets)
+SEGMENT_MIN = 64 * 1024  # below this, per-file overhead and rotation churn outweigh the gain
+
+
+def segment_size_for(budget_bytes: int) -> int:
+    """Segments of a quarter of the budget, 64 KB..32 MB. With every closed segment kept at least
+    half live (compaction), blob files stay within 2x the live payload bytes (<= the budget) plus
+    the active segment: <= 2.25x the budget. A fixed 32 MB segment made a 1 MB session use 19 MB."""
+    return max(SEGMENT_MIN, min(SEGMENT_MAX, budget_bytes // 4))
 
 
 @dataclass(frozen=True)
@@ -32,9 +40,10 @@ class BlobRef:
 
 
 class BlobStore:
-    def __init__(self, folder: Path, readonly: bool = False):
+    def __init__(self, folder: Path, readonly: bool = False, segment_max: int = SEGMENT_MAX):
         self.folder = Path(folder)
         self.readonly = readonly
+        self.segment_max = segment_max
         if not readonly:
             self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -50,7 +59,7 @@ class BlobStore:
         with self._lock:
             if self._fh is None:
                 self._fh = open(self._path(self._active), "ab")
-            if self._fh.tell() + len(data) > SEGMENT_MAX and self._fh.tell() > 0:
+            if self._fh.tell() + len(data) > self.segment_max and self._fh.tell() > 0:
                 self._fh.close()
                 self._active += 1
                 self._fh = open(self._path(self._active), "ab")

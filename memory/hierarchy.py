@@ -12,12 +12,12 @@ import bisect
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-from memory.blobs import BlobRef
+from memory.blobs import BlobRef, segment_size_for
 from memory.config import MemoryConfig
 from memory.indexes import SessionIndexes
 from memory.merge import merge_labels, merge_tokens, merged_embedding, summarize_tokens
@@ -53,7 +53,8 @@ class HierarchicalMemory:
 
     def __init__(self, folder: str | Path, cfg: MemoryConfig, embedder: TextEmbedder, visual_dim: int, camera: str = ""):
         self.cfg = cfg
-        self.store = SessionStore(folder)
+        self.store = SessionStore(folder, segment_max=segment_size_for(cfg.budget_bytes),
+                                  wal_limit=max(256 * 1024, min(4 * 2**20, cfg.budget_bytes // 4)))
         self.embedder = embedder
         self.visual_dim = visual_dim
         self.camera = camera
@@ -67,8 +68,17 @@ class HierarchicalMemory:
         self.peak_bytes = 0
         self._last_save = time.monotonic()
         self.live: dict[int, int] = {}  # blob segment → live payload bytes (garbage collection)
+        self._doomed: set[int] = set()  # segments with nothing live, unlinked once that is committed
+        self._compacted_at = 0  # the active segment when compact() last ran
+        self.steps: Counter[Action] = Counter()  # policy steps applied, by action
+        self.steps_relief: Counter[Action] = Counter()  # ... of them taken while over the budget
+        self.floor = 0.0  # frames and new evidence before this stream time are already stored (resume)
         self.lock = threading.RLock()
-        self._open_existing()
+        try:
+            self._open_existing()
+        except BaseException:
+            self.store.close()  # releases the writer lock
+            raise
 
     # ---- opening / crash recovery ----------------------------------------------------------------
     def _open_existing(self) -> None:
@@ -95,18 +105,22 @@ class HierarchicalMemory:
         self._indexes = idx
 
     # ---- adding ------------------------------------------------------------------------------------
-    def add_frame(self, rec: FrameRecord, evidence: list[Evidence] = ()) -> MemoryEntry:
+    def add_frame(self, rec: FrameRecord, evidence: list[Evidence] = ()) -> MemoryEntry | None:
         """One transaction: the frame's entry, then its evidence rows (new ones point at the
         entry), then maintenance."""
+        if rec.ts < self.floor - 1e-6:
+            return None  # resumed session: this frame is stored already
         with self.lock:
             entry = self._transaction(lambda: self._insert_frame(rec, evidence), rec.ts)
         if time.monotonic() - self._last_save >= self.cfg.index_save_s:
             self.save_indexes()
-            self.compact()
+        if self.store.blobs.active != self._compacted_at:
+            self.compact()  # a segment was closed: keep closed segments at least half live
         return entry
 
     def put_evidence(self, rows: list[Evidence], now: float | None = None) -> None:
         """Insert new rows (id 0) and store changes to known ones; one transaction."""
+        rows = [ev for ev in rows if ev.id or ev.t_start >= self.floor - 1e-6]
         if not rows:
             return
         with self.lock:
@@ -123,8 +137,24 @@ class HierarchicalMemory:
         except BaseException:
             s.rollback()
             raise
+        self._unlink_doomed()
         self.peak_bytes = max(self.peak_bytes, self.total_bytes)
         return out
+
+    def _unlink_doomed(self) -> None:
+        """Unlink segments freed by the transaction just committed. Never before the commit: a
+        crash between would roll the rows back to payloads whose file is gone."""
+        for seg in sorted(self._doomed):
+            if self.live.get(seg, 0) <= 0 and seg != self.store.blobs.active:
+                self.store.blobs.unlink(seg)
+                self.live.pop(seg, None)
+        self._doomed.clear()
+
+    def last_time(self) -> float:
+        """The end of the latest stored entry or evidence row (0.0 for an empty session)."""
+        with self.lock:
+            entries = max((e.t_end for level in self.levels.values() for e in level), default=0.0)
+            return max(entries, max((ev.t_end for ev in self._evidence), default=0.0))
 
     def _insert_frame(self, rec: FrameRecord, evidence) -> MemoryEntry:
         payload = Payload({"tokens": rec.tokens, **rec.extra_arrays}, {"index": rec.token_index, **rec.extra_ints}, rec.grid)
@@ -212,8 +242,22 @@ class HierarchicalMemory:
         return Usage(dict(self.bytes), self.evidence_bytes, droppable)
 
     def _maintain(self, now: float) -> None:
-        while (step := next_step(self.levels, self._usage(), now, self.cfg)) is not None:
+        while True:
+            usage = self._usage()
+            step = next_step(self.levels, usage, now, self.cfg)
+            if step is None:
+                return
+            self.steps[step.action] += 1
+            if usage.total > self.cfg.budget_bytes and not self._routine(usage, now):
+                self.steps_relief[step.action] += 1
             self._apply(step)
+
+    def _routine(self, usage: Usage, now: float) -> bool:
+        """Whether one of the policy's age/share rules (next_step's first three) applies, i.e.
+        the step is not budget relief. Only for the step counters."""
+        work, short, cfg = self.levels[WORKING], self.levels[SHORT], self.cfg
+        return bool((work and work[0].t_end < now - cfg.working_s) or (short and short[0].t_end < now - cfg.short_s)
+                    or (usage.level_bytes[SHORT] > cfg.short_share * cfg.budget_bytes and len(short) >= 2))
 
     def _apply(self, step: Step) -> None:
         if step.action is Action.DEMOTE:
@@ -288,32 +332,32 @@ class HierarchicalMemory:
             return
         self._count_live(ref, -1)
         seg = BlobRef.parse(ref).segment
-        if self.live.get(seg, 0) <= 0 and seg != self.store.blobs.active:
-            self.store.blobs.unlink(seg)
-            self.live.pop(seg, None)
+        if self.live.get(seg, 0) <= 0:
+            self._doomed.add(seg)
 
-    def compact(self, min_live_ratio: float = 0.25) -> int:
-        """Rewrite the live payloads of mostly-dead segments (long-lived events pin old
-        segments otherwise) so disk use tracks memory use. Returns segments freed."""
-        blobs, freed = self.store.blobs, 0
+    def compact(self, min_live_ratio: float = 0.5) -> int:
+        """Rewrite the live payloads of closed segments less than half live (long-lived events
+        pin old segments otherwise) into the active one, then unlink them: closed segments stay
+        within 2x the live payload bytes. Runs when a segment closes. Returns segments freed."""
+        blobs = self.store.blobs
         with self.lock:
-            for seg in blobs.segments():
-                size = blobs.segment_size(seg)
-                if seg == blobs.active or size == 0 or self.live.get(seg, 0) / size >= min_live_ratio:
-                    continue
+            sparse = {seg for seg in blobs.segments()
+                      if seg != blobs.active and self.live.get(seg, 0) < min_live_ratio * blobs.segment_size(seg)}
+            moving = [e for e in self.entries() if e.payload_ref and BlobRef.parse(e.payload_ref).segment in sparse]
+            if moving:
                 self.store.begin()
-                for e in self.entries():
-                    if e.payload_ref and BlobRef.parse(e.payload_ref).segment == seg:
-                        blob = self.store.read_payload(e.payload_ref)
-                        self._count_live(e.payload_ref, -1)
-                        e.payload_ref = str(blobs.put(blob)) if blob else ""
-                        self._count_live(e.payload_ref, +1)
-                        self.store.update_entry(e)
-                self.store.commit()
+                for e in moving:
+                    blob = self.store.read_payload(e.payload_ref)
+                    self._count_live(e.payload_ref, -1)
+                    e.payload_ref = str(blobs.put(blob)) if blob else ""
+                    self._count_live(e.payload_ref, +1)
+                    self.store.update_entry(e)
+                self.store.commit()  # the rows point at the copies before the old files go
+            for seg in sparse:
                 blobs.unlink(seg)
                 self.live.pop(seg, None)
-                freed += 1
-        return freed
+            self._compacted_at = blobs.active
+        return len(sparse)
 
     def _combine(self, a: MemoryEntry, b: MemoryEntry, level: int) -> None:
         """Merge b (later) into a, in place: union span, weighted embedding and labels, merged

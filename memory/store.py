@@ -7,14 +7,19 @@ Every column is typed: labels and evidence payloads are JSON of typed dataclasse
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
+import os
 import sqlite3
 import threading
+import time
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
 
-from memory.blobs import BlobRef, BlobStore
+from memory.blobs import SEGMENT_MAX, BlobRef, BlobStore
 from memory.records import (
     Event,
     EventKind,
@@ -27,6 +32,9 @@ from memory.records import (
 )
 from retrieval.common import VStreamError
 
+log = logging.getLogger(__name__)
+
+WAL_LIMIT = 4 * 1024 * 1024  # bytes of write-ahead log before a checkpoint (SQLite's default)
 FORMAT = 2  # session format: 2 = typed evidence rows (format 1 kept text in entry strings)
 
 SCHEMA = """
@@ -86,32 +94,136 @@ def _stack(rows) -> tuple[np.ndarray, np.ndarray]:
     return ids, vecs
 
 
+# What a session folder may hold; a folder holding anything else (and no database) is not ours.
+SESSION_NAMES = frozenset({"session.sqlite", "session.sqlite-wal", "session.sqlite-shm", "session.sqlite-journal",
+                           "blobs", "visual.faiss", "evidence.faiss", "thumbs", "writer.lock"})
+LOCK_FILE = "writer.lock"
+
+
+def sqlite_uri(db: Path, writable: bool) -> str:
+    """A read-only SQLite URI. `immutable=1` when the folder cannot be written: SQLite then needs
+    no -shm/-wal files (a read-only mount, a copied archive) — it also ignores a -wal file, so a
+    crashed writer's last commits there are not seen (SessionStore warns about that)."""
+    path = urllib.parse.quote(str(Path(db).absolute()))
+    return f"file:{path}?mode=ro" + ("" if writable else "&immutable=1")
+
+
+def folder_writable(folder: Path) -> bool:
+    """access(2) says no on a read-only filesystem even for root (permission bits do not stop root)."""
+    return os.access(folder, os.W_OK)
+
+
+def check_is_session(folder: Path) -> None:
+    """Refuse a non-empty folder that is not a session: --session pointed at the wrong folder
+    must never get a database and blobs written among someone's files."""
+    if (folder / SessionStore.DB).exists():
+        return
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in SESSION_NAMES)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+        raise VStreamError(f"{folder} is not a vstream session (it holds {shown}) — pass a new or empty folder to --session")
+
+
+class WriterLock:
+    """One writer per session: an flock(2) on `writer.lock`, held for the writer's life and
+    released by the kernel when the process dies (kill -9 included), so a stale lock never
+    blocks. The holder writes its PID there so a refused writer can say who holds it."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / LOCK_FILE
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = self._holder()
+            os.close(self.fd)
+            raise VStreamError(f"session {folder} is being written by another process (PID {holder}) — stop it first, "
+                               "or ingest into another --session folder (readers such as `vstream ask` work meanwhile)") from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"{os.getpid()}\n".encode())
+
+    def _holder(self) -> str:
+        for _ in range(10):  # the holder writes its PID right after locking: wait for it briefly
+            text = self.path.read_text().strip()
+            if text:
+                return text
+            time.sleep(0.05)
+        return "unknown"
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
 class SessionStore:
     DB = "session.sqlite"
 
-    def __init__(self, folder: str | Path, create: bool = True, readonly: bool = False):
+    def __init__(self, folder: str | Path, create: bool = True, readonly: bool = False,
+                 segment_max: int = SEGMENT_MAX, wal_limit: int = WAL_LIMIT):
         self.folder = Path(folder)
-        if not self.folder.exists():
-            if not create or readonly:
-                raise VStreamError(f"no session at {self.folder} — run `vstream ingest SOURCE --session {self.folder}` first")
-            self.folder.mkdir(parents=True)
-        elif not self.folder.is_dir():
-            raise VStreamError(f"{self.folder} is a file, not a session folder — pass a folder path to --session")
-        db = self.folder / self.DB
-        if readonly and not db.exists():
-            raise VStreamError(f"{self.folder} is not a vstream session (no {self.DB}) — check the --session path")
         self.readonly = readonly
         self._lock = threading.RLock()
-        self.conn = sqlite3.connect(str(db), check_same_thread=False, timeout=30, isolation_level=None)
-        self.conn.execute("PRAGMA busy_timeout=30000")
-        if not readonly:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a process crash
-            self._check_format()
-            self.conn.executescript(SCHEMA)
-            self.set_meta("format", FORMAT)
-        self.blobs = BlobStore(self.folder / "blobs", readonly=readonly)
+        self._writer: WriterLock | None = None
         self._in_tx = False
+        if readonly:
+            self._open_reader(create)
+        else:
+            self._open_writer(create, wal_limit)
+        self.blobs = BlobStore(self.folder / "blobs", readonly=readonly, segment_max=segment_max)
+
+    def _open_reader(self, create: bool) -> None:
+        if not self.folder.exists():
+            raise VStreamError(f"no session at {self.folder} — run `vstream ingest SOURCE --session {self.folder}` first")
+        if not self.folder.is_dir():
+            raise VStreamError(f"{self.folder} is a file, not a session folder — pass a folder path to --session")
+        db = self.folder / self.DB
+        if not db.exists():
+            raise VStreamError(f"{self.folder} is not a vstream session (no {self.DB}) — check the --session path")
+        writable = folder_writable(self.folder)
+        wal = self.folder / (self.DB + "-wal")
+        if not writable and wal.exists() and wal.stat().st_size:
+            log.warning("%s is read-only and holds an unmerged write-ahead log (a writer did not close): "
+                        "its last commits are not visible", self.folder)
+        self.conn = sqlite3.connect(sqlite_uri(db, writable), uri=True, check_same_thread=False, timeout=30,
+                                    isolation_level=None)
+        self.conn.execute("PRAGMA busy_timeout=30000")
+
+    def _open_writer(self, create: bool, wal_limit: int) -> None:
+        f = self.folder
+        if f.exists() and not f.is_dir():
+            raise VStreamError(f"{f} is a file, not a session folder — pass a folder path to --session")
+        if not f.exists():
+            if not create:
+                raise VStreamError(f"no session at {f} — run `vstream ingest SOURCE --session {f}` first")
+            try:
+                f.mkdir(parents=True)
+            except OSError as e:
+                raise VStreamError(f"cannot create session folder {f}: {e.strerror} — pick a writable --session path") from None
+        check_is_session(f)
+        if not folder_writable(f):
+            raise VStreamError(f"session {f} is read-only — `vstream ask` and `vstream memory` can read it; "
+                               "ingest into a writable --session folder")
+        self._writer = WriterLock(f)
+        try:
+            self._connect_writer(wal_limit)
+        except BaseException:
+            self._writer.release()
+            raise
+
+    def _connect_writer(self, wal_limit: int) -> None:
+        self.conn = sqlite3.connect(str(self.folder / self.DB), check_same_thread=False, timeout=30, isolation_level=None)
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a process crash
+        # The WAL is checkpointed every wal_limit bytes and truncated back to that size, so it
+        # stays a small fixed part of disk use (default 1000 pages = 4 MB would be 4x a 1 MB budget).
+        self.conn.execute(f"PRAGMA wal_autocheckpoint={max(16, wal_limit // 4096)}")
+        self.conn.execute(f"PRAGMA journal_size_limit={wal_limit}")
+        self._check_format()
+        self.conn.executescript(SCHEMA)
+        self.set_meta("format", FORMAT)
 
     def _check_format(self) -> None:
         has_meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
@@ -241,3 +353,5 @@ class SessionStore:
                 self.commit()
             self.blobs.close()
             self.conn.close()
+            if self._writer is not None:
+                self._writer.release()  # after the last commit: the next writer sees everything

@@ -66,6 +66,6 @@ def parse_time_window(question: str, now: float, tolerance: float = 5.0) -> Time
         return TimeWindow(0.0, _dur(m.group(1), m.group(2)), "first")
     if re.search(r"\b(a moment ago|just now|just before)\b", q):
         return TimeWindow(max(0.0, now - 10.0), now, "ago", max(0.0, now - 3.0))
-    if re.search(r"\b(right now|now|currently|at the moment|at this moment|on screen)\b", q):
+    if re.search(r"\b(right now|now|currently|at the moment|at this moment)\b", q):
         return TimeWindow(max(0.0, now - tolerance), now, "now", now)
     return None

@@ -178,3 +178,58 @@ def test_text_is_dated_by_its_own_patches_not_by_motion_elsewhere(tmp_path):
     assert len(gate) == 1 and gate[0].t_start == 5.0 and gate[0].t_end == 9.0
     read = next(e for e in frames if "GATE 5" in e.text)
     assert read.text_since < 5.0  # the global change signal alone would have dated it early
+
+
+def _ingest_with_reads(clip):
+    """Encoded frames, and every gated OCR read (what was cropped and read) in order."""
+    ing = Ingest(Config(source=SourceConfig(source=str(clip), speed="max", fps=2)))
+    frames, reads = [], []
+    read = ing.encoder.reader.read
+    ing.encoder.reader.read = lambda *a, **k: reads.append(read(*a, **k)) or reads[-1]
+    ing.sink = lambda frame, enc, rows, events: frames.append(enc)
+    ing.run()
+    return frames, reads
+
+
+def _spans(frames):
+    from vstream.senses.text import TextTracker
+
+    tracker, spans = TextTracker(), {}
+    for e in frames:
+        spans.update({id(ev): ev for ev in tracker.update(e)})
+    return [(s.content, s.t_start, s.t_end) for s in sorted(spans.values(), key=lambda s: (s.t_start, s.content))]
+
+
+def test_ocr_reads_only_the_changed_region(tmp_path):
+    """A disc moves on the left all the time; "EXIT 7" appears in the bottom-right corner at
+    4.0 s. The run that reads it crops the changed regions (disc path + text corner), not the
+    frame, and the text is still read and dated exactly."""
+    clip = SceneScript(duration=10, fps=10, size=(480, 270), segments=[Segment(0, 10, (40, 80, 160), 3)],
+                       texts=[TextEvent("EXIT 7", 4.0, 10.0, xy=(0.65, 0.92), scale=1.0)],
+                       shapes=[ShapeEvent("circle", (250, 220, 30), t, t + 2.0, (0.06, 0.25), (0.3, 0.25), size=0.06)
+                               for t in range(0, 10, 2)]
+                       ).write(tmp_path / "corner.mp4")
+    frames, reads = _ingest_with_reads(clip)
+    first = next(r for r in reads if any(ln.text == "EXIT 7" for ln in r.lines))
+    assert not first.full and first.pixels < 0.5 * 480 * 270  # crops, not the whole frame
+    text_box = next(ln.box for ln in first.lines if ln.text == "EXIT 7")
+    assert any(r[0] <= text_box[0] * 480 and text_box[2] * 480 <= r[2] and r[1] <= text_box[1] * 270 and text_box[3] * 270 <= r[3]
+               for r in first.regions)  # the text lies inside one crop
+    assert not any(r[0] < 0.5 * 480 and r[3] > 0.75 * 270 for r in first.regions)  # bottom-left never changed: not read
+    assert sum(r.full for r in reads) == 1  # only the first frame was read whole
+    assert ("EXIT 7", 4.0, 8.0) in _spans(frames)  # open: seen by the last OCR run (8.0)
+
+
+def test_unchanged_line_stays_visible_when_another_line_changes(tmp_path):
+    """Two lines; only the lower one changes at 5.0 s. The gated run reads the lower line's
+    region only, and the upper line stays visible (no false "gone", one span for the clip)."""
+    clip = SceneScript(duration=10, fps=10, size=(480, 270), segments=[Segment(0, 10, (40, 80, 160), 3)],
+                       texts=[TextEvent("TOP LINE", 0.0, 10.0, xy=(0.1, 0.3)), TextEvent("PLATFORM 1", 0.0, 5.0, xy=(0.1, 0.8)),
+                              TextEvent("DELAYED 40", 5.0, 10.0, xy=(0.1, 0.8))]).write(tmp_path / "two.mp4")
+    frames, reads = _ingest_with_reads(clip)
+    after = next(r for r in reads if any(ln.text == "DELAYED 40" for ln in r.lines))
+    assert not after.full and all(r[1] > 0.4 * 270 for r in after.regions)  # the upper line was not re-read
+    assert [ln.text for ln in after.lines] == ["TOP LINE", "DELAYED 40"]
+    spans = _spans(frames)
+    assert ("TOP LINE", 0.0, 9.5) in spans and [s for s in spans if s[0] == "TOP LINE"] == [("TOP LINE", 0.0, 9.5)]
+    assert ("PLATFORM 1", 0.0, 5.0) in spans and ("DELAYED 40", 5.0, 9.5) in spans

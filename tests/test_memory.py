@@ -17,7 +17,7 @@ from eval.synthvideo import SceneScript, Segment, TextEvent
 from memory.hierarchy import LONG, SHORT, WORKING, HierarchicalMemory
 from memory.inspect import coverage
 from memory.payload import Payload
-from memory.policy import lowest_penalty_pair, most_similar_pair
+from memory.policy import Action, lowest_penalty_pair, most_similar_pair
 from memory.quant import Codec, pack, unpack
 from memory.reader import SessionReader
 from memory.records import EvidenceKind, Label
@@ -157,14 +157,25 @@ def test_long_term_merges_lowest_penalty_pair(tmp_path, embedder):
     m.close()
 
 
+def session_disk_bytes(folder) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def test_budget_never_exceeded_and_coverage_kept(tmp_path, embedder):
     m = mem(tmp_path, embedder, budget_mb=1.0, working_s=3.0, short_s=20.0)
-    budget = m.cfg.budget_bytes
+    budget, blob_peak, disk_peak = m.cfg.budget_bytes, 0, 0
     rng = np.random.default_rng(0)
-    for i in range(1200):  # 10 minutes at 2 fps
-        m.add(frame(i / 2, int(rng.integers(0, 40)), cut=(i % 97 == 0)))
+    for i in range(1200):  # 10 minutes at 2 fps; a cut every 1.5 s: ~400 long-term events fill the budget
+        m.add(frame(i / 2, int(rng.integers(0, 40)), cut=(i % 3 == 0)))
         assert m.total_bytes <= budget
-    assert m.merges > 100 and m.peak_bytes <= budget
+        blob_peak = max(blob_peak, m.store.blobs.disk_bytes())
+        disk_peak = max(disk_peak, session_disk_bytes(m.store.folder)) if i % 50 == 0 else disk_peak
+    assert m.merges > 100 and m.peak_bytes <= budget and m.peak_bytes > 0.95 * budget
+    # the relief loop ran: long-term merges over budget, and at last evicting label rows
+    assert m.steps_relief[Action.MERGE] > 100 and m.steps_relief[Action.DROP_EVIDENCE] > 0
+    # disk tracks the budget: blob segments <= 2.25x (half-live closed segments + one active),
+    # the whole folder (SQLite, WAL, FAISS) within 3x + 1 MB
+    assert blob_peak <= 2.25 * budget and disk_peak <= 3 * budget + 2**20
     t0, t1, gaps = coverage(m.entries())
     assert (t0, t1, gaps) == (0.0, 600.0, 0.0)
     # what the database holds is what memory reports
@@ -229,6 +240,7 @@ def test_stale_index_is_rebuilt_on_open(tmp_path, embedder):
     for i in range(4, 8):
         m.add(frame(i / 2, i, text="omega sign" if i == 6 else ""))
     m.store.commit()  # a crash now: SQLite has 8 entries, the index files 4
+    m.store._writer.release()  # ...and the kernel drops a dead writer's lock
     m2 = mem(tmp_path, embedder)
     assert set(m2.rebuilt) == {"visual", "evidence"} and len(m2.visual_index) == 8
     hits, _ = Retriever(m2).search("omega sign", k=1)
@@ -287,38 +299,46 @@ def test_ingest_cli_reports_memory_and_sessions_reopen(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_sigkill_mid_ingest_loses_nothing_committed(tmp_path):
     clip = SceneScript(duration=60, fps=10, segments=[Segment(0, 30, (30, 90, 160), 1), Segment(30, 60, (160, 90, 30), 2)],
                        texts=[TextEvent("KEEP", 2.0, 50.0)]).write(tmp_path / "long.mp4")
     session = tmp_path / "s"
     proc = subprocess.Popen([sys.executable, "-m", "vstream", "ingest", str(clip), "--session", str(session),
                              "--speed", "realtime"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
+    deadline, seen = time.monotonic() + 60, []
     while time.monotonic() < deadline:  # wait until some frames are committed
         time.sleep(0.5)
         if (session / "session.sqlite").exists():
             try:
                 r = SessionReader(session)
-                n = len(r.entries())
+                seen = [(e.t_start, e.t_end) for e in r.entries()]
                 r.close()
             except Exception:
                 continue
-            if n >= 16:
+            if len(seen) >= 16:
                 break
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     r = SessionReader(session)
     entries = r.entries()
-    assert len(entries) >= 16
+    assert len(seen) >= 16
     assert all(r.store.read_payload(e.payload_ref) is not None for e in entries)  # no torn blob served
     assert r.store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    t0, t1, gaps = coverage(entries)
-    assert t0 == 0.0 and gaps == 0.0 and t1 >= 8.0
+    # Nothing committed before the kill is lost: every span a reader saw is still covered (merges
+    # take the union of spans). Not `gaps == 0`: frames dropped under load at 1x are not crash loss.
+    assert all(any(e.t_start <= a + 1e-6 and e.t_end >= b - 1e-6 for e in entries) for a, b in seen)
+    t0, t1, _ = coverage(entries)
+    assert t0 == 0.0 and t1 >= max(b for _, b in seen)
     assert r.store.get_meta("closed_cleanly") is False
     r.close()
     # reopening for writing reconciles the FAISS files with SQLite and carries on
     out = cli_json("ingest", str(clip), "--session", str(session), "--speed", "max", "--seconds", "5", "--json")
     assert out["memory_entries"] > len(entries)
+    r = SessionReader(session)  # ...resuming after the last committed time: no frame stored twice
+    starts = [e.t_start for e in r.entries()]
+    r.close()
+    assert len(starts) == len(set(starts))
 
 
 def test_index_switches_to_ivf_when_large_and_keeps_ids(tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import threading
 import time
 
@@ -30,6 +29,9 @@ def consecutive_barcodes_step(frames, step: int, slack: int = 0) -> bool:
     """Sampled at 2 fps from a 10 fps loop of 100 frames, numbers advance by 5 (mod 100)."""
     codes = [read_barcode(f.image) for f in frames]
     return all(abs((b - a) % 100 - step) <= slack for a, b in zip(codes, codes[1:]))
+
+
+NO_HANG_S = 40.0  # a clean error must come well before this, even on a loaded 2-core machine
 
 
 @pytest.mark.rtsp
@@ -84,7 +86,7 @@ def test_rtsp_server_killed_and_restarted_reconnects(rtsp_server):
 def test_rtsp_wrong_path_is_404(rtsp_server):
     server = rtsp_server()
     proc, elapsed = run_cli("probe", server.url.replace("/cam", "/nope"))
-    assert proc.returncode == 2 and elapsed < 10
+    assert proc.returncode == 2 and elapsed < NO_HANG_S  # answered, not hung (CLI start is 3-16 s under load)
     assert "no stream at this path (404)" in proc.stderr
 
 
@@ -148,11 +150,11 @@ def test_hls_playlist(http_dir):
 def test_http_404(http_dir):
     _, base = http_dir
     proc, elapsed = run_cli("probe", f"{base}/missing.m3u8")
-    assert proc.returncode == 2 and elapsed < 10 and "404" in proc.stderr
+    assert proc.returncode == 2 and elapsed < NO_HANG_S and "404" in proc.stderr
 
 
 def test_testsrc_probe_json():
     out = cli_json("probe", "testsrc", "--seconds", "1.5", "--json")
     assert out["source"] == "testsrc" and out["kind"] == "testsrc" and out["width"] == 640
     assert 2 <= out["frames_sampled"] <= 4 and out["frames_dropped"] == 0
-    assert json.dumps(out)  # plain JSON types only
+    assert isinstance(out["fps"], float) and isinstance(out["frames_sampled"], int) and isinstance(out["live"], bool)

@@ -122,7 +122,8 @@ class Assistant:
         reader = SessionReader(folder)
         self.session = Path(folder)
         self._reader = reader
-        self._thumbs = ThumbnailStore(self.session / "thumbs")
+        thumbs = self.session / "thumbs"
+        self._thumbs = ThumbnailStore(thumbs) if thumbs.is_dir() else None  # read-only sessions: none made
         engine = AnswerEngine(reader, make_answerer("template" if self.answerer_name == "vlm" else self.answerer_name))
         self._responder = Responder(engine, self.bus, self.responder_cfg)
         self._responder.start()

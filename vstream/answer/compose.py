@@ -108,7 +108,7 @@ def how_many_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     if not f.has_detector():
         return _no_detector(cls)
     if q.scope is Scope.ALL and not q.most:
-        tracks = f.tracks(q, cls)
+        tracks = lasting(f.tracks(q, cls))
         if tracks:
             return Composed(f"I have seen {len(tracks)} different {plural(_name(cls), len(tracks))} so far "
                             f"(first at {fmt_time(tracks[0].t_start)}).", tracks, count=len(tracks))
@@ -125,6 +125,15 @@ def how_many_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     if row is None:
         return Composed(f"I have no detections at {fmt_time(t)}.")
     return Composed(f"I count {n} {plural(_name(cls), n)} in view at {fmt_time(min(row.t_end, t))}.", [row], count=n)
+
+
+# A tracker splits one person into several tracks when they are hidden for a moment; tracks this
+# short are mostly such fragments (or false detections) and are not counted as someone new.
+MIN_TRACK_S = 2.0
+
+
+def lasting(tracks: list[Evidence]) -> list[Evidence]:
+    return [t for t in tracks if t.t_end - t.t_start >= MIN_TRACK_S]
 
 
 def _name(cls: str) -> str:
@@ -177,9 +186,8 @@ def when_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         return when_left(q, f, cls, tracks)
     if tracks:
         first = tracks[0]
-        more = f"; {len(tracks)} different {plural(_name(cls), len(tracks))} in all" if len(tracks) > 1 else ""
         return Composed(f"A {_name(cls)} first appeared at {fmt_time(first.t_start)} (in view until "
-                        f"{fmt_time(first.t_end)}){more}.", tracks[:3])
+                        f"{fmt_time(first.t_end)}).", tracks[:1])
     seen = _first_seen(q, f, cls)
     if seen is None:
         return Composed(f"I haven't seen any {plural(_name(cls), 2)} {_upto(q)}.")
@@ -228,11 +236,26 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
+_GENERIC = "what text does the sign say written shown board everything anything all first last latest earliest url"
+
+
+def _ordinal(q: Query, rows: list[Evidence]) -> list[Evidence]:
+    """"the first sign", "the last thing said": one row from the right end."""
+    low = q.question.lower()
+    if re.search(r"\b(first|earliest)\b", low):
+        return rows[:1]
+    if re.search(r"\b(last|latest|most recent|just)\b", low) and not re.search(r"\blast \d|last (?:few|couple)", low):
+        return rows[-1:]
+    return rows
+
+
 def what_shown(q: Query, f: EvidenceFinder) -> Composed:
-    generic = not q.target or lexical(q.target, "what text does the sign say written shown board") >= 0.5
+    generic = not q.target or lexical(q.target, _GENERIC) >= 0.5
     if not generic:
         return lookup(q, f, (EvidenceKind.TEXT,))
-    rows = f.rows(q, (EvidenceKind.TEXT,))
+    rows = _ordinal(q, f.rows(q, (EvidenceKind.TEXT,)))
+    if not rows and not _TEXT_WORDS.search(q.question.lower()):
+        return describe(q, f)  # "what's on the screen?" with no text: what is seen
     if q.scope is Scope.ALL:
         rows = rows[-6:]
     elif q.scope is Scope.AT:
@@ -244,16 +267,24 @@ def what_shown(q: Query, f: EvidenceFinder) -> Composed:
     return Composed(f"Text on screen {_upto(q)}: {lines}.", rows[:6])
 
 
+_TEXT_WORDS = re.compile(r"\b(text|written|writing|sign|signs|read|caption|title|banner|words?)\b")
+
+
 def what_said(q: Query, f: EvidenceFinder) -> Composed:
-    if q.target and not re.fullmatch(r"(anything|something|someone|somebody|anyone|people|person|they|he|she)?", q.target):
+    if q.answer_type is AnswerType.WHO or re.match(r"who\b", q.question.lower()):
+        said = what_said(replace(q, answer_type=AnswerType.WHAT_SAID, target=""), f)
+        return Composed("I can't tell who was speaking; " + said.text[0].lower() + said.text[1:], said.used)
+    generic = lexical(q.target, "anything something someone somebody anyone people person they he she said say "
+                                "summarize summarise everything all last latest first thing things spoke speaker") >= 0.99
+    if q.target and not generic:
         found = f.matching(q, (EvidenceKind.SPEECH,))
         if found:
             best = _best(found, 3)
             return Composed(_sentence("; ".join(quote(s.row) for s in best)), [s.row for s in best])
-    rows = f.rows(q, (EvidenceKind.SPEECH,))
+    rows = _ordinal(q, f.rows(q, (EvidenceKind.SPEECH,)))
     if not rows:
         return Composed(f"I haven't heard any speech {_upto(q)}.")
-    rows = rows[-3:]
+    rows = rows[-3:] if not re.search(r"\b(summari[sz]e|everything|all)\b", q.question.lower()) else rows[-8:]
     return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
 
 
@@ -373,7 +404,7 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return yes_no(q, f)
     if t is AnswerType.WHAT_SHOWN:
         return what_shown(q, f)
-    if t is AnswerType.WHAT_SAID:
+    if t is AnswerType.WHAT_SAID or (t is AnswerType.WHO and Modality.SPEECH in q.modalities):
         return what_said(q, f)
     if t is AnswerType.DESCRIBE:
         return describe(q, f)
@@ -430,8 +461,18 @@ def who(q: Query, f: EvidenceFinder) -> Composed:
     return Composed(f"I don't see anyone in view at {fmt_time(q.point)}.", [row] if row else [])
 
 
+_TALK = re.compile(r"\b(talking|speaking|speech|saying anything|say anything|said anything|voices?|conversation|audio)\b")
+
+
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     kinds = kinds_for(q)
+    if kinds == (EvidenceKind.SPEECH,) and _TALK.search(q.question.lower()):  # "is anyone talking?"
+        recent = q.scope is Scope.NOW or re.match(r"(is|are)\b", q.question.lower())
+        rows = f.rows(replace(q, scope=Scope.WINDOW, window=TimeWindow(q.now - 10.0, q.now, "last"))
+                      if recent else q, (EvidenceKind.SPEECH,))
+        if not rows:
+            return Composed(f"No, I haven't heard anyone speak {_upto(q)}.")
+        return Composed("Yes — " + "; ".join(quote(r) for r in rows[-2:]) + ".", rows[-2:])
     if not q.target and kinds == (EvidenceKind.TEXT,):  # "anything written on screen?"
         shown = what_shown(q, f)
         return Composed(("Yes — " + shown.text) if shown.used else ("No, " + shown.text[0].lower() + shown.text[1:]),
@@ -471,7 +512,7 @@ def count_mentions(q: Query, f: EvidenceFinder) -> Composed:
 # ---- colour, motion, the look of the picture ------------------------------------------------------------
 
 _COLOUR = re.compile(r"\b(colou?rs?|wearing|wears|wear|dressed)\b")
-_MOVING = re.compile(r"\b(moving|move|moves|moved|went across|going across|goes across|crossing|crossed|flying|flew|"
+_MOVING = re.compile(r"\b(moving(?! to)|move(?! to)|moves(?! to)|moved(?! to)|went across|going across|goes across|crossing|crossed|flying|flew|"
                      r"rolling|rolled|bouncing|motion)\b")
 _DIRECTION = re.compile(r"\b(which way|what direction|which direction|heading|going left|going right)\b")
 _LOOK = re.compile(r"\b(day or night|night or day|daytime|night ?time|is it (?:dark|night|day|light|bright)|"

@@ -47,7 +47,7 @@ OBJECT_WORDS: dict[str, str] = {}
 for _cls, _words in {
     "person": "person persons people ppl pedestrian pedestrians man men woman women guy guys someone somebody anyone "
               "anybody one kid kids child children human humans walker walkers individual individuals folks boy "
-              "girl boys girls lady ladies",
+              "girl boys girls lady ladies she he her him",
     "car": "car cars automobile automobiles taxi taxis cab cabs",
     "vehicle": "vehicle vehicles traffic",
     "bicycle": "bicycle bicycles bike bikes cyclist cyclists",
@@ -184,7 +184,7 @@ def _object_class(low: str) -> str | None:
     found = []
     for w in re.findall(r"[a-z]+", low):
         if w in OBJECT_WORDS and w != "one":
-            if w in ("someone", "somebody", "anyone", "anybody") and _SPEECH_CUES.search(low):
+            if w in ("someone", "somebody", "anyone", "anybody", "she", "he", "her", "him") and _SPEECH_CUES.search(low):
                 continue  # "did someone say …" asks about speech, not about a person in view
             found.append(OBJECT_WORDS[w])
     things = [c for c in found if c != "person"]
@@ -194,7 +194,9 @@ def _object_class(low: str) -> str | None:
 def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) -> AnswerType:
     if options:
         return AnswerType.CHOICE
-    if re.search(r"\b(how many|how much|number of|count the|count of|how often|how many times)\b", low):
+    if re.search(r"\b(how many|how much|number of|count the|count of|how often|how many times|count)\b", low) or \
+            re.search(r"\b(?:the )?(?:most|max|maximum|peak|largest number of)\s+(?:\w+\s+)?(?:people|persons|cars|vehicles|"
+                      r"pedestrians)\b", low):
         return AnswerType.HOW_MANY
     if re.match(r"(when|at what (?:time|point|moment)|what time did|since when|how long ago)\b", low) or \
             re.search(r"\b(when did|when was|when were|when does|when is|at what point)\b", low):
@@ -204,14 +206,16 @@ def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) 
     if re.match(r"where\b|where's\b", low):
         return AnswerType.WHERE
     if _DESCRIBE.search(low):
-        return AnswerType.DESCRIBE
+        return AnswerType.WHAT_SAID if mods == {Modality.SPEECH} else AnswerType.DESCRIBE
     if _YES_NO.match(low):
         return AnswerType.YES_NO
     if Modality.SPEECH in mods and Modality.TEXT not in mods:
         return AnswerType.WHAT_SAID
-    if Modality.TEXT in mods and re.match(r"(what|which)\b", low) and re.search(
+    if Modality.TEXT in mods and re.match(r"(what|which|read|tell me)\b", low) and re.search(
             r"\b(say|says|said|read|reads|written|text|sign|shown|on screen|displayed|caption|title|banner)\b", low):
         return AnswerType.WHAT_SHOWN
+    if re.match(r"what\b", low) and re.search(r"\bon (?:the )?screen\b", low) and not _object_class(low):
+        return AnswerType.WHAT_SHOWN  # "what's on the screen?": text first, else what is seen
     return AnswerType.WHAT
 
 
@@ -224,7 +228,8 @@ def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: f
         return Scope.ALL
     if _PAST.search(low):
         return Scope.ALL
-    if answer_type in (AnswerType.HOW_MANY, AnswerType.DESCRIBE, AnswerType.WHERE) or _PRESENT.search(low):
+    if answer_type in (AnswerType.HOW_MANY, AnswerType.DESCRIBE, AnswerType.WHERE, AnswerType.WHAT_SHOWN) or \
+            _PRESENT.search(low):
         return Scope.NOW
     return Scope.ALL
 

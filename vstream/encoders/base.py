@@ -13,7 +13,7 @@ import torch
 
 from vstream.config import EncoderConfig
 from vstream.encoders.cache import FrameCache
-from vstream.encoders.ocr import OcrPolicy, RegionTimer, read_text
+from vstream.encoders.ocr import GatedReader, OcrPolicy, RegionTimer
 from vstream.encoders.tokendrop import TokenDropper, colour_histogram
 from vstream.types import EncodedFrame, Frame, Label
 
@@ -36,7 +36,11 @@ class EncoderStats:
     tokens_kept: int = 0
     scene_changes: int = 0
     ocr_runs: int = 0
+    ocr_full_runs: int = 0  # runs that read the whole frame (first frame, cut, periodic refresh)
+    ocr_pixels: int = 0  # pixels given to the OCR engine, all runs
+    ocr_frame_pixels: int = 0  # pixels of the frames OCR ran on (what reading them whole would cost)
     tower_s: float = 0.0  # seconds in the vision tower
+    drop_s: float = 0.0  # token drop, cut detection and the region record
     ocr_s: float = 0.0
     kept_ratios: list[float] = field(default_factory=list)  # per frame, for reports (bounded by caller)
 
@@ -57,6 +61,7 @@ class Encoder(ABC):
         self.dropper = TokenDropper(cfg.tau, cfg.drop, cfg.cut_patch_sim, cfg.cut_hist, cfg.spike_jump, cfg.cut_kept)
         self.ocr = OcrPolicy(cfg.ocr_min_interval_s, cfg.ocr_max_interval_s, cfg.ocr_change_ratio) if cfg.ocr else None
         self.regions = RegionTimer()
+        self.reader = GatedReader()
         self.stats = EncoderStats()
 
     @abstractmethod
@@ -77,6 +82,7 @@ class Encoder(ABC):
         self.cache = FrameCache(self.cfg.cache_mad, self.cfg.cache)
         self.dropper.reset()
         self.regions = RegionTimer()
+        self.reader.reset()
 
     def encode(self, frames: list[Frame]) -> list[EncodedFrame]:
         looked = [self.cache.lookup(f.image) for f in frames]
@@ -95,9 +101,11 @@ class Encoder(ABC):
         return out
 
     def _finish(self, frame: Frame, feats: Features, cache_hit: bool) -> EncodedFrame:
+        t0 = time.perf_counter()
         hist = colour_histogram(frame.image)
         drop = self.dropper(feats.tokens, hist)
         self.regions.record(frame.ts, drop.kept, feats.grid)
+        self.stats.drop_s += time.perf_counter() - t0
         text, since, ran, onsets, ends = self._maybe_ocr(frame, drop.kept_ratio, drop.scene_change)
         s = self.stats
         s.frames_encoded += 1
@@ -121,9 +129,15 @@ class Encoder(ABC):
         if not run:
             return "", None, False, {}, {}
         t0 = time.perf_counter()
-        lines = read_text(frame.image)
-        self.stats.ocr_s += time.perf_counter() - t0
-        self.stats.ocr_runs += 1
+        # Only where patches changed since the last run; a cut or the first frame reads it all.
+        read = self.reader.read(frame.image, self.regions.changed(), full=scene_change, ts=frame.ts)
+        lines = read.lines
+        s = self.stats
+        s.ocr_s += time.perf_counter() - t0
+        s.ocr_runs += 1
+        s.ocr_full_runs += int(read.full)
+        s.ocr_pixels += read.pixels
+        s.ocr_frame_pixels += frame.image.shape[0] * frame.image.shape[1]
         onsets, ends = self.regions.resolve(lines, since)
         return "\n".join(line.text for line in lines), since, True, onsets, ends
 

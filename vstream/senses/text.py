@@ -12,6 +12,13 @@ from vstream.types import EncodedFrame
 UNCHANGED = 0.02
 
 
+def readable(line: str) -> bool:
+    """OCR noise is dropped: a line needs two letters or digits of its own (the OCR model also
+    reads Chinese, and texture on a lamp post came out as "大省"), or four characters of any script."""
+    latin = sum(c.isascii() and c.isalnum() for c in line)
+    return latin >= 2 or len(line.strip()) >= 4
+
+
 class TextTracker:
     def __init__(self):
         self.active: dict[str, Evidence] = {}
@@ -30,7 +37,7 @@ class TextTracker:
             for ev in self.active.values():
                 ev.t_end = enc.frame_ts
             return list(self.active.values())
-        lines = set(enc.text.splitlines())
+        lines = {line for line in enc.text.splitlines() if readable(line)}
         since = enc.text_since if enc.text_since is not None else enc.frame_ts
         moved = []
         for line, ev in list(self.active.items()):

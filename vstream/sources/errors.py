@@ -49,27 +49,59 @@ def _network_hint(kind: str) -> str:
     return "check the URL, that the server is up and reachable from this machine"
 
 
+# PyAV raises one FFmpegError subclass per FFmpeg error code; FFmpeg turns an HTTP or RTSP reply's
+# status into that code (AVERROR_HTTP_UNAUTHORIZED ...). Matched by class name so this module
+# needs no PyAV import (the OpenCV backend raises plain OSErrors).
+_BY_CLASS = (
+    ("HTTPNotFoundError", "the server has no stream at this path (404) — check the path in the URL"),
+    ("HTTPUnauthorizedError", "access denied (401) — check the user name and password in the URL"),
+    ("HTTPForbiddenError", "access denied (403) — check the user name and password in the URL"),
+)
+
+
+def _said(exc: BaseException) -> str:
+    """What FFmpeg or the OS said, without the URL: str(FFmpegError) ends with the URL, whose
+    port (e.g. 40123) once read as a '401' status and reported a silent server as 'access denied'."""
+    said = getattr(exc, "strerror", None)
+    if not said and exc.args and isinstance(exc.args[0], str):
+        said = exc.args[0]
+    return mask_url(str(said or type(exc).__name__)).strip()
+
+
+def _class_names(exc: BaseException) -> set[str]:
+    return {c.__name__ for c in type(exc).__mro__}
+
+
+def _timed_out(exc: BaseException, names: set[str], kind: str, timeout_s: float, elapsed_s: float) -> bool:
+    """PyAV's open timeout makes FFmpeg stop with AVERROR_EXIT (ExitError, 'Immediate exit
+    requested'); a socket timeout is ETIMEDOUT. FFmpeg's RTSP demuxer alone rewrites the interrupted
+    read of the server's reply into AVERROR_INVALIDDATA; that interrupt fires only once timeout_s has
+    passed (PyAV's clock starts after ours), so elapsed >= timeout_s is a necessary witness, and load
+    only lengthens elapsed: a silent camera is never misread. No slack (the old 0.9x) so a server
+    that answers non-RTSP within the timeout keeps its own message."""
+    if "ExitError" in names or isinstance(exc, TimeoutError):
+        return True
+    return kind == "rtsp" and "InvalidDataError" in names and elapsed_s >= timeout_s
+
+
 def explain_open_error(exc: BaseException, kind: str, target: str, timeout_s: float,
                        elapsed_s: float = 0.0) -> SourceError:
-    """Map an exception raised while opening a source to a SourceError. FFmpeg reports a timed-out
-    RTSP handshake as 'invalid data', so the elapsed time decides whether it was a timeout."""
-    where = mask_url(target)
-    text = mask_url(str(exc)).strip() or type(exc).__name__
-    low = text.lower()
+    """Map an exception raised while opening a source to a SourceError, by what the server or
+    FFmpeg said (the error class / errno), never by digits that happen to be in the URL."""
+    where, text, names = mask_url(target), _said(exc), _class_names(exc)
     if kind == "file":
-        if "invalid data" in low or "end of file" in low:
+        if "InvalidDataError" in names or "EOFError" in names:
             return SourceError(f"{where} is not a video FFmpeg can read (corrupt, truncated or another file type) — check the file")
         return SourceError(f"cannot open {where}: {text} — check the file")
-    if "404" in low or "not found" in low:
-        return SourceError(f"{where}: the server has no stream at this path (404) — check the path in the URL")
-    if "401" in low or "unauthorized" in low or "403" in low or "forbidden" in low:
-        return SourceError(f"{where}: access denied (401/403) — check the user name and password in the URL")
-    if "refused" in low:
+    for name, why in _BY_CLASS:
+        if name in names:
+            return SourceError(f"{where}: {why}")
+    if "HTTPError" in names or "HTTPClientError" in names:  # other 4xx / 5xx: FFmpeg's text names it
+        return SourceError(f"{where}: the server answered with an error ({text}) — {_network_hint(kind)}")
+    if isinstance(exc, ConnectionRefusedError):
         return SourceError(f"{where}: connection refused — nothing is listening there; {_network_hint(kind)}")
-    if "immediate exit" in low or "timed out" in low or "timeout" in low or elapsed_s >= 0.9 * timeout_s:
+    if _timed_out(exc, names, kind, timeout_s, elapsed_s):
         return SourceError(f"{where}: no answer within {timeout_s:g} s — {_network_hint(kind)} (or raise --open-timeout)")
-    if "name or service" in low or "resolve" in low or "no address" in low or "nodename" in low:
-        return SourceError(f"{where}: host name does not resolve — check the host in the URL")
-    if "invalid data" in low:
+    if "InvalidDataError" in names:
         return SourceError(f"{where}: got no video stream FFmpeg understands — {_network_hint(kind)}")
     return SourceError(f"cannot open {where}: {text} — {_network_hint(kind)}")

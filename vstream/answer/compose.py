@@ -546,7 +546,9 @@ def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
         x = next((x for word, x in _POSITION if word in q.question.lower()), None)
         row, box = min(pairs, key=lambda p: abs((p[1].x0 + p[1].x1) / 2 - x)) if x is not None else pairs[0]
         what = f"The {DISPLAY.get(box.label, box.label)}" + (" is wearing" if box.label == "person" else " looks")
-        return Composed(f"{what} {box.colour} (at {fmt_time(row.t_start)}).", [row])
+        labels = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.LABEL,))[-1:] if box.label == "person" else []
+        guess = f"; {quote(labels[0])}" if labels else ""  # "bow tie", "jersey": ImageNet knows clothes
+        return Composed(f"{what} {box.colour} (at {fmt_time(row.t_start)}){guess}.", [row] + labels)
     moving = [s.row for s in f.matching(replace(q, scope=Scope.ALL) if q.window is None else q, (EvidenceKind.MOTION,))]
     if not moving and re.search(r"\b(ball|thing|shape|object|it|square|circle|box)\b", q.question.lower()):
         moving = [r for r in f.rows(q, (EvidenceKind.MOTION,))][::-1]

@@ -218,8 +218,9 @@ class LookSense:
         small = np.ascontiguousarray(image[::4, ::4])
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
         luma = float(grey.mean())
-        # night scenes are mostly dark with lit spots (mean luma can still be ~90): count dark pixels
-        dark = luma < 70 or float((grey < 50).mean()) > 0.45
+        # Brightness alone: a lit night city (luma 110 here) and a shaded street by day (66) overlap,
+        # so only a clearly dark picture is called dark.
+        dark = luma < 60
         tone = "dark (night, or an unlit place)" if dark else "bright (daylight or well lit)" if luma > 120 else "moderately lit"
         colour = colour_name(small)
         content = f"the picture is {tone}; mostly {colour}"

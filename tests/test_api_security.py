@@ -308,7 +308,14 @@ def test_schemathesis_fuzz_chat_never_5xx(server):
             assert r.status_code < 500, (case.body, r.status_code, r.text[:300])
 
         run()
-    assert any(s == 200 for s in seen) and any(400 <= s < 500 for s in seen), seen
+    assert any(400 <= s < 500 for s in seen), seen  # negative bodies were refused (4xx), none crashed
+    # a well-formed body still answers (random "positive" bodies may all be refused on content,
+    # e.g. blank or over-long questions, so the 200 is checked with a known-good one)
+    import httpx
+
+    ok = httpx.post(server.url + "/v1/chat/completions", timeout=45,
+                    json={"model": "vstream", "messages": [{"role": "user", "content": "what do you see?"}]})
+    assert ok.status_code == 200, ok.text[:300]
 
 
 # ---- 9: the answer deadline (in-process: a controller whose answers we can make slow) -------------

@@ -12,14 +12,14 @@ does. Prints READY <url>; SIGTERM/SIGINT stops it.
 """
 
 import argparse
-import signal
 import sys
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import Gst, GstRtspServer  # noqa: E402
+from rtsp_server import serve  # noqa: E402  (same folder: the video-only server's loop)
 
 
 def _audio_branch(args) -> str:
@@ -59,15 +59,7 @@ def main() -> int:
     )
     factory.set_shared(True)
     server.get_mount_points().add_factory(args.path, factory)
-    if server.attach(None) == 0:
-        print(f"cannot bind 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
-        return 1
-    loop = GLib.MainLoop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
-    print(f"READY rtsp://127.0.0.1:{args.port}{args.path}", flush=True)
-    loop.run()
-    return 0
+    return serve(server, args.port, args.path)
 
 
 if __name__ == "__main__":

@@ -56,13 +56,18 @@ def main() -> int:
         perms.add_permission_for_role("user", GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
         factory.set_permissions(perms)
     server.get_mount_points().add_factory(args.path, factory)
+    return serve(server, args.port, args.path)
+
+
+def serve(server, port: int, path: str) -> int:
+    """Attach the server on loopback, print READY for the test fixture, run until SIGTERM/SIGINT."""
     if server.attach(None) == 0:
-        print(f"cannot bind 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
+        print(f"cannot bind 127.0.0.1:{port}", file=sys.stderr, flush=True)
         return 1
     loop = GLib.MainLoop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
-    print(f"READY rtsp://127.0.0.1:{args.port}{args.path}", flush=True)
+    print(f"READY rtsp://127.0.0.1:{port}{path}", flush=True)
     loop.run()
     return 0
 

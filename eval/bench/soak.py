@@ -5,8 +5,11 @@ question every 10 s, 10 event subscribers (what 10 SSE clients are: Assistant.ev
 subscriptions) drained by their own threads. Sampled every minute (every H*3600/6 s for short
 runs): process RSS, session disk bytes, memory bytes, ingest lag p95, answer latency.
 
-Targets (issue 14): the last window vs the first (10 min, or a third of a short run) within
-±10% for RSS, disk and answer latency; ingest lag p95 stays under 1 s; 0 errors."""
+Targets (issue 14): flat from the first 10 minutes to the end — the window just before the
+10-minute mark (minutes 5–10; for a short run, the second sixth) vs as long a window at the
+end, within ±10% for RSS, disk, memory and answer latency; ingest lag p95 stays under 1 s; 0
+errors. The budget is small (2 MB) so that memory reaches it within those first minutes: from
+then on every store is at its steady state and any growth is a leak."""
 
 from __future__ import annotations
 
@@ -27,7 +30,9 @@ QUESTIONS = ("what text is on screen?", "what is happening now?", "how many scen
              "what happened in the last minute?")
 SUBSCRIBERS = 10
 ASK_EVERY_S = 10.0
-BUDGET_MB = 16.0  # small enough that a soak of an hour or more runs at the budget (the steady state)
+# vtest at 2 fps fills ~0.3 MB of memory per stream minute: 2 MB is reached in the first ~7
+# minutes, so the reference window (minutes 5-10) is already at (or near) the steady state.
+BUDGET_MB = 2.0
 
 
 @dataclass(frozen=True)
@@ -129,10 +134,11 @@ def soak(path: str, hours: float, folder: Path) -> dict:
 
 
 def windows(samples: list[dict], hours: float) -> tuple[list[dict], list[dict]]:
-    """The first 10 minutes (a third of a short run) and a window as long at the end."""
-    span = min(600.0, hours * 3600.0 / 3)
-    first = [s for s in samples if s["t_s"] <= span] or samples[:1]
-    end = [s for s in samples if s["t_s"] >= samples[-1]["t_s"] - span + 1e-9] or samples[-1:]
+    """The reference window ending at the 10-minute mark (a third of a short run), and a window
+    as long at the end."""
+    settle = min(600.0, hours * 3600.0 / 3)
+    first = [s for s in samples if settle / 2 < s["t_s"] <= settle + 1e-9] or samples[:1]
+    end = [s for s in samples if s["t_s"] >= samples[-1]["t_s"] - settle / 2 + 1e-9] or samples[-1:]
     return first, end
 
 
@@ -158,11 +164,13 @@ def run(args) -> dict:
     first, end = windows(samples, hours)
     report["ratios_end_vs_first"] = {k: ratio(first, end, k) for k in ("rss_mb", "disk_mb", "memory_mb", "answer_p50_s", "lag_p95_s")}
     lags = [s["lag_p95_s"] for s in samples if s["lag_p95_s"] is not None]
+    report["disk_peak_vs_budget"] = round(max(s["disk_mb"] for s in samples) / BUDGET_MB, 2)
     r = report["ratios_end_vs_first"]
     report["targets"] = {
         "errors_0": not out["errors"],
         "rss_flat_10pct": r["rss_mb"] is not None and abs(r["rss_mb"] - 1) <= 0.1,
         "disk_flat_10pct": r["disk_mb"] is not None and abs(r["disk_mb"] - 1) <= 0.1,
+        "memory_flat_10pct": r["memory_mb"] is not None and abs(r["memory_mb"] - 1) <= 0.1,
         "answer_flat_10pct": r["answer_p50_s"] is not None and abs(r["answer_p50_s"] - 1) <= 0.1,
         "lag_p95_lt_1s": bool(lags) and max(lags) < 1.0,
     }

@@ -4,6 +4,11 @@ request and response bodies are typed (app/schemas.py) and published in /openapi
 runs on a worker thread under a deadline (--answer-timeout, 30 s): past it the client gets a 504
 JSON error (or an error event when streaming) and the event loop was never blocked.
 
+Cameras (`vstream serve --camera door=… --camera yard=…`, a vstream.multicam.CameraSet): chat
+goes to every camera, or to one named by the `camera` field or the model ("vstream:door");
+/v1/cameras lists each camera's state, rates and lag; /v1/events carries camera-tagged events
+(`?camera=door` filters); /metrics adds vstream_camera_* series labelled camera="door".
+
 Hearing: transcript segments come on /v1/events as `event: speech` (ts, message = the text,
 payload t_end/confidence) as they are recognised, and /v1/transcript.vtt gives the session's
 whole transcript as WebVTT. Seeing: /metrics has `vstream_objects_in_view{class=...}`."""
@@ -22,6 +27,7 @@ from pydantic import ValidationError
 
 from app.schemas import (
     MAX_QUESTION_CHARS,
+    CameraList,
     ChatCompletion,
     ChatCompletionChunk,
     ChatRequest,
@@ -126,16 +132,17 @@ def _timeout_message(timeout_s: float) -> str:
 
 class _Answering:
     """One question's items pulled on worker threads, each pull bounded by what is left of the
-    deadline. The answer engine itself is not interrupted (threads cannot be); its client is."""
+    deadline. The answer engine itself is not interrupted (threads cannot be); its client is.
+    `ask` starts the item stream (the controller's, or the cameras')."""
 
-    def __init__(self, controller, question: str, timeout_s: float):
+    def __init__(self, ask, timeout_s: float):
         self.deadline = time.monotonic() + timeout_s
         self.timeout_s = timeout_s
         self._items = None
-        self._controller, self._question = controller, question
+        self._ask = ask
 
     def _start(self):
-        self._items = self._controller.ask(self._question)
+        self._items = self._ask()
         return next(self._items, _DONE)  # raises at once if nothing is running
 
     async def next(self):
@@ -187,21 +194,49 @@ def _publish_schemas(app) -> None:
     app.openapi = openapi
 
 
-def add_routes(app, controller, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> None:
+def camera_of(req: ChatRequest, cameras) -> str | None:
+    """The camera a chat request names (the `camera` field, else a "vstream:NAME" model), None
+    for all; ApiError (400) for an unknown one or a camera asked of a one-source server."""
+    name = req.camera or (req.model.split(":", 1)[1] if req.model.startswith("vstream:") else None)
+    if not name:
+        return None
+    param = "camera" if req.camera else "model"
+    if cameras is None:
+        raise ApiError(400, f"{param}: this server watches one source, not cameras; leave out the camera", param=param)
+    if name not in cameras.names:
+        raise ApiError(400, f"{param}: no camera named {name!r}; cameras: {', '.join(cameras.names)}", param=param)
+    return name
+
+
+def add_routes(app, controller, answer_timeout_s: float = ANSWER_TIMEOUT_S, cameras=None) -> None:
+    """The API over one controller (one source), or, with `cameras` (a CameraSet), over cameras:
+    chat, events and /v1/cameras go to them; /metrics and /healthz show both."""
     _publish_schemas(app)
 
     @app.get("/healthz")
     def healthz():
         s = controller.stats()  # AssistantStats, or None when idle or holding a loaded session
-        return {"ok": True, "state": controller.state, "stream_s": s.stream_s if s is not None else None}
+        out = {"ok": True, "state": controller.state, "stream_s": s.stream_s if s is not None else None}
+        if cameras is not None:
+            out["cameras"] = {st.name: st.state.value for st in cameras.statuses()}
+        return out
+
+    @app.get("/v1/cameras", response_model=CameraList,
+             responses={401: {"model": ErrorResponse, "description": "missing or wrong credentials"}})
+    def list_cameras():
+        """Each camera's state, asked and effective fps, lag p95, degradation, restarts and last
+        error (an empty list on a one-source server)."""
+        return {"object": "list", "data": [i.to_json() for i in cameras.infos()] if cameras is not None else []}
 
     @app.post("/v1/chat/completions", response_model=None, responses=_RESPONSES, openapi_extra={"requestBody": _BODY})
     async def chat(request: Request):
         try:
             req, question = parse_chat(await request.body())
+            camera = camera_of(req, cameras)
         except ApiError as e:
             return e.response()
-        answering = _Answering(controller, question, answer_timeout_s)
+        ask = (lambda: cameras.ask(question, camera)) if cameras is not None else (lambda: controller.ask(question))
+        answering = _Answering(ask, answer_timeout_s)
         try:
             first = await answering.next()
         except VStreamError as e:
@@ -248,9 +283,11 @@ def add_routes(app, controller, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> N
         yield "data: [DONE]\n\n"
 
     @app.get("/v1/events")
-    async def events(request: Request):
+    async def events(request: Request, camera: str | None = None):
+        if cameras is not None and camera is not None and camera not in cameras.names:
+            return _error(400, f"camera: no camera named {camera!r}; cameras: {', '.join(cameras.names)}")
         try:
-            sub = controller.subscribe()
+            sub = cameras.bus.subscribe() if cameras is not None else controller.subscribe()
         except VStreamError as e:
             return _error(409, str(e), "no_source")
 
@@ -260,7 +297,7 @@ def add_routes(app, controller, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> N
                 yield ": connected\n\n"
                 while not await request.is_disconnected():
                     e = await loop.run_in_executor(None, sub.get, 1.0)
-                    if e is not None:
+                    if e is not None and (camera is None or e.camera == camera):
                         yield f"event: {e.kind.value}\ndata: {json.dumps(e.to_json())}\n\n"
             finally:
                 sub.close()
@@ -280,7 +317,7 @@ def add_routes(app, controller, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> N
 
     @app.get("/metrics")
     def metrics():
-        return PlainTextResponse(prometheus_text(controller), media_type="text/plain; version=0.0.4")
+        return PlainTextResponse(prometheus_text(controller, cameras), media_type="text/plain; version=0.0.4")
 
 
 _METRICS_LOCK = threading.Lock()
@@ -292,17 +329,25 @@ _COUNTERS = (("frames_decoded", "frames decoded"), ("frames_sampled", "frames sa
 _GAUGES = (("queue_depth", "queue_depth", "frames waiting for the encoder"), ("memory_bytes", "memory_bytes", "memory bytes used"),
            ("memory_budget_bytes", "memory_budget_bytes", "memory budget"), ("memory_entries", "memory_entries", "memory entries"),
            ("token_drop_ratio", "token_drop_ratio", "share of patch tokens dropped"), ("stream_seconds", "stream_s", "stream time reached"))
+_CAMERA_GAUGES = (("up", "up", "1 while the camera's ingest runs (running or degraded)"),
+                  ("fps_asked", "fps_asked", "sampling rate asked"), ("fps_effective", "fps_effective", "frames encoded per stream second"),
+                  ("lag_p95_s", "lag_p95_seconds", "capture to stored, p95 of the last window"),
+                  ("level", "degradation_level", "degradation level reached (0 = none)"),
+                  ("stream_s", "stream_seconds", "stream time reached"), ("entries", "memory_entries", "memory entries"))
 _WINDOWS = {"ingest_lag_seconds": "decode to consumer", "encode_seconds": "encode per frame",
             "answer_seconds": "question to full answer", "answer_ttft_seconds": "question to first token"}
 
 
-def prometheus_text(controller) -> str:
-    """Prometheus text format from the running pipeline's own counters and latency windows."""
+def prometheus_text(controller, cameras=None) -> str:
+    """Prometheus text format from the running pipeline's own counters and latency windows, and
+    each camera's state, rates, lag and objects in view (labelled camera="…")."""
     from prometheus_client import CollectorRegistry, generate_latest
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
     class Collector:
         def collect(self):
+            if cameras is not None:
+                yield from _camera_metrics(cameras)
             stats = controller.stats()
             up = GaugeMetricFamily("vstream_source_up", "1 while a source is connected", labels=["state"])
             state = controller.state
@@ -340,6 +385,24 @@ def prometheus_text(controller) -> str:
                 if v is not None:
                     q.add_metric([str(p / 100)], v)
             yield q
+
+    def _camera_metrics(cams):
+        infos = cams.infos()
+        fams = {key: GaugeMetricFamily(f"vstream_camera_{name}", doc, labels=["camera"]) for key, name, doc in _CAMERA_GAUGES}
+        state = GaugeMetricFamily("vstream_camera_state", "1 for the camera's current state", labels=["camera", "state"])
+        restarts = CounterMetricFamily("vstream_camera_restarts", "ingest process restarts", labels=["camera"])
+        seen = GaugeMetricFamily("vstream_camera_objects_in_view", "objects the detector sees now, by camera and class",
+                                 labels=["camera", "class"])
+        for info in infos:
+            state.add_metric([info.name, info.state], 1.0)
+            restarts.add_metric([info.name], info.restarts)
+            for key, _, _ in _CAMERA_GAUGES:
+                value = float(info.state in ("running", "degraded")) if key == "up" else getattr(info, key)
+                if value is not None:
+                    fams[key].add_metric([info.name], value)
+            for label, n in sorted(cams.objects_in_view(info.name).items()):
+                seen.add_metric([info.name, label], n)
+        yield from (state, restarts, seen, *fams.values())
 
     with _METRICS_LOCK:
         registry = CollectorRegistry()

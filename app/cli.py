@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,13 +22,16 @@ from eval.synth import build_suite
 from memory.inspect import inspect_session, search_session
 from vstream.answer.compose import fmt_time
 from vstream.ask import ask_session
+from vstream.cameras import HeartbeatThread, camera_specs
 from vstream.config import Config, EncoderConfig, MemoryConfig, SensesConfig, SourceConfig
+from vstream.degrade import DegradeConfig, DegradePolicy
 from vstream.demo import SAMPLE, run_demo
-from vstream.errors import VStreamError
+from vstream.errors import ConfigError, VStreamError
 from vstream.logs import setup_logging
 from vstream.probe import probe
 from vstream.senses.objects import ObjectsConfig
 from vstream.session import open_ingest, start_ingest
+from vstream.thumbs import ThumbnailStore
 
 
 def add_source_options(p: argparse.ArgumentParser, speed_default: str = "realtime") -> None:
@@ -95,27 +100,78 @@ def senses_config(args) -> SensesConfig:
     return SensesConfig(objects=objects, asr=not args.no_asr, asr_model=args.asr_model)
 
 
-def cmd_ingest(args) -> int:
+class StopOnSigterm:
+    """SIGTERM (a camera runner's stop, `kill`, systemd) ends `vstream ingest` the way Ctrl-C
+    does: the loop stops, indexes are saved and the session is marked closed cleanly. Without
+    it Python dies at once and the session stays closed_cleanly=false. A signal before the ingest
+    exists is remembered and honoured as soon as it does."""
 
+    def __init__(self):
+        self.fired = False
+        self.ingest = None
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        self.fired = True
+        if self.ingest is not None:
+            self.ingest.request_stop()
+
+    def attach(self, ingest) -> bool:
+        """True if a SIGTERM came already (the caller closes and exits)."""
+        self.ingest = ingest
+        return self.fired
+
+
+def cmd_ingest(args) -> int:
+    sigterm = StopOnSigterm()
     cfg = full_config(args, args.source)
     created = not Path(args.session).exists()
     mode = "append" if args.append else "resume" if args.resume else "auto"
     ingest = open_ingest(cfg, args.session, mode=mode)
+    if args.heartbeat and not args.no_degrade:
+        ingest.degrade = DegradePolicy(cfg.source.fps, DegradeConfig(target_lag_s=args.lag_target))
+    if sigterm.attach(ingest):
+        ingest.close()
+        return 128 + signal.SIGTERM
     deadline = time.monotonic() + args.seconds if args.seconds else None
     info = start_ingest(ingest, created)
+    beats = _heartbeats(ingest, args)
+    report = _run_ingest(ingest, info, args, deadline, beats)
+    emit(report.to_json(), args.json, json.dumps(report.to_json(), indent=2))
+    return 128 + signal.SIGTERM if sigterm.fired else 0
+
+
+def _heartbeats(ingest, args) -> HeartbeatThread | None:
+    """--heartbeat NAME: <session>/ingest.status.json about once a second (a camera runner's liveness)."""
+    if not args.heartbeat:
+        return None
+    return HeartbeatThread(Path(args.session), lambda: ingest.heartbeat(args.heartbeat)).start()
+
+
+def _run_ingest(ingest, info, args, deadline, beats):
     bar = _progress(info, args)
-    if bar is not None:
-        ingest.sink = lambda frame, enc, rows, events: bar.update(round(enc.frame_ts - bar.n, 2))
+    # Thumbnails beside the session (as the Assistant keeps them): a camera grid or a loaded
+    # session shows the frame behind a cited time; ~10 KB each, capped by count (vstream/thumbs.py).
+    thumbs = ThumbnailStore(Path(args.session) / "thumbs")
+
+    def sink(frame, enc, rows, events):
+        thumbs.add(frame.ts, frame.image)
+        if bar is not None:
+            bar.update(round(enc.frame_ts - bar.n, 2))
+
+    ingest.sink = sink
     try:
         report = ingest.run(deadline=deadline)
     except KeyboardInterrupt:
         report = ingest.report()
     finally:
         ingest.close()
+        if beats is not None:
+            beats.stop(final=ingest.heartbeat(args.heartbeat, state="ended"))
         if bar is not None:
             bar.close()
-    emit(report.to_json(), args.json, json.dumps(report.to_json(), indent=2))
-    return 0
+    return report
 
 
 def _progress(info, args):
@@ -220,8 +276,17 @@ def cmd_serve(args) -> int:
 
     parse_auth(args.auth)  # a malformed --auth fails before anything starts
     cfg = full_config(args, args.source or "")
+    # Names, duplicates and the TOML are checked before anything starts; folders come later.
+    cameras = camera_specs(args.camera, args.config, Path("."), args.fps) if (args.camera or args.config) else None
+    if args.ray:
+        if not cameras:
+            raise ConfigError("--ray places cameras on a cluster: add --camera NAME=SOURCE or --config cameras.toml")
+        from vstream.cluster import import_ray
+
+        import_ray()  # a missing extra fails here, in one line, before anything starts
     serve(cfg, args.source, args.host, args.port, args.auth, args.sessions, args.max_upload_mb,
-          media_dirs=args.media_dir, allow_source=args.allow_source, answer_timeout_s=args.answer_timeout)
+          media_dirs=args.media_dir, allow_source=args.allow_source, answer_timeout_s=args.answer_timeout,
+          cameras=cameras, ray_address=args.ray)
     return 0
 
 
@@ -260,6 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "source; the default for the same live source)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this many wall seconds")
     p.add_argument("--json", action="store_true")
+    g = p.add_argument_group("camera (run by `serve --camera`)")
+    g.add_argument("--heartbeat", default=None, metavar="NAME",
+                   help="write <session>/ingest.status.json about once a second as camera NAME; turns on degradation")
+    g.add_argument("--lag-target", type=float, default=1.0,
+                   help="degradation: step down (lower fps, then skip OCR, detector, ASR) while lag p95 exceeds this (s)")
+    g.add_argument("--no-degrade", action="store_true", help="with --heartbeat: never degrade")
     add_source_options(p)
     add_encoder_options(p)
     p.set_defaults(func=cmd_ingest)
@@ -307,6 +378,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="source kinds clients may start: local,rtsp,http,testsrc,webcam,push or all; +http adds to the "
                         "default local,rtsp,testsrc,webcam,push (or VSTREAM_ALLOW_SOURCE)")
     p.add_argument("--answer-timeout", type=float, default=None, help="seconds one API answer may take (default 30)")
+    p.add_argument("--camera", action="append", default=[], metavar="NAME=SOURCE",
+                   help="watch this camera in its own ingest process, session <sessions>/NAME (repeatable)")
+    p.add_argument("--ray", default=None, metavar="ADDRESS",
+                   help="run each camera's ingest as a Ray actor on this cluster (HOST:PORT, or 'local'); "
+                        "--sessions must be a folder every node sees; needs pip install 'vstream[cluster]'")
+    p.add_argument("--config", default=None, metavar="cameras.toml",
+                   help="cameras from a TOML file: [[camera]] name=…, source=…, fps=…, options=[…]")
     add_source_options(p)
     add_encoder_options(p)
     p.set_defaults(func=cmd_serve)
@@ -345,6 +423,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hf-frames", type=int, default=6, help="encode: frames for the hf tower timing (0 to skip)")
     p.add_argument("--hours", type=float, default=2.0, help="memory/respond: stream hours of vtest.avi looped (0 to skip)")
     p.add_argument("--entries", type=int, default=100_000, help="memory: index size for the retrieval timing")
+    p.add_argument("--n", default="1,2,4", help="cameras: camera counts to run, comma separated (e.g. 1,2,4,8)")
+    p.add_argument("--seconds", type=float, default=30.0, help="cameras: seconds to measure each count")
+    p.add_argument("--source", default=None, help="cameras: every camera's source (default testsrc 320x240; a file loops)")
     p.set_defaults(func=cmd_bench)
     return ap
 

@@ -41,9 +41,10 @@ class Message(_Strict):
 
 
 class ChatRequest(_Strict):
-    model: str = "vstream"
+    model: str = Field("vstream", description='"vstream", or "vstream:NAME" to ask one camera')
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
+    camera: str | None = Field(None, max_length=64, description="ask this camera only (default: every camera)")
 
     def question(self) -> str | None:
         """The last user message's text (None when there is no user message)."""
@@ -128,3 +129,26 @@ def request_body_openapi() -> tuple[dict, dict]:
     defs["ChatRequest"] = schema
     body = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}}}
     return body, defs
+
+
+class CameraInfo(BaseModel):
+    """One camera of `vstream serve --camera NAME=SOURCE` (None: no heartbeat yet)."""
+
+    name: str
+    state: Literal["starting", "running", "degraded", "restarting", "ended", "failed", "stopped"]
+    fps_asked: float | None = None
+    fps_effective: float | None = None
+    lag_p95_s: float | None = None
+    degradation: str = ""
+    level: int = 0
+    restarts: int = 0
+    last_error: str = ""
+    stream_s: float = 0.0
+    entries: int = 0
+    node: str = ""
+    wall: float | None = None
+
+
+class CameraList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CameraInfo]

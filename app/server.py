@@ -26,6 +26,7 @@ import re
 import shutil
 import tempfile
 import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastapi import Request
@@ -42,8 +43,10 @@ from app.security import (
     parse_allow_source,
 )
 from app.ui import build_ui
+from vstream.cameras import CameraRunner, CameraSpec, CameraStatus, ProcessRunner
 from vstream.config import Config
 from vstream.errors import ConfigError
+from vstream.multicam import CameraSet
 
 log = logging.getLogger(__name__)
 TEMP_PREFIX = "vstream-serve-"
@@ -110,9 +113,56 @@ def _add_auth(app, auth: tuple[str, str], limiter: FailureLimiter) -> None:
                             headers={"WWW-Authenticate": 'Basic realm="vstream"'})
 
 
+@dataclass
+class Cameras:
+    """The cameras a server watches: each camera's ingest runs in its own OS process (the
+    runner), writing its own session folder, which the server only reads (SessionReader).
+    Found on the FastAPI app as `app.state.cameras` (None without --camera/--config)."""
+
+    runner: CameraRunner
+    sessions: dict[str, Path]  # camera name → its session folder
+    readers: CameraSet | None = None
+
+    def status(self) -> list[CameraStatus]:
+        return self.runner.status()
+
+    def open_set(self) -> CameraSet:
+        """The read side: every camera's session, live, answered across cameras."""
+        if self.readers is None:
+            self.readers = CameraSet(self.sessions, self.status)
+            self.readers.start()
+        return self.readers
+
+    def stop(self) -> None:
+        if self.readers is not None:
+            self.readers.stop()
+        self.runner.stop(timeout_s=30.0)  # SIGTERM to each ingest (closes its session), kill after 30 s
+
+
+def start_cameras(specs: list[CameraSpec], root: Path, ray_address: str | None = None) -> Cameras:
+    """One ingest process per camera, sessions at <root>/<name> (continued on the next start:
+    live sources append on a continued clock, files resume). With `ray_address`, each ingest
+    runs in a Ray actor on the cluster instead (root must be storage every node sees)."""
+    specs = [replace(s, session=root / s.name) for s in specs]
+    runner = ProcessRunner() if ray_address is None else _ray_runner(ray_address)
+    runner.start(specs)
+    log.info("cameras: %s", ", ".join(s.name for s in specs))
+    return Cameras(runner, {s.name: s.session for s in specs})
+
+
+def _ray_runner(address: str) -> CameraRunner:
+    from vstream.cluster import (  # Ray is an optional extra (vstream[cluster])
+        ActorOptions,
+        RayRunner,
+    )
+
+    offline = tuple((k, os.environ[k]) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE") if k in os.environ)
+    return RayRunner(None if address == "local" else address, opts=ActorOptions(env=offline))
+
+
 def build_app(controller: Controller, auth: tuple[str, str] | None = None, max_upload_mb: int = 500,
               policy: SourcePolicy | None = None, session_roots=(), answer_timeout_s: float = ANSWER_TIMEOUT_S,
-              limiter: FailureLimiter | None = None):
+              limiter: FailureLimiter | None = None, cameras: Cameras | None = None):
     """The FastAPI app: API routes, the Gradio UI at /, and the guards. Remote clients reach the
     controller only through GuardedController (the default policy allows no local folder but the
     upload folder and the bundled sample)."""
@@ -124,11 +174,13 @@ def build_app(controller: Controller, auth: tuple[str, str] | None = None, max_u
         policy = SourcePolicy(media_roots=(upload_dir,), extra_files=(SAMPLE,))
     guarded = GuardedController(controller, policy, session_roots, controller.cfg.source)
     app = FastAPI(title="vstream", docs_url=None, redoc_url=None)
+    app.state.cameras = cameras
     app.add_middleware(FileDataGuard, upload_dir=upload_dir, max_body=max(64, max_upload_mb) * 1024 * 1024)
     if auth is not None:  # added last, so it runs first
         _add_auth(app, auth, limiter or FailureLimiter())
-    add_routes(app, guarded, answer_timeout_s)
-    ui = build_ui(guarded, max_upload_mb)
+    cam_set = cameras.open_set() if cameras is not None else None
+    add_routes(app, guarded, answer_timeout_s, cam_set)
+    ui = build_ui(guarded, max_upload_mb, cam_set)
     return gr.mount_gradio_app(app, ui, path="/", max_file_size=f"{max_upload_mb}mb", footer_links=[])
 
 
@@ -161,12 +213,16 @@ def _exit_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGTERM, handler)  # SIGINT: uvicorn re-raises it as KeyboardInterrupt
 
 
 def serve(cfg: Config, source: str | None, host: str, port: int, auth: str | None, session_root: str | None,
           max_upload_mb: int = 500, media_dirs: list[str] | None = None, allow_source: str | None = None,
-          answer_timeout_s: float | None = None) -> None:
+          answer_timeout_s: float | None = None, cameras: list[CameraSpec] | None = None,
+          ray_address: str | None = None) -> None:
+    """Serve the UI and API; with `cameras`, also start one ingest process per camera (their
+    sessions under the sessions folder) and stop them all on exit, SIGTERM and SIGINT included,
+    so every session is closed cleanly."""
     import uvicorn
 
     credentials = parse_auth(auth)
@@ -177,7 +233,7 @@ def serve(cfg: Config, source: str | None, host: str, port: int, auth: str | Non
     timeout_s = parse_answer_timeout(answer_timeout_s)
     _exit_on_sigterm()  # from here on, SIGTERM runs the `finally` below
     temp_root = None if session_root else temp_session_root()
-    controller = None
+    controller = fleet = None
     try:
         sessions = Path(session_root).expanduser() if session_root else temp_root
         sessions.mkdir(parents=True, exist_ok=True)
@@ -186,10 +242,14 @@ def serve(cfg: Config, source: str | None, host: str, port: int, auth: str | Non
         controller = Controller(cfg, sessions)
         if source:
             controller.start(source)
-        app = build_app(controller, credentials, max_upload_mb, policy, (sessions,), timeout_s)
+        if cameras:
+            fleet = start_cameras(cameras, sessions, ray_address)
+        app = build_app(controller, credentials, max_upload_mb, policy, (sessions,), timeout_s, cameras=fleet)
         print(f"vstream: serving on http://{host}:{port}  (UI at /, API at /v1, metrics at /metrics)", flush=True)
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
+        if fleet is not None:
+            fleet.stop()
         if controller is not None:
             controller.stop()
         if temp_root is not None:

@@ -59,7 +59,7 @@ def _alerts_md(c: Controller) -> str:
     return "\n".join(rows) or "_no alerts yet_"
 
 
-def build_ui(c: Controller, max_upload_mb: int = 500):
+def build_ui(c: Controller, max_upload_mb: int = 500, cameras=None):
     import gradio as gr
     import pandas as pd
 
@@ -132,6 +132,15 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
 
             feed("browser").push(img)
 
+    def mic_chunk(chunk):
+        """Gradio's streaming microphone: each event is the audio recorded since the last one,
+        (sample rate, int16 [N] or [N, channels]); the push feed resamples it to 16 kHz mono and
+        stamps it on the clock of the webcam's frames."""
+        if chunk is not None and chunk[1] is not None and len(chunk[1]):
+            from vstream.sources.push import feed
+
+            feed("browser").push_audio(int(chunk[0]), chunk[1])
+
     def save():
         s = c.session
         return f"session saved (committed continuously) in `{s}` — load it later with this path" if s else "nothing to save"
@@ -156,6 +165,8 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
                     upload = gr.File(label=f"Video (≤ {max_upload_mb} MB)", file_types=["video"], elem_id="upload")
                 with gr.Tab("Webcam"):
                     cam = gr.Image(sources=["webcam"], streaming=True, label="Browser camera", elem_id="webcam")
+                    mic = gr.Audio(sources=["microphone"], type="numpy", streaming=True, label="Browser microphone (transcribed with the camera)",
+                                   elem_id="mic")
                     cam_btn = gr.Button("Watch the webcam", elem_id="cam-start")
                 source_msg = gr.Markdown(elem_id="source-msg")
                 status = gr.Markdown(_status(c), elem_id="status")
@@ -199,6 +210,7 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
         stop_btn.click(lambda: (c.stop(), _status(c))[1], None, status)
         upload.upload(start_upload, upload, [source_msg, status])
         cam.stream(webcam_frame, cam, None, stream_every=0.5)
+        mic.stream(mic_chunk, mic, None, stream_every=0.5)
         cam_btn.click(lambda: start("push:browser"), None, [source_msg, status])
         cite_times = gr.State({})
         shown_t = gr.State(None)  # stream time of the frame in the cited-frame view
@@ -215,4 +227,8 @@ def build_ui(c: Controller, max_upload_mb: int = 500):
         load_btn.click(load, session_dir, [session_msg, status])
         gr.Timer(1.0).tick(tick, [show_boxes, shown_rows],
                            [live, captions, status, alerts, timeline, counts, transcript, segment_times, shown_rows])
+        if cameras is not None:  # `serve --camera …`: a grid of the cameras' live views, chat across them
+            from app.camgrid import build_camera_tab
+
+            build_camera_tab(cameras)
     return ui

@@ -1,12 +1,15 @@
 """`vstream eval synth`: a synthetic ground-truth suite in StreamingBench's format.
 
-Three kinds of video, in turn, so the suite measures every route of the answer router:
+Four kinds of video, in turn (at least one of each), so the suite measures every route of the answer router:
   signs   timed on-screen text, circles appearing and moving (counted), scene cuts, real clips
           from ../shared/media spliced in when present
   people  real pedestrians cut out of ../shared/media/vtest.avi walking over its empty scene
           (eval.qaclips): how many in view now, how many so far, tell me when a person appears
   speech  espeak-ng sentences at known times (skipped when espeak-ng is missing): what was said,
           when it was said, the latest announcement
+  actions things doing things over vtest.avi's empty scene (episodes, below): balls and squares
+          crossing, stopping, bouncing, appearing and leaving, two balls meeting, a real
+          pedestrian cut-out walking; which way did it go, what did it do after it stopped
 Questions are real-time (now), backward (earlier, so far) and proactive (tell me when), each
 task asked in several natural phrasings. Every report gives each task's chance level (1/4 for
 the four options). Every time is a whole second, so HH:MM:SS time stamps are exact.
@@ -18,7 +21,7 @@ import json
 import math
 import random
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +32,8 @@ from eval.synthvideo import SceneScript, Segment, ShapeEvent, TextEvent
 TEXT_POOL = ["EXIT", "OPEN", "SALE", "TAXI", "HOTEL", "CAFE", "BANK", "GATE 7", "BUS 42", "POLICE", "MUSEUM", "TICKETS",
              "PARKING", "CLOSED", "PHARMACY", "STATION", "LIBRARY", "MARKET"]
 COLOURS = [(40, 80, 160), (160, 70, 40), (40, 140, 70), (120, 60, 140), (150, 140, 40), (60, 130, 140)]
-SIZES = {"tiny": (2, 30), "small": (3, 60), "full": (9, 150)}  # videos, seconds each
-KINDS = ("signs", "people", "speech")
+SIZES = {"tiny": (2, 30), "small": (3, 60), "full": (9, 150)}  # videos (at least one per kind), seconds each
+KINDS = ("signs", "people", "speech", "actions")
 SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 
 
@@ -246,6 +249,191 @@ def speech_questions(spec: ClipSpec, spans: list[tuple[str, float, float]], rng:
     return sorted(qs, key=lambda q: q["time_stamp"])
 
 
+# ---- actions ------------------------------------------------------------------------------------------
+# One thing doing one thing at a time, over vtest.avi's empty scene (a still real backdrop, so
+# only the actors move): episodes follow each other with 2 s gaps (nothing links two of them).
+# Each question is asked at a whole second once what it asks about is over, or mid-action for
+# "right now". A task always offers the same four outcomes, shuffled: chance is 1/4.
+ACTION_COLOURS = {"red": (220, 30, 30), "blue": (40, 70, 230), "yellow": (250, 220, 40), "green": (40, 190, 60),
+                  "purple": (150, 50, 200), "orange": (245, 130, 20), "pink": (240, 80, 170), "cyan": (30, 200, 220)}
+ACTION_SIZE = (480, 270)
+R = 0.07  # radius / half side, fraction of h (19 px)
+RX = R * ACTION_SIZE[1] / ACTION_SIZE[0]  # the same as a fraction of w (0.039)
+OFF_L, OFF_R, OFF_T, OFF_B = -RX - 0.02, 1 + RX + 0.02, -R - 0.02, 1 + R + 0.02  # centre just out of view
+ACTION_OPTIONS = {
+    "Action Direction": ("From left to right", "From right to left", "Upwards", "Downwards"),
+    "Person Direction": ("From left to right", "From right to left", "Towards the camera", "Away from the camera"),
+    "Action After Stop": ("It went back the way it came", "It carried on in the same direction", "It vanished on the spot",
+                          "It stayed where it stopped"),
+    "Action Bounce": ("It bounced off the far side and came back", "It went straight across and out of view",
+                      "It stopped in the middle", "It disappeared halfway across"),
+    "Action Exit": ("It moved out of view to the left", "It moved out of view to the right", "It disappeared where it was",
+                    "It is still there"),
+    "Action Meeting": ("They passed each other", "They stopped side by side", "They bounced back apart",
+                       "They both disappeared"),
+}
+PHRASES.update({
+    "Action Direction": ["Which way did the {it} go?", "In which direction did the {it} move?", "Where was the {it} heading?",
+                         "Did the {it} go left, right, up or down?"],
+    "Action Direction Now": ["Which way is the {it} moving right now?", "Where is the {it} heading at the moment?",
+                             "Right now, in which direction is the {it} going?"],
+    "Person Direction": ["Which way did the person walk?", "In which direction did the person go?",
+                         "Was the person walking to the left or to the right?"],
+    "Person Direction Now": ["Which way is the person walking right now?", "Where is the person heading at the moment?"],
+    "Action After Stop": ["What did the {it} do after it stopped?", "The {it} stopped for a moment. What happened next?",
+                          "After the {it} paused, what did it do?"],
+    "Action Bounce": ["What did the {it} do?", "What happened to the {it} as it went across?", "Describe what the {it} did."],
+    "Action Exit": ["Did the {it} leave the scene? How?", "Where did the {it} go?", "What happened to the {it} that appeared?"],
+    "Action Meeting": ["What did the {it} do when they met?", "What happened when the {it} reached each other?",
+                       "The {it} came towards each other. Then what?"],
+})
+
+
+@dataclass(frozen=True)
+class ActionEpisode:
+    task: str
+    outcome: str  # the right option, one of ACTION_OPTIONS[task]
+    subject: str  # "red ball", "red and blue balls", "person"
+    t_start: int
+    t_end: int  # the scene is empty again from here
+    ask_at: int  # the question about the whole action
+    now_at: int | None = None  # a "right now" question mid-action (direction tasks)
+    shapes: tuple[ShapeEvent, ...] = ()
+    people: tuple[PersonEvent, ...] = ()
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _noun(kind: str) -> str:
+    return "ball" if kind == "circle" else "square"
+
+
+def _sides(rng: random.Random) -> tuple[str, float, float]:
+    """(side it comes from, x it enters at, x of the far side's exit)."""
+    return ("left", OFF_L, OFF_R) if rng.random() < 0.5 else ("right", OFF_R, OFF_L)
+
+
+def _cross(t0: int, colours: list[str], rng: random.Random) -> ActionEpisode:
+    """Straight across the frame in 4 s (135 px/s sideways, 80 px/s up or down), in and out of view."""
+    way, col, kind = rng.choice(ACTION_OPTIONS["Action Direction"]), colours.pop(), rng.choice(("circle", "square"))
+    if way in ("From left to right", "From right to left"):
+        y = round(rng.uniform(0.2, 0.5), 2)
+        a, b = ((OFF_L, y), (OFF_R, y)) if way == "From left to right" else ((OFF_R, y), (OFF_L, y))
+    else:
+        x = round(rng.uniform(0.25, 0.75), 2)
+        a, b = ((x, OFF_B), (x, OFF_T)) if way == "Upwards" else ((x, OFF_T), (x, OFF_B))
+    shape = ShapeEvent(kind, ACTION_COLOURS[col], t0, t0 + 4, a, b, R)
+    return ActionEpisode("Action Direction", way, f"{col} {_noun(kind)}", t0, t0 + 4, t0 + 5 + rng.randint(0, 1), t0 + 2, (shape,))
+
+
+def _after_stop(t0: int, colours: list[str], rng: random.Random) -> ActionEpisode:
+    """In from one side to the middle (2 s), still for 2 s, then back, on, gone, or still there."""
+    out, col = rng.choice(ACTION_OPTIONS["Action After Stop"]), colours.pop()
+    side, x_in, x_far = _sides(rng)
+    y = round(rng.uniform(0.2, 0.5), 2)
+    mid = ((t0 + 2, 0.5, y),)
+    end = {"It went back the way it came": (t0 + 6, (x_in, y), mid + ((t0 + 4, 0.5, y),)),
+           "It carried on in the same direction": (t0 + 6, (x_far, y), mid + ((t0 + 4, 0.5, y),)),
+           "It vanished on the spot": (t0 + 4, (0.5, y), mid),
+           "It stayed where it stopped": (t0 + 8, (0.5, y), mid)}[out]
+    shape = ShapeEvent("square", ACTION_COLOURS[col], t0, end[0], (x_in, y), end[1], R, via=end[2])
+    return ActionEpisode("Action After Stop", out, f"{col} square", t0, t0 + 8, t0 + 7, None, (shape,))
+
+
+def _bounce(t0: int, colours: list[str], rng: random.Random) -> ActionEpisode:
+    """A ball across: it touches the far side at 2.5 s and comes back, or goes straight out, or
+    stops / vanishes in the middle at 1.5 s."""
+    out, col = rng.choice(ACTION_OPTIONS["Action Bounce"]), colours.pop()
+    side, x_in, x_far = _sides(rng)
+    y = round(rng.uniform(0.2, 0.5), 2)
+    edge = 1 - RX if side == "left" else RX
+    end = {"It bounced off the far side and came back": (t0 + 5, (x_in, y), ((t0 + 2.5, edge, y),)),
+           "It went straight across and out of view": (t0 + 3, (x_far, y), ()),
+           "It stopped in the middle": (t0 + 7, (0.5, y), ((t0 + 1.5, 0.5, y),)),
+           "It disappeared halfway across": (t0 + 1.5, (0.5, y), ())}[out]
+    shape = ShapeEvent("circle", ACTION_COLOURS[col], t0, end[0], (x_in, y), end[1], R, via=end[2])
+    return ActionEpisode("Action Bounce", out, f"{col} ball", t0, t0 + 7, t0 + 6, None, (shape,))
+
+
+def _exit(t0: int, colours: list[str], rng: random.Random) -> ActionEpisode:
+    """A square appears in place, stays 2 s, then moves out left / right (2 s), vanishes, or stays."""
+    out, col = rng.choice(ACTION_OPTIONS["Action Exit"]), colours.pop()
+    x, y = round(rng.uniform(0.35, 0.65), 2), round(rng.uniform(0.2, 0.5), 2)
+    still = ((t0 + 2, x, y),)
+    end = {"It moved out of view to the left": (t0 + 4, (OFF_L, y), still),
+           "It moved out of view to the right": (t0 + 4, (OFF_R, y), still),
+           "It disappeared where it was": (t0 + 2, (x, y), ()),
+           "It is still there": (t0 + 6, (x, y), ())}[out]
+    shape = ShapeEvent("square", ACTION_COLOURS[col], t0, end[0], (x, y), end[1], R, via=end[2])
+    return ActionEpisode("Action Exit", out, f"{col} square", t0, t0 + 6, t0 + 5, None, (shape,))
+
+
+def _meeting(t0: int, colours: list[str], rng: random.Random) -> ActionEpisode:
+    """Two balls from opposite sides touch in the middle at 2.5 s, then pass, stop, bounce back or vanish."""
+    out, c1, c2 = rng.choice(ACTION_OPTIONS["Action Meeting"]), colours.pop(), colours.pop()
+    y = round(rng.uniform(0.25, 0.5), 2)
+    shapes = []
+    for col, x_in, x_far, touch, dy in ((c1, OFF_L, OFF_R, 0.5 - RX, -0.03), (c2, OFF_R, OFF_L, 0.5 + RX, 0.03)):
+        meet = ((t0 + 2.5, touch, y + dy),)
+        end = {"They passed each other": (t0 + 5, (x_far, y + dy), ()),
+               "They stopped side by side": (t0 + 7, (touch, y + dy), meet),
+               "They bounced back apart": (t0 + 5, (x_in, y + dy), meet),
+               "They both disappeared": (t0 + 2.5, (touch, y + dy), ())}[out]
+        shapes.append(ShapeEvent("circle", ACTION_COLOURS[col], t0, end[0], (x_in, y + dy), end[1], R, via=end[2]))
+    return ActionEpisode("Action Meeting", out, f"{c1} and {c2} balls", t0, t0 + 7, t0 + 6, None, tuple(shapes))
+
+
+def _person(t0: int, colours: list[str], rng: random.Random) -> ActionEpisode:
+    """A real pedestrian cut-out (eval.qaclips) walking across the path in 8 s."""
+    way = rng.choice(ACTION_OPTIONS["Person Direction"][:2])
+    xy0, xy1 = ((-0.05, 0.62), (1.05, 0.6)) if way == "From left to right" else ((1.05, 0.68), (-0.05, 0.66))
+    walker = PersonEvent(t0, t0 + 8, xy0, xy1, sprite=rng.randrange(3))
+    return ActionEpisode("Person Direction", way, "person", t0, t0 + 8, t0 + 9, t0 + 4, people=(walker,))
+
+
+EPISODES = (_cross, _after_stop, _bounce, _exit, _meeting, _person)
+
+
+def actions_spec(i: int, duration: int, rng: random.Random) -> tuple[ClipSpec, list[ActionEpisode]]:
+    """Episodes of every kind in a shuffled order, back to back with 2 s gaps, each actor in a
+    colour of its own, until the clip (or the colours) run out."""
+    builders = rng.sample(EPISODES, len(EPISODES))
+    colours = rng.sample(list(ACTION_COLOURS), len(ACTION_COLOURS))
+    episodes: list[ActionEpisode] = []
+    t = 2
+    while len(colours) >= 2:
+        ep = builders[len(episodes) % len(builders)](t, colours, rng)
+        if ep.t_end > duration or ep.ask_at > duration - 1:
+            break
+        episodes.append(ep)
+        t = ep.t_end + 2
+    return actions_clip(f"synth_{i:02d}", duration, episodes), episodes
+
+
+def actions_clip(name: str, duration: float, episodes: list[ActionEpisode]) -> ClipSpec:
+    """The clip that plays the episodes (eval.qaclips.write_clip writes it)."""
+    return ClipSpec(name, float(duration), size=ACTION_SIZE, scene_background=True,
+                    segments=(Segment(0, duration, (120, 120, 125), seed=700),),
+                    shapes=tuple(s for e in episodes for s in e.shapes), people=tuple(p for e in episodes for p in e.people))
+
+
+def _all_options(correct: str, choices: tuple[str, ...], rng: random.Random) -> tuple[list[str], str]:
+    opts = rng.sample(list(choices), len(choices))
+    return [f"{'ABCD'[k]}. {o}" for k, o in enumerate(opts)], "ABCD"[opts.index(correct)]
+
+
+def action_questions(episodes: list[ActionEpisode], rng: random.Random) -> list[dict]:
+    qs = []
+    for e in episodes:
+        opts, ans = _all_options(e.outcome, ACTION_OPTIONS[e.task], rng)
+        qs.append(_mc(e.task, "backward", _ask(e.task, rng, it=e.subject), e.ask_at, opts, ans))
+        if e.now_at is not None:
+            opts, ans = _all_options(e.outcome, ACTION_OPTIONS[e.task], rng)
+            qs.append(_mc(e.task, "real-time", _ask(e.task + " Now", rng, it=e.subject), e.now_at, opts, ans))
+    return sorted(qs, key=lambda q: q["time_stamp"])
+
+
 def _mc(task: str, ability: str, question: str, t: int, options: list[str], answer: str) -> dict:
     return {"task_type": task, "question": question, "time_stamp": hms(t), "options": options, "answer": answer,
             "required_ability": ability}
@@ -259,6 +447,7 @@ def build_suite(out: str | Path, size: str = "small", seed: int = 0, kinds: tupl
     n, duration = SIZES[size]
     rng = random.Random(seed)
     usable = tuple(k for k in kinds if k != "speech" or have_speech()) or ("signs",)
+    n = max(n, len(usable))  # every kind asked about at least once, whatever the size
     entries, truth = [], []
     for i in range(n):
         kind = usable[i % len(usable)]
@@ -277,6 +466,10 @@ def _build_video(kind: str, i: int, duration: int, rng: random.Random, path: Pat
         spec = people_spec(i, duration, rng)
         write_clip(spec, path)
         return people_questions(spec, rng), {"people": [[p.t_start, p.t_end] for p in spec.people]}
+    if kind == "actions":
+        spec, episodes = actions_spec(i, duration, rng)
+        write_clip(spec, path)
+        return action_questions(episodes, rng), {"episodes": [e.to_json() for e in episodes]}
     if kind == "speech":
         spec = speech_spec(i, duration, rng)
         write_clip(spec, path)

@@ -106,6 +106,17 @@ class ShapeEvent:
     xy0: tuple[float, float]  # centre at t_start, fractions of (w, h)
     xy1: tuple[float, float]  # centre at t_end (moves linearly)
     size: float = 0.08  # radius / half side, fraction of h
+    via: tuple[tuple[float, float, float], ...] = ()  # (t, x, y) keyframes between t_start and t_end
+
+    def centre(self, t: float) -> tuple[float, float]:
+        """Centre at time t (frame fractions): piecewise linear through (t_start, xy0), the `via`
+        keyframes and (t_end, xy1); two keyframes at one place make the shape stand still."""
+        keys = [(self.t_start, *self.xy0), *self.via, (self.t_end, *self.xy1)]
+        for (ta, xa, ya), (tb, xb, yb) in zip(keys, keys[1:]):
+            if t < tb or tb == keys[-1][0]:
+                a = min(1.0, max(0.0, (t - ta) / max(tb - ta, 1e-9)))
+                return xa + a * (xb - xa), ya + a * (yb - ya)
+        return self.xy1
 
 
 @dataclass(frozen=True)
@@ -156,9 +167,8 @@ class SceneScript:
                     _cache[key] = img.copy()
         for s in self.shapes:
             if s.t_start <= t < s.t_end:
-                a = (t - s.t_start) / max(s.t_end - s.t_start, 1e-9)
-                cx = int((s.xy0[0] + a * (s.xy1[0] - s.xy0[0])) * w)
-                cy = int((s.xy0[1] + a * (s.xy1[1] - s.xy0[1])) * h)
+                fx, fy = s.centre(t)
+                cx, cy = int(fx * w), int(fy * h)
                 r = int(s.size * h)
                 if s.kind == "circle":
                     cv2.circle(img, (cx, cy), r, s.color, -1, cv2.LINE_AA)

@@ -179,6 +179,102 @@ def test_file_audio_never_runs_ahead_of_the_video_clock(two_phrases):
         sense.stop()
 
 
+# ---- the continued clock: --loop, session append and resume -------------------------------------------
+
+
+@pytest.mark.timeout(120)
+def test_loop_transcribes_every_pass_on_the_continued_clock(speech_dir):
+    """An 8 s clip (TRUCK at 2 s) played with --loop: the video's next pass starts at 8.0 s
+    (last frame 7.9 + one period); every pass is heard, each TRUCK 8 s after the previous one."""
+    _need_asr()
+    path = speech_dir / "loop.mp4"
+    placed = make_clip(path, 8, [(2.0, TRUCK)])
+    cfg = SourceConfig(source=str(path), speed=Speed.MAX, fps=10, loop=True)
+    stream = FrameStream(cfg)
+    stream.start()
+    ts = []
+    for f in stream:
+        ts.append(f.ts)
+        if len(ts) == 161:
+            break
+    stream.stop()
+    assert ts[80] == pytest.approx(8.0) and ts[160] == pytest.approx(16.0)  # the video's continued clock
+    sense = SpeechSense(SpeechConfig())
+    assert sense.start(cfg)
+    try:
+        passes = [sense.finish_until(8.0 * k) for k in (1, 2, 3)]
+    finally:
+        sense.stop()
+    for k, rows in enumerate(passes):
+        assert len(rows) == 1 and {"delivery", "truck"} <= words(rows[0].content), (k, rows)
+        assert abs(rows[0].t_start - (placed[0].t_start + 8.0 * k)) <= 1.0, (k, rows[0])
+    assert abs(passes[2][0].t_start - passes[1][0].t_start - 8.0) < 0.1  # the same audio, one pass later
+    assert sense.stats.segments == 3 and abs(sense.stats.audio_s - 24.0) < 0.1
+
+
+def _session_run(clip: Path, session: Path, mode: str, stop_at: float | None = None):
+    """One ingest into a session (library level, --speed max): every frame, or up to `stop_at`
+    with speech finished by then. Returns (the run's speech rows, its audio seconds, its epoch)."""
+    from vstream.config import Config
+    from vstream.session import open_ingest, start_ingest
+
+    cfg = Config(source=SourceConfig(source=str(clip), speed=Speed.MAX, fps=2))
+    ing = open_ingest(cfg, str(session), mode=mode)
+    rows = []
+    ing.sink = lambda frame, enc, ev, events: rows.extend(e for e in ev if e.kind is EvidenceKind.SPEECH)
+    start_ingest(ing, not session.exists())
+    try:
+        if stop_at is None:
+            ing.run()
+            rows += ing.heard_at_end
+        else:
+            for frame in ing.stream.frames():
+                ing.step(frame)
+                if frame.ts >= stop_at:
+                    break
+            rows += ing.finish_hearing(stop_at)
+        audio_s = ing.speech.stats.audio_s
+    finally:
+        ing.stop()
+        ing.close()
+    from memory.reader import SessionReader
+
+    r = SessionReader(session)
+    epoch = r.store.get_meta("epochs")[-1]
+    stored = sorted((e.t_start, e.content) for e in r.evidence() if e.kind is EvidenceKind.SPEECH)
+    r.close()
+    return rows, audio_s, epoch, stored
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_session_append_offsets_speech_and_resume_skips_heard_audio(speech_dir, tmp_path):
+    """A 10 s clip, TRUCK at 1 s and ALARM at 6 s. Resume: a run stopped at 5 s, then the same
+    file again decodes only the audio after the last committed time and stores ALARM once.
+    Append: the same file as a new epoch hears both sentences again, offset by the epoch's
+    offset_s (before: its rows fell before the floor and were dropped)."""
+    _need_asr()
+    clip = speech_dir / "epochs.mp4"
+    placed = make_clip(clip, 10, [(1.0, TRUCK), (6.0, ALARM)])
+    s = tmp_path / "s"
+    rows, _, epoch, _ = _session_run(clip, s, "auto", stop_at=5.0)
+    assert epoch["mode"] == "new" and [{"delivery", "truck"} <= words(e.content) for e in rows] == [True]
+    rows, audio_s, epoch, stored = _session_run(clip, s, "auto")
+    floor = epoch["skip_before_s"]
+    assert epoch["mode"] == "resume" and 4.9 <= floor <= 5.6
+    assert abs(audio_s - (10.0 - floor)) < 0.1, audio_s  # audio before the floor is not decoded again
+    assert len(rows) == 1 and {"fire", "alarm"} <= words(rows[0].content), rows
+    assert abs(rows[0].t_start - placed[1].t_start) <= 1.0
+    assert len(stored) == 2  # TRUCK from the first run, ALARM from the resume
+    rows, audio_s, epoch, stored = _session_run(clip, s, "append")
+    off = epoch["offset_s"]
+    assert epoch["mode"] == "append" and off >= 9.5 and abs(audio_s - 10.0) < 0.1
+    assert len(rows) == 2, rows
+    for e, truth in zip(sorted(rows, key=lambda e: e.t_start), placed):
+        assert abs(e.t_start - (truth.t_start + off)) <= 1.0, (e, truth, off)
+    assert len(stored) == 4 and min(t for t, _ in stored[2:]) >= off
+
+
 # ---- configuration and missing packages ------------------------------------------------------------
 
 

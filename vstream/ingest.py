@@ -6,6 +6,8 @@ It is what `vstream ingest` runs as its own OS process, and what the Assistant r
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +17,9 @@ import numpy as np
 
 from memory.hierarchy import HierarchicalMemory
 from memory.records import Box, Evidence, FrameRecord, ObjectsData
+from vstream.cameras import CameraHeartbeat
 from vstream.config import Config
+from vstream.degrade import DegradePolicy, LagWindow, Level
 from vstream.encoders.base import Encoder
 from vstream.encoders.factory import make_encoder
 from vstream.errors import VStreamError
@@ -26,13 +30,19 @@ from vstream.senses.colour import LookSense, MotionSense, box_colour
 from vstream.senses.frame import FrameSenses, ObjectRows
 from vstream.senses.objects import ObjectSense, ObjectsUpdate
 from vstream.senses.speech import SpeechConfig, SpeechSense
-from vstream.stream import FrameStream
+from vstream.stream import FpsSampler, FrameStream
 from vstream.types import EncodedFrame, Event, EventKind, Frame
 
 log = logging.getLogger(__name__)
 
 # A frame whose kept-token share is at least this changed somewhere: the detector runs on it.
 CHANGED_RATIO = 0.02
+
+# A step (encode + senses + store) running longer than this is stuck: heartbeats stop, so a camera
+# runner restarts the process (its hung_after_s, 15 s, is judged on beats). One frame takes
+# ~0.7 s alone on this CPU, ~3 s with four cameras on two cores.
+STUCK_S = 10.0
+BEAT_WINDOW_S = 10.0  # heartbeat lag p95 and effective fps are over this many wall seconds
 
 # Called after each frame with what it produced: (frame, encoded, evidence rows, events).
 Sink = Callable[[Frame, EncodedFrame, list[Evidence], list[Event]], None]
@@ -110,6 +120,16 @@ class Ingest:
         self.last: EncodedFrame | None = None
         self._stop = threading.Event()
         self._t0 = 0.0
+        # Degradation (cameras): None = always the asked configuration; see vstream/degrade.py.
+        self.degrade: DegradePolicy | None = None
+        self.level = Level(cfg.source.fps)
+        self._gate = FpsSampler(cfg.source.fps)  # the current level's rate, on stream time
+        self._ocr = getattr(self.encoder, "ocr", None)  # restored when OCR comes back on
+        self.frames_skipped = 0  # sampled frames not encoded because of a lower level's rate
+        self.stored_lag = LatencyWindow()  # capture → stored, seconds
+        self._recent = LagWindow(BEAT_WINDOW_S)  # (wall, lag) of stored frames, for heartbeats
+        self._beat_lock = threading.Lock()
+        self._busy_since: float | None = None
 
     def start(self):
         self._t0 = time.monotonic()
@@ -144,7 +164,13 @@ class Ingest:
                 if self._stop.is_set():
                     break
                 self._persist(source_events)
+                if not self._gate.accept(frame.ts):
+                    self.frames_skipped += 1
+                    continue
+                self._busy_since = time.monotonic()
                 enc = self.step(frame)
+                self._busy_since = None
+                self._stored(frame)
                 if on_frame is not None:
                     on_frame(enc)
         finally:
@@ -156,6 +182,11 @@ class Ingest:
             if self.memory is not None:
                 self.memory.save_indexes()
         return self.report()
+
+    def request_stop(self) -> None:
+        """stop() from a signal handler: on a thread of its own, since the handler runs on the
+        main thread, which may hold the locks stop() takes (the frame queue's)."""
+        threading.Thread(target=self.stop, name="vstream-stop", daemon=True).start()
 
     def close(self) -> None:
         """Close the memory (indexes saved, session marked closed cleanly)."""
@@ -181,9 +212,13 @@ class Ingest:
 
     def _see(self, frame: Frame, enc: EncodedFrame, events: list[Event]) -> list[Evidence]:
         """Detections and tracks; the detector runs only when the frame changed (a cut, or
-        patches past token dropping), otherwise the last boxes are reused (Frigate's rule)."""
+        patches past token dropping), otherwise the last boxes are reused (Frigate's rule).
+        A degradation level with the detector off skips objects (no stale boxes, no tracks)."""
         changed = enc.scene_change or enc.kept_ratio >= CHANGED_RATIO
-        upd = self.objects.process(frame.ts, frame.image, changed)
+        if self.level.detector:
+            upd = self.objects.process(frame.ts, frame.image, changed, enc.labels)
+        else:
+            upd = ObjectsUpdate(frame=None, stats=self.objects.stats)
         for e in upd.events:
             self._publish(e)
         events += upd.events
@@ -191,6 +226,47 @@ class Ingest:
         rows = self.object_rows.update(upd.frame, self.period) + upd.tracks
         rows += self.motion.update(enc, frame.image, self.period, boxes)
         return rows + self.look.update(enc, frame.image, self.period)
+
+    # ---- degradation and heartbeats (a camera's ingest process) ---------------------------------
+    def _stored(self, frame: Frame) -> None:
+        """A frame's row is written: its capture → stored lag feeds the heartbeat and the policy."""
+        now, lag = time.monotonic(), time.time() - frame.wall
+        self.stored_lag.add(lag)
+        with self._beat_lock:
+            self._recent.add(now, lag)
+        new = self.degrade.observe(now, lag) if self.degrade is not None else None
+        if new is not None:
+            self.apply_level(new, frame.ts, self.degrade.level)
+
+    def apply_level(self, level: Level, ts: float = 0.0, number: int = 0) -> None:
+        """Run at `level` from the next frame: its rate (stream-time gate; memory rows then span
+        the longer period), OCR and detector on or off; speech recognition, once off, stays off."""
+        self.level, self.period = level, 1.0 / level.fps
+        self._gate = FpsSampler(level.fps)
+        if hasattr(self.encoder, "ocr"):
+            self.encoder.ocr = self._ocr if level.ocr else None
+        if not level.asr and self.hearing:
+            self.speech.stop()
+            self.hearing = False
+        self._publish(Event(EventKind.WARNING, ts, f"degradation level {number}: {level.describe()}",
+                            {"degradation_level": number, "policy": level.describe(), "fps": level.fps}))
+
+    def heartbeat(self, name: str, state: str = "running") -> CameraHeartbeat | None:
+        """This ingest's beat now; None while a step is stuck (no beat: the runner restarts it)."""
+        now = time.monotonic()
+        busy = self._busy_since
+        if state == "running" and busy is not None and now - busy > STUCK_S:
+            return None
+        with self._beat_lock:
+            p95, n = self._recent.p95(now), len(self._recent)
+        span = min(BEAT_WINDOW_S, now - self._t0) if self._t0 else 0.0
+        return CameraHeartbeat(
+            name=name, pid=os.getpid(), node=socket.gethostname(), wall=time.time(),
+            stream_t=round(self.last.frame_ts, 3) if self.last is not None else 0.0,
+            fps_asked=self.cfg.source.fps, fps_effective=round(n / span, 3) if span > 0 else 0.0,
+            lag_p95_s=round(p95, 3) if p95 is not None else 0.0,
+            level=self.degrade.level if self.degrade is not None else 0,
+            policy=self.level.describe() if self.degrade is not None and self.degrade.level else "", state=state)
 
     def finish_hearing(self, t: float) -> list[Evidence]:
         """Step mode: speech that ended by stream time t, transcribed and stored (none after t)."""
@@ -263,6 +339,9 @@ class Ingest:
         report.extra.update({"speech_s": round(sp.speech_s, 2), "speech_segments": sp.segments,
                              "asr_rtf": round(sp.rtf, 3) if sp.speech_s else None, "detector_runs": ob.detector_runs,
                              "detector_ms_mean": round(ob.detect_ms_mean, 1), "tracks": ob.tracks})
+        if self.degrade is not None:
+            report.extra.update({"frames_skipped": self.frames_skipped, "degradation_level": self.degrade.level,
+                                 "stored_lag_p95_s": rounded(self.stored_lag.percentile(95))})
         return report
 
     def _report(self) -> IngestReport:

@@ -27,6 +27,7 @@ from vstream.encoders.factory import make_encoder
 from vstream.errors import VStreamError
 from vstream.events import EventBus
 from vstream.ingest import Ingest
+from vstream.senses.audio import AudioClock
 from vstream.sources import SourceSpec, parse_source
 from vstream.urls import mask_url
 
@@ -154,8 +155,11 @@ def _record_meta(memory: HierarchicalMemory, cfg: Config, spec: SourceSpec) -> N
 
 def _apply(ingest: Ingest, epoch: Epoch) -> None:
     """Resume: the memory refuses frames/rows before skip_before_s and the stream stops
-    delivering them (the encoder never sees them). Append: stream time starts at offset_s."""
+    delivering them (the encoder never sees them). Append: stream time starts at offset_s.
+    The audio clock takes the same offset and skips the same stored part (speech rows would
+    otherwise land before the floor and be refused)."""
     ingest.memory.floor = epoch.skip_before_s
+    ingest.speech.clock = AudioClock(epoch.offset_s, epoch.skip_before_s)
     stream = ingest.stream
     if epoch.offset_s:
         # FrameStream has no public setter yet: its offset is what continues the clock across

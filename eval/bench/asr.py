@@ -5,6 +5,9 @@ Goals (tiny.en, clean TTS): WER <= 0.15 after plain-text normalization (lowercas
 dropped, numbers as words so "7" and "seven" or "3.30" and "three thirty" both count), and
 RTF = ASR seconds / speech seconds <= 0.3. The audio goes through the whole sense: a WAV file →
 AudioTap (16 kHz) → VAD → faster-whisper, in step mode (`finish_until`), so nothing is dropped.
+`ingest_lag`: the cost of hearing to the video path, in the same run: one clip (moving frames +
+the same sentences as AAC) played at 1x through the Assistant twice, ASR off then on; ingest
+lag p95 of each and their ratio (goal: hearing leaves the video path live, ratio near 1).
 Needs Debian's espeak-ng (apt-get install -y espeak-ng).
 """
 
@@ -17,10 +20,14 @@ import subprocess
 import tempfile
 import time
 import wave
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from eval.synthvideo import numbered_frame
+from vstream.assistant import Assistant
+from vstream.config import Config, SensesConfig, SourceConfig
 from vstream.errors import VStreamError
 from vstream.senses.audio import RATE
 from vstream.senses.speech import SpeechConfig, SpeechSense
@@ -125,6 +132,58 @@ def run_asr_bench(args) -> dict:
         live_s = getattr(args, "live_s", 20.0)
         if live_s:
             out["live"] = live_lag(cfg, wav, live_s)
+        lag_s = getattr(args, "lag_s", 24.0)
+        if lag_s:
+            out["ingest_lag"] = ingest_lag(Path(tmp), wav, lag_s, cfg.model)
+    return out
+
+
+def write_clip(path: Path, wav: Path, seconds: float, fps: int = 10, size: tuple[int, int] = (640, 360)) -> Path:
+    """An mp4 of the first `seconds` of the WAV as AAC beside H.264 frames that change every
+    frame (a counter and barcode), so the encoder works on each sampled frame as on a camera."""
+    import av
+
+    with wave.open(str(wav)) as w:
+        pcm = np.frombuffer(w.readframes(int(seconds * RATE)), np.int16)
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        vs.width, vs.height, vs.pix_fmt = size[0], size[1], "yuv420p"
+        aus = out.add_stream("aac", rate=RATE, layout="mono")
+        packets = []
+        for i in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(numbered_frame(i, size), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            packets += vs.encode(frame)
+        packets += vs.encode(None)
+        n = 1024  # AAC frame size
+        for i in range(0, len(pcm) - n + 1, n):
+            frame = av.AudioFrame.from_ndarray(pcm[i:i + n].reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = RATE, i, Fraction(1, RATE)
+            packets += aus.encode(frame)
+        packets += aus.encode(None)
+        packets.sort(key=lambda p: float(p.dts * p.time_base) if p.dts is not None else 0.0)
+        for p in packets:
+            out.mux(p)
+    return path
+
+
+def ingest_lag(folder: Path, wav: Path, seconds: float, model: str) -> dict:
+    """The same clip with speech at 1x through the Assistant (2 fps, lite encoder), ASR off and
+    on: frame decode → consumed lag p95 (AssistantStats.lag_p95_s) and the ratio on/off."""
+    clip = write_clip(folder / "lag.mp4", wav, seconds)
+    out = {"clip_s": seconds}
+    for name, asr in (("asr_off", False), ("asr_on", True)):
+        cfg = Config(source=SourceConfig(source=str(clip), speed="realtime", fps=2), senses=SensesConfig(asr=asr, asr_model=model))
+        a = Assistant(cfg, session=folder / f"lag-{name}")
+        a.start()
+        a.wait(seconds + 30)
+        stats = a.stats()
+        a.stop()
+        rep = a.ingest_report().to_json()
+        out[name] = {"lag_p95_s": _r(stats.lag_p95_s), "frames_sampled": stats.frames_sampled, "frames_dropped": stats.frames_dropped,
+                     "speech_segments": rep.get("speech_segments"), "asr_rtf": rep.get("asr_rtf")}
+    off, on = out["asr_off"]["lag_p95_s"], out["asr_on"]["lag_p95_s"]
+    out["lag_p95_ratio_on_off"] = round(on / off, 2) if on is not None and off else None
     return out
 
 
@@ -178,4 +237,5 @@ if __name__ == "__main__":
     ap.add_argument("--asr-threads", type=int, default=2)
     ap.add_argument("--wpm", type=int, default=130)
     ap.add_argument("--live-s", type=float, default=20.0, help="seconds played at 1x for the lag figure (0: skip)")
+    ap.add_argument("--lag-s", type=float, default=24.0, help="clip seconds played at 1x, ASR off and on, for ingest lag (0: skip)")
     print(json.dumps(run_asr_bench(ap.parse_args())))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -122,43 +123,76 @@ class _Clock:
         setattr(obj, method, timed)
 
 
-def profile_ingest(path: str, fps: float = 2.0, ocr_full: bool = False) -> dict:
+def profile_ingest(path: str, fps: float = 2.0, ocr_full: bool = False, cfg: Config | None = None) -> dict:
     """One ingest with every sense on and a memory, at --speed max; seconds per stage. `decode`
     is the time the ingest loop waited for frames (decoding runs on the reader thread); `asr_s`
-    runs on threads of its own, beside the rest. `ocr_full`: read whole frames (no gating)."""
+    runs on threads of its own, beside the rest. `ocr_full`: read whole frames (no gating).
+    `cfg`: another configuration to profile (its source is replaced by `path` at --speed max)."""
+    import vstream.ingest as ingest_module
     from vstream.session import open_ingest
 
+    cfg = replace(cfg or Config(), source=SourceConfig(source=path, speed="max", fps=fps))
     clock = _Clock()
     with tempfile.TemporaryDirectory() as d:
-        ing = open_ingest(Config(source=SourceConfig(source=path, speed="max", fps=fps)), str(Path(d) / "s"))
+        ing = open_ingest(cfg, str(Path(d) / "s"))
         if ocr_full:
             read = ing.encoder.reader.read
             ing.encoder.reader.read = lambda image, changed, full=False, ts=0.0: read(image, changed, True, ts)
+        colour = _ColourHook(ingest_module)
         for obj, method, stage in ((ing, "step", "step"), (ing.encoder, "encode", "encode"), (ing.objects, "process", "objects"),
-                                   (ing.memory, "add_frame", "memory_write"), (ing.speech, "poll", "asr_poll")):
+                                   (ing.memory, "add_frame", "memory_write"), (ing.speech, "poll", "asr_poll"),
+                                   (ing.memory.embedder, "embed", "text_embed"), (ing.senses, "update", "text_senses"),
+                                   (ing.motion, "update", "motion"), (ing.look, "update", "look"),
+                                   (colour, "call", "colour")):
             clock.wrap(obj, method, stage)
-        report = ing.run().to_json()
+        try:
+            report = ing.run().to_json()
+        finally:
+            colour.restore()
         ing.close()
     return _profile_json(path, report, clock.s, ing)
 
 
+class _ColourHook:
+    """Times vstream.ingest.colour_boxes (a module function the ingest calls by name)."""
+
+    def __init__(self, module):
+        self.module, self.original = module, module.colour_boxes
+        module.colour_boxes = lambda *a, **k: self.call(*a, **k)
+
+    def call(self, *a, **k):
+        return self.original(*a, **k)
+
+    def restore(self) -> None:
+        self.module.colour_boxes = self.original
+
+
 def _profile_json(path: str, report: dict, s: dict[str, float], ing: Ingest) -> dict:
+    import torch
+
     e, ob = ing.encoder.stats, ing.objects.stats
+    see = ("objects", "colour", "motion", "look")
     stages = {
         "decode_wait": report["wall_s"] - s.get("step", 0.0), "tower": e.tower_s, "token_drop": e.drop_s, "ocr": e.ocr_s,
         "encode_other": s.get("encode", 0.0) - e.tower_s - e.drop_s - e.ocr_s,
         "detector": ob.detect_ms_total / 1000, "tracker_zones": s.get("objects", 0.0) - ob.detect_ms_total / 1000,
-        "memory_write": s.get("memory_write", 0.0), "asr_poll": s.get("asr_poll", 0.0),
-        "other": s.get("step", 0.0) - s.get("encode", 0.0) - s.get("objects", 0.0) - s.get("memory_write", 0.0) - s.get("asr_poll", 0.0),
+        "colour": s.get("colour", 0.0), "motion": s.get("motion", 0.0), "look": s.get("look", 0.0),
+        "text_senses": s.get("text_senses", 0.0),
+        "memory_sqlite_index": s.get("memory_write", 0.0) - s.get("text_embed", 0.0), "text_embed": s.get("text_embed", 0.0),
+        "asr_poll": s.get("asr_poll", 0.0),
+        "other": s.get("step", 0.0) - sum(s.get(k, 0.0) for k in ("encode", "memory_write", "asr_poll", "text_senses") + see),
     }
+    frames = max(1, report["frames_encoded"])
     return {
         "file": Path(path).name, "frames": report["frames_encoded"], "stream_s": report["stream_s"], "wall_s": report["wall_s"],
         "realtime_factor": report["realtime_factor"], "encode_p95_s": report["encode_p95_s"],
         "profile_s": {k: round(v, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])},
+        "profile_ms_per_frame": {k: round(1000 * v / frames, 1) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])},
         "asr_s": round(ing.speech.stats.asr_s, 2), "speech_s": report.get("speech_s"),
-        "ocr_runs": e.ocr_runs, "ocr_full_runs": e.ocr_full_runs,
+        "encoder_cache_hits": e.cache_hits, "ocr_runs": e.ocr_runs, "ocr_full_runs": e.ocr_full_runs,
         "ocr_pixel_share": round(e.ocr_pixels / e.ocr_frame_pixels, 3) if e.ocr_frame_pixels else None,
-        "detector_runs": ob.detector_runs, "detector_ms_mean": round(ob.detect_ms_mean, 1),
+        "detector_runs": ob.detector_runs, "detector_reused_frames": ob.reused_frames,
+        "detector_ms_mean": round(ob.detect_ms_mean, 1), "torch_threads": torch.get_num_threads(),
         "load_avg_1m": round(os.getloadavg()[0], 2),
     }
 

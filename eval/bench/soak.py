@@ -41,6 +41,7 @@ class Sample:
     stream_s: float
     rss_mb: float
     disk_mb: float
+    thumbs_mb: float
     memory_mb: float
     lag_p95_s: float | None
     answer_p50_s: float | None  # answers since the previous sample
@@ -97,14 +98,19 @@ class Load:
             sub.close()
 
 
-def disk_bytes(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+def disk_bytes(folder: Path, thumbs: bool = False) -> int:
+    """The session store's files (SQLite, WAL, blob segments, FAISS), or with thumbs=True only
+    the UI's JPEG thumbnails: those are for people, not for the model, outside the memory
+    budget and capped by count (vstream/thumbs.py), so they are reported on their own."""
+    files = (folder / "thumbs").glob("*") if thumbs else (p for p in folder.rglob("*") if "thumbs" not in p.parts)
+    return sum(p.stat().st_size for p in files if p.is_file())
 
 
 def sample(a: Assistant, load: Load, folder: Path, t0: float) -> Sample:
     st, lat = a.stats(), load.take_latencies()
     return Sample(round(time.monotonic() - t0, 1), st.stream_s, round(psutil.Process().memory_info().rss / 2**20, 1),
-                  round(disk_bytes(folder) / 2**20, 3), round(st.memory_bytes / 2**20, 3),
+                  round(disk_bytes(folder) / 2**20, 3), round(disk_bytes(folder, thumbs=True) / 2**20, 3),
+                  round(st.memory_bytes / 2**20, 3),
                   None if st.lag_p95_s is None else round(st.lag_p95_s, 3),
                   round(statistics.median(lat), 4) if lat else None, len(lat), sum(load.received),
                   sum(s.dropped for s in load.subs))

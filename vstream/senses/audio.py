@@ -15,6 +15,11 @@ other (a shared RTSP pipeline serves both), well inside the ±1 s the speech evi
 Non-live sources are paced by the video clock: the tap never decodes past the watermark the
 ingest reports (`advance(t)`), so a file played at 1x (or stepped in evaluation) never hears
 the future. Live sources run free (they arrive at 1x).
+A looped file (--loop) is heard on every pass: each pass continues stream time exactly as
+FrameStream continues the video (last frame + one frame period). A session epoch's `AudioClock`
+moves the whole clock (append: offset_s) and drops audio already stored (resume: skip_before_s).
+`PushAudio` is the same interface for a push source (the browser's microphone, see
+vstream.sources.push): chunks stamped on the feed's clock, the one its video frames use.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import logging
 import math
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +37,7 @@ from vstream.config import SourceConfig
 from vstream.errors import require
 from vstream.queues import BoundedQueue, QueuePolicy
 from vstream.sources import SourceSpec, parse_source
+from vstream.sources.push import feed
 from vstream.sources.pyav import container_zero
 from vstream.urls import mask_url
 
@@ -60,32 +67,92 @@ class AudioStats:
     decoded_s: float = 0.0  # audio seconds put on the queue
     bad_packets: int = 0
     reconnects: int = 0
+    passes: int = 1  # --loop: passes over the file heard so far
 
 
-class AudioTap:
+@dataclass(frozen=True)
+class AudioClock:
+    """Where a run's audio sits on the session clock (vstream.session epochs)."""
+
+    offset_s: float = 0.0  # added to the source's own times (append: the continued clock)
+    skip_before_s: float = 0.0  # audio before this stream time is stored already (resume)
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.offset_s) and math.isfinite(self.skip_before_s)):
+            raise ValueError(f"audio clock must be finite, got {self}")
+
+
+class AudioInput(ABC):
+    """One source's audio → a bounded queue of AudioChunks on stream time.
+
+    Verbs: `open()` (False when there is no usable audio: no error), `start()`, `advance(t)` (the
+    video clock's watermark; only non-live inputs wait for it), `stop()` (closes the queue).
+    Fields the speech sense reads: `queue`, `live`, `covered`, `stats`, `warning`.
+    """
+
+    live: bool = True
+
+    def __init__(self, queue_s: float, policy: QueuePolicy, clock: AudioClock):
+        self.queue: BoundedQueue[AudioChunk] = BoundedQueue(max(1, math.ceil(queue_s / CHUNK_S)), policy)
+        self.clock = clock
+        self.stats = AudioStats()
+        self.warning: str | None = None  # the one warning, when the track turned out unusable
+        self.covered = -math.inf  # stream time up to which all audio has been queued (or there is none)
+
+    @abstractmethod
+    def open(self) -> bool: ...
+
+    @abstractmethod
+    def start(self) -> None: ...
+
+    def advance(self, t: float) -> None:  # noqa: B027 - a default, not a missing verb
+        """The video clock reached stream time t (live inputs run free: nothing to do)."""
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def _unstored(self, chunk: AudioChunk) -> AudioChunk | None:
+        """The part of a chunk at or after skip_before_s (resume: the rest is stored already)."""
+        skip = self.clock.skip_before_s
+        if chunk.t >= skip:
+            return chunk
+        self.covered = max(self.covered, min(chunk.end, skip))
+        if chunk.end <= skip:
+            return None
+        n = int(round((skip - chunk.t) * RATE))
+        return AudioChunk(chunk.t + n / RATE, chunk.samples[n:], chunk.wall)
+
+
+def open_audio(cfg: SourceConfig, queue_s: float = 30.0, clock: AudioClock | None = None) -> AudioInput:
+    """The audio input for a source: a push feed's microphone, else a PyAV tap of the source."""
+    clock = clock or AudioClock()
+    spec = parse_source(cfg.source)
+    if spec.kind == "push":
+        return PushAudio(spec.target, queue_s, clock)
+    return AudioTap(cfg, queue_s, clock)
+
+
+class AudioTap(AudioInput):
     """One source's audio → bounded queue of AudioChunks, on a reader thread.
 
     Verbs: `open()` (False when there is no usable audio track: no error), `start()`,
     `advance(t)` (video clock watermark, non-live only), `stop()`. The queue is closed at the end.
     """
 
-    def __init__(self, cfg: SourceConfig, queue_s: float = 30.0):
+    def __init__(self, cfg: SourceConfig, queue_s: float = 30.0, clock: AudioClock | None = None):
         self.cfg = cfg
         self.spec: SourceSpec = parse_source(cfg.source)
         self.live = self.spec.live
         # Live: drop the oldest audio when ASR falls behind (freshness); files: nothing is lost.
-        policy = QueuePolicy.DROP_OLDEST if self.live else QueuePolicy.BLOCK
-        self.queue: BoundedQueue[AudioChunk] = BoundedQueue(max(1, math.ceil(queue_s / CHUNK_S)), policy)
-        self.stats = AudioStats()
-        self.warning: str | None = None  # the one warning, when the track turned out unusable
+        super().__init__(queue_s, QueuePolicy.DROP_OLDEST if self.live else QueuePolicy.BLOCK, clock or AudioClock())
         self._container = None
         self._cond = threading.Condition()
         self._watermark = math.inf if self.live else 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._offset = 0.0  # stream time added after a live reconnect
+        self._offset = self.clock.offset_s  # stream time added: the epoch's, plus reconnects and loop passes
         self._last_t = 0.0
-        self.covered = -math.inf  # stream time up to which all audio has been queued (or there is none)
+        self._pass_s = 0.0  # stream seconds one pass over a file lasts (--loop), set by each pass
 
     # ---- public ---------------------------------------------------------------------------------
     def open(self) -> bool:
@@ -153,9 +220,12 @@ class AudioTap:
             while not self._stop.is_set():
                 wall_end = self._pump()
                 self._close()
-                if not self.live or self.warning or self._stop.is_set() or not self.cfg.reconnect:
+                if self.warning or self._stop.is_set():
                     break
-                if not self._reconnect(wall_end):
+                if not self.live:
+                    if not (self.cfg.loop and self._next_pass()):
+                        break
+                elif not (self.cfg.reconnect and self._reconnect(wall_end)):
                     break
         except Exception as e:  # never take ingest down: say it once, go video-only
             self._warn(f"audio reader failed ({mask_url(e)})")
@@ -178,10 +248,20 @@ class AudioTap:
             return bool(self._container.streams.audio)
         return False
 
+    def _next_pass(self) -> bool:
+        """--loop: the file again, stream time continuing as the video's does (FrameStream:
+        the next pass starts one frame period after the last frame)."""
+        if self._pass_s <= 0:
+            return False  # nothing was read: looping would spin
+        self._offset += self._pass_s
+        self._container = self._connect()
+        self.stats.passes += 1
+        return True
+
     def _pump(self) -> float:
         """Read one connection to its end; returns the wall time it ended."""
         zero = None if self.live else container_zero(self._container)
-        reader = _TrackReader(self._container, self._offset, zero)
+        reader = _TrackReader(self._container, self._offset, zero, measure=self.cfg.loop and not self.live)
         try:
             for chunk in reader.chunks(self._stop):
                 self._emit(chunk)
@@ -191,11 +271,13 @@ class AudioTap:
             if not self.live:
                 self._warn(f"audio unreadable from {self._last_t:.2f} s ({mask_url(e)})")
         self.stats.bad_packets += reader.bad_packets
+        self._pass_s = reader.pass_s()
         return time.time()
 
     def _emit(self, chunk: AudioChunk) -> None:
         """Queue a chunk, holding (and splitting) it at the video-clock watermark."""
-        while len(chunk.samples) and not self._stop.is_set():
+        chunk = self._unstored(chunk)
+        while chunk is not None and len(chunk.samples) and not self._stop.is_set():
             with self._cond:
                 while self._watermark <= chunk.t and not self._stop.is_set():
                     self.covered = max(self.covered, self._watermark)  # nothing before chunk.t
@@ -222,12 +304,15 @@ class _TrackReader:
     """Decode one connection's audio into ~0.1 s chunks on stream time (`zero`: the container's
     start for files; None: the first video frame = 0, for live sources)."""
 
-    def __init__(self, container, offset: float, zero: float | None = None):
+    def __init__(self, container, offset: float, zero: float | None = None, measure: bool = False):
         self.container = container
         self.offset = offset
         self.audio = container.streams.audio[0]
         # the first video frame is read only when it defines the zero (live); files skip video
         self.video = container.streams.video[0] if container.streams.video and zero is None else None
+        # --loop on a file: video packets are demuxed (not decoded) to learn where its last frame is
+        self.measured = container.streams.video[0] if container.streams.video and measure and zero is not None else None
+        self.video_end: float | None = None  # stream time of the last video frame (measured)
         self.t0: float | None = zero if zero is not None else (None if self.video is not None else 0.0)
         self.bad_packets = 0
         self._bad_in_row = 0
@@ -238,7 +323,7 @@ class _TrackReader:
     def chunks(self, stop: threading.Event):
         av = require("av", "av", "Audio decoding")
         self._resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
-        streams = [self.audio] if self.video is None else [self.video, self.audio]
+        streams = [self.audio] + [v for v in (self.video, self.measured) if v is not None]
         pending: list[AudioChunk] = []
         for packet in self.container.demux(*streams):
             if stop.is_set():
@@ -265,6 +350,11 @@ class _TrackReader:
 
     def _decode(self, packet) -> list[AudioChunk]:
         """Stream-time pieces from one packet (none until the first video frame set t0)."""
+        if self.measured is not None and packet.stream.type == "video":
+            if packet.pts is not None:
+                t = float(packet.pts * packet.time_base) - self.t0
+                self.video_end = t if self.video_end is None else max(self.video_end, t)
+            return []
         if packet.stream.type == "video":
             self._find_t0(packet)
             return self._release()
@@ -283,6 +373,15 @@ class _TrackReader:
         if self.t0 is None and self._held and self._held[-1][0] - self._held[0][0] > _MAX_HOLD_S:
             self.t0 = self._held[0][0]  # no video frame decodes: audio keeps its own clock
         return self._release()
+
+    def pass_s(self) -> float:
+        """How long one pass lasts on the stream clock: as FrameStream loops the video, up to the
+        last frame plus one frame period (the rate PyAVSource reports); a file without video
+        (or not measured) by its audio."""
+        rate = float(self.measured.average_rate or self.measured.guessed_rate or 0) if self.measured is not None else 0.0
+        if self.video_end is not None and rate > 0:
+            return self.video_end + 1.0 / rate
+        return self._next_t or 0.0
 
     def _find_t0(self, packet) -> None:
         if self.t0 is not None:
@@ -313,3 +412,40 @@ class _TrackReader:
             self._next_t += len(x) / RATE
         self._held = []
         return out
+
+
+class PushAudio(AudioInput):
+    """A push feed's microphone (the UI's webcam tab) → AudioChunks. The feed resamples to
+    16 kHz mono and stamps each chunk on its own clock, the one its pushed frames use; here
+    chunks are split to CHUNK_S and queued, dropping the oldest when ASR falls behind (live).
+    Audio pushed before `open()` or after `stop()` is not heard (the feed counts it)."""
+
+    live = True
+
+    def __init__(self, name: str, queue_s: float = 30.0, clock: AudioClock | None = None):
+        super().__init__(queue_s, QueuePolicy.DROP_OLDEST, clock or AudioClock())
+        self.feed = feed(name)
+
+    def open(self) -> bool:
+        """Always True: a browser may allow its microphone later than its camera (or never)."""
+        self.feed.listen_audio(self._put, RATE)
+        return True
+
+    def start(self) -> None:
+        pass  # the feed calls in on the UI's thread: no thread of our own
+
+    def stop(self) -> None:
+        self.feed.listen_audio(None, RATE)
+        self.covered = math.inf
+        self.queue.close()
+
+    def _put(self, t: float, samples: np.ndarray) -> None:
+        """One pushed chunk (16 kHz mono, starting at feed time t) → CHUNK_S pieces on stream time."""
+        step = int(CHUNK_S * RATE)
+        wall = time.time()
+        for i in range(0, len(samples), step):
+            chunk = self._unstored(AudioChunk(t + self.clock.offset_s + i / RATE, samples[i:i + step], wall))
+            if chunk is not None and len(chunk.samples):
+                self.queue.put(chunk)
+                self.stats.decoded_s += len(chunk.samples) / RATE
+                self.covered = max(self.covered, chunk.end)

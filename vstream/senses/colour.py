@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import cv2
@@ -62,16 +63,55 @@ def distinctive_colour(crop: np.ndarray, image: np.ndarray, margin: float = 0.1)
     if crop.size == 0:
         return ""
     here = _hue_hist(crop)
-    there = _hue_hist(image[::4, ::4])
+    there = _frame_hue_hist(image)
     k = int(np.argmax(here - there))
     return _hue_name(k * 10 + 5) if here[k] - there[k] >= margin and here[k] >= 0.15 else ""
 
 
 def _hue_hist(rgb: np.ndarray) -> np.ndarray:
     """Share of all pixels that are coloured, per 10-degree hue bin (18 bins)."""
-    hsv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2HSV).reshape(-1, 3)
+    return _hist_of(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2HSV).reshape(-1, 3))
+
+
+def _hist_of(hsv: np.ndarray) -> np.ndarray:
     ok = (hsv[:, 1] >= SAT_MIN) & (hsv[:, 2] >= VAL_MIN)
     return np.histogram(hsv[ok, 0], np.arange(0, 190, 10))[0] / max(1, len(hsv))
+
+
+class _PerFrame:
+    """The last frame's whole-frame HSV (quarter size), kept while the same array is asked about:
+    every box and moving region of a frame compares itself with it (vtest.avi: ~8 boxes and a
+    few regions a frame each converted the whole frame again)."""
+
+    def __init__(self):
+        self.image: np.ndarray | None = None  # held, so its id cannot be reused while cached
+        self.hsv: np.ndarray | None = None
+        self.hist: np.ndarray | None = None
+
+    def small_hsv(self, image: np.ndarray) -> np.ndarray:
+        if self.image is not image:
+            self.image, self.hist = image, None
+            self.hsv = cv2.cvtColor(np.ascontiguousarray(image[::4, ::4]), cv2.COLOR_RGB2HSV).reshape(-1, 3)
+        return self.hsv
+
+    def hue_hist(self, image: np.ndarray) -> np.ndarray:
+        hsv = self.small_hsv(image)
+        if self.hist is None:
+            self.hist = _hist_of(hsv)
+        return self.hist
+
+
+_FRAME = threading.local()
+
+
+def _per_frame() -> _PerFrame:
+    if not hasattr(_FRAME, "cache"):
+        _FRAME.cache = _PerFrame()
+    return _FRAME.cache
+
+
+def _frame_hue_hist(image: np.ndarray) -> np.ndarray:
+    return _per_frame().hue_hist(image)
 
 
 def where(x: float, y: float) -> str:
@@ -183,7 +223,7 @@ def _colour_and_shape(image: np.ndarray, r: Box) -> tuple[str, str]:
     ok = (hsv[..., 1] >= SAT_MIN) & (hsv[..., 2] >= VAL_MIN)
     if ok.sum() < 20:
         return "", ""
-    whole = cv2.cvtColor(np.ascontiguousarray(image[::4, ::4]), cv2.COLOR_RGB2HSV).reshape(-1, 3)
+    whole = _per_frame().small_hsv(image)
     whole = whole[(whole[:, 1] >= SAT_MIN) & (whole[:, 2] >= VAL_MIN)]
     bins = np.arange(0, 190, 10)
     here = np.histogram(hsv[..., 0][ok], bins)[0] / ok.size

@@ -15,9 +15,19 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from memory.records import Box, Event, EventKind, Evidence, EvidenceKind, ObjectsData, TrackData
+from memory.records import (
+    Box,
+    Event,
+    EventKind,
+    Evidence,
+    EvidenceKind,
+    Label,
+    ObjectsData,
+    TrackData,
+)
 from vstream.errors import ConfigError, require
 from vstream.senses.detect import DEFAULT_CLASSES, DETECTORS, Detector, make_detector, timed_detect
+from vstream.senses.fusion import fuse
 
 # ---- zones ---------------------------------------------------------------------------------------------
 
@@ -163,12 +173,14 @@ class ObjectSense:
                 frame_rate=30,  # with 30 the buffer above is in frames, unscaled
                 minimum_consecutive_frames=self.cfg.confirm_frames)
 
-    def process(self, ts: float, image: np.ndarray, changed: bool) -> ObjectsUpdate:
+    def process(self, ts: float, image: np.ndarray, changed: bool, labels: tuple[Label, ...] = ()) -> ObjectsUpdate:
+        """`labels`: the image classifier's top labels for this frame (EncodedFrame.labels): a
+        lone frame-filling 'person' the classifier calls an animal is relabelled (fusion.py)."""
         if not self.enabled:
             self.stats = replace(self.stats, frames=self.stats.frames + 1)
             return ObjectsUpdate(frame=None, stats=self.stats)
         self.recent_ts.append(ts)
-        boxes = self._boxes(image, changed)
+        boxes = self._boxes(image, changed, labels)
         boxes = self._track(boxes)
         events, touched = self._update_tracks(ts, [b for b in boxes if b.track_id is not None])
         events += self._expire(ts)
@@ -177,10 +189,11 @@ class ObjectSense:
 
     # -- detection (skipped on unchanged frames) --
 
-    def _boxes(self, image: np.ndarray, changed: bool) -> list[Box]:
+    def _boxes(self, image: np.ndarray, changed: bool, labels: tuple[Label, ...]) -> list[Box]:
         s = self.stats
         if changed or self.last_boxes is None:
-            self.last_boxes, ms = timed_detect(self.detector, image)
+            boxes, ms = timed_detect(self.detector, image)
+            self.last_boxes = fuse(boxes, labels)
             self.stats = replace(s, frames=s.frames + 1, detector_runs=s.detector_runs + 1,
                                  detect_ms_total=s.detect_ms_total + ms, last_detect_ms=ms)
         else:

@@ -1,8 +1,9 @@
 """Hearing: VAD, then Whisper transcription, as SPEECH evidence on stream time.
 
-Pipeline: AudioTap (its own reader thread, vstream.senses.audio) → bounded queue of 16 kHz
-chunks → ASR worker thread: Silero VAD cuts the audio at pauses, each finished stretch of speech
-goes to faster-whisper (tiny.en, int8) and comes back as Evidence(kind=SPEECH) with word times.
+Pipeline: AudioTap (its own reader thread, vstream.senses.audio; PushAudio for the browser's
+microphone on a push source) → bounded queue of 16 kHz chunks → ASR worker thread: Silero VAD
+cuts the audio at pauses, each finished stretch of speech goes to faster-whisper (tiny.en, int8)
+and comes back as Evidence(kind=SPEECH) with word times.
 Video ingest never waits for any of it (live); step mode asks `finish_until(t)`.
 
 Why cut at pauses instead of transcribing fixed windows: a watch on spoken words must fire
@@ -36,7 +37,7 @@ from vstream.config import SourceConfig
 from vstream.errors import ConfigError, MissingDependencyError, require
 from vstream.metrics import LatencyWindow
 from vstream.queues import Closed
-from vstream.senses.audio import RATE, AudioChunk, AudioTap
+from vstream.senses.audio import RATE, AudioChunk, AudioClock, AudioInput, open_audio
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +227,7 @@ def _cut(regions: list[dict], n: int, final: bool) -> tuple[int, int, int]:
 class SpeechSense:
     """Audio of one source → SPEECH evidence, on two threads of its own (decode, ASR).
 
+    `clock` (an AudioClock: a session epoch's offset and resume point; set before start);
     `start(source_cfg) -> bool` (False: disabled or no audio track; raises a one-line
     VStreamError when faster-whisper or the model is missing); `poll(upto)` non-blocking rows
     finished since the last poll/finish_until (`upto`: the video clock; a file's audio is never
@@ -236,7 +238,8 @@ class SpeechSense:
     def __init__(self, cfg: SpeechConfig | None = None, transcriber: Transcriber | None = None):
         self.cfg = cfg or SpeechConfig()
         self._asr = transcriber
-        self._tap: AudioTap | None = None
+        self._tap: AudioInput | None = None
+        self.clock = AudioClock()  # where this run's audio sits on the session clock (set before start)
         self._buf = _Buffer()
         self._out: list[Evidence] = []
         self._cond = threading.Condition()
@@ -253,7 +256,7 @@ class SpeechSense:
         if self._asr is None:
             self._asr = WhisperTranscriber(self.cfg, resolve_model(self.cfg.model))
         src = source if isinstance(source, SourceConfig) else SourceConfig(source=source)
-        tap = AudioTap(src, self.cfg.queue_s)
+        tap = open_audio(src, self.cfg.queue_s, self.clock)
         if not tap.open():
             return False
         self._tap = tap

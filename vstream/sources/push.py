@@ -1,21 +1,70 @@
 """A push source: frames handed in by the application (the browser's webcam streamed by the UI).
-`push:NAME` in --source picks the registered feed NAME. Bounded, drop-oldest, counted."""
+`push:NAME` in --source picks the registered feed NAME. Bounded, drop-oldest, counted.
+
+A feed also carries the browser's microphone (`push_audio`): chunks of any rate and channel
+count are resampled (PyAV's resampler, filtered, stateful across chunks) to the rate its
+listener asked for, mono, and stamped on the feed's clock, the one pushed frames get: seconds
+since the first thing pushed, arrival time. A chunk arrives when its last sample was recorded,
+so it starts `len/rate` before it arrived; consecutive chunks continue a running sample clock
+(no jitter between them), re-anchored when arrival shows a hole or the clock running ahead (the
+microphone paused, or the browser's clock drifted). The listener (vstream.senses.audio.PushAudio)
+owns the bounded queue; audio pushed while nobody listens is counted in `audio_unheard`."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from vstream.errors import SourceError
+from vstream.errors import SourceError, require
 from vstream.sources.base import FrameSource, RawFrame
 from vstream.types import StreamInfo
 
 _FEEDS: dict[str, PushFeed] = {}
 _LOCK = threading.Lock()
+# The running sample clock follows arrival again when a chunk starts this much later than the
+# clock expects (the microphone paused: a real hole), or when the clock is this much ahead of
+# arrival (the browser's rate is off). Chunks arriving in a burst after a network stall are up to
+# a few seconds "early" by arrival and keep the clock: their samples really are contiguous.
+_HOLE_S = 0.5
+_AHEAD_S = 3.0
+
+AudioListener = Callable[[float, np.ndarray], None]  # (feed time of samples[0], [N] float32 mono)
+
+
+def to_float(data: np.ndarray) -> np.ndarray:
+    """Gradio's microphone gives int16 [N] or [N, C] (any int width); → float32 in [-1, 1]."""
+    x = np.asarray(data)
+    if np.issubdtype(x.dtype, np.integer):
+        return x.astype(np.float32) / float(np.iinfo(x.dtype).max + 1)
+    return x.astype(np.float32, copy=False)
+
+
+class _Resampler:
+    """Any rate and channel count → float32 mono at `rate` (one PyAV resampler per input format,
+    so its filter state carries across chunks: no clicks at chunk edges)."""
+
+    def __init__(self, rate: int):
+        self.rate = rate
+        self._key: int | None = None  # the input rate the resampler was made for
+        self._resampler = None
+
+    def __call__(self, x: np.ndarray, rate: int) -> np.ndarray:
+        """x: [N] or [N, C] float32 at `rate` → [M] float32 mono at self.rate. Channels are
+        averaged here (FFmpeg's downmix would scale stereo by 1/sqrt(2) instead)."""
+        av = require("av", "av", "Microphone audio")
+        if x.ndim == 2:
+            x = x.mean(axis=1)
+        if self._key != rate:
+            self._key = rate
+            self._resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(x, np.float32).reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate = rate
+        out = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
+        return np.concatenate(out).astype(np.float32, copy=False) if out else np.zeros(0, np.float32)
 
 
 class PushFeed:
@@ -27,16 +76,59 @@ class PushFeed:
         self.closed = False
         self.pushed = 0
         self.dropped = 0
+        self.audio_pushed_s = 0.0  # microphone seconds handed in
+        self.audio_unheard = 0  # microphone chunks pushed while no listener was attached
+        self._listener: AudioListener | None = None
+        self._resample: _Resampler | None = None
+        self._audio_next: float | None = None  # feed time the next microphone sample is due
+
+    def _now(self, back_s: float = 0.0) -> float:
+        """Feed time now (the first push, frame or audio, started the clock `back_s` ago)."""
+        now = time.monotonic()
+        if self._t0 is None:
+            self._t0 = now - back_s
+        return now - self._t0
 
     def push(self, image: np.ndarray) -> None:
         with self._cond:
-            now = time.monotonic()
-            self._t0 = now if self._t0 is None else self._t0
+            ts = self._now()
             if len(self._items) == self._items.maxlen:
                 self.dropped += 1
-            self._items.append((now - self._t0, np.ascontiguousarray(image[..., :3])))
+            self._items.append((ts, np.ascontiguousarray(image[..., :3])))
             self.pushed += 1
             self._cond.notify_all()
+
+    def listen_audio(self, listener: AudioListener | None, rate: int) -> None:
+        """Hand pushed microphone audio, as float32 mono at `rate`, to `listener` (None: stop)."""
+        with self._cond:
+            self._listener = listener
+            self._resample = _Resampler(rate) if listener is not None else None
+            self._audio_next = None
+
+    def push_audio(self, rate: int, data: np.ndarray) -> None:
+        """One microphone chunk just recorded: (sample rate, [N] or [N, C] samples)."""
+        x = to_float(data)
+        if rate <= 0 or len(x) == 0:
+            return
+        dur = len(x) / rate
+        with self._cond:
+            arrived = self._now(back_s=dur)
+            self.audio_pushed_s += dur
+            if self._listener is None:
+                self.audio_unheard += 1
+                return
+            # under the lock: chunks reach the listener in order (it only queues: no waiting)
+            mono = self._resample(x, rate)
+            self._listener(self._stamp(arrived - dur, len(mono) / self._resample.rate), mono)
+
+    def _stamp(self, start: float, dur: float) -> float:
+        """Feed time of a chunk's first sample (`start`: as arrival says; `dur`: the seconds it
+        gives the listener): the running sample clock, so consecutive chunks are contiguous,
+        unless arrival shows a hole or the clock ran ahead (_HOLE_S, _AHEAD_S)."""
+        if self._audio_next is None or not -_AHEAD_S <= start - self._audio_next <= _HOLE_S:
+            self._audio_next = start  # may be < 0 (a frame started the clock mid-chunk): cut by the listener
+        t, self._audio_next = self._audio_next, self._audio_next + dur
+        return t
 
     def pop(self, timeout: float) -> tuple[float, np.ndarray] | None:
         with self._cond:

@@ -130,7 +130,7 @@ def cmd_ingest(args) -> int:
     mode = "append" if args.append else "resume" if args.resume else "auto"
     ingest = open_ingest(cfg, args.session, mode=mode)
     if args.heartbeat and not args.no_degrade:
-        ingest.degrade = DegradePolicy(cfg.source.fps, DegradeConfig(target_lag_s=args.lag_target))
+        ingest.degrade = DegradePolicy(cfg.source.fps, DegradeConfig(target_lag_s=args.lag_target, warmup_s=10.0))
     if sigterm.attach(ingest):
         ingest.close()
         return 128 + signal.SIGTERM

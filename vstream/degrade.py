@@ -63,11 +63,17 @@ class DegradeConfig:
     min_samples: int = 3  # ... and on at least this many lags measured since it
     up_after_s: float = 30.0  # low lag this long (no break) before stepping back up
     recover_ratio: float = 0.5  # "low" = p95 below this share of the target
+    # Lags in the first warmup_s after the first frame are not judged: they carry one-off costs
+    # (the tower's trace-and-freeze, the first detector and OCR runs, frames queued while models
+    # loaded) — measured 2-5 s of lag at start on a quiet box — and would degrade every camera
+    # at start, 30 s per rung to climb back. `vstream ingest --heartbeat` uses 10 s.
+    warmup_s: float = 0.0
 
     def __post_init__(self):
         check(0 < self.target_lag_s <= 60, f"--lag-target {self.target_lag_s} is out of range; use seconds in (0, 60], e.g. 1")
         check(self.window_s > 0 and self.settle_s >= 0 and self.up_after_s > 0, "degradation windows must be positive")
         check(0 < self.recover_ratio < 1, "recover_ratio must be in (0, 1)")
+        check(self.warmup_s >= 0, "warmup_s must be >= 0")
 
 
 class LagWindow:
@@ -110,12 +116,16 @@ class DegradePolicy:
         self.window = LagWindow(self.cfg.window_s)
         self._changed_at: float | None = None
         self._low_since: float | None = None
+        self._first: float | None = None
 
     @property
     def current(self) -> Level:
         return self.rungs[self.level]
 
     def observe(self, now: float, lag: float) -> Level | None:
+        self._first = now if self._first is None else self._first
+        if now - self._first < self.cfg.warmup_s:
+            return None
         if self._changed_at is None:
             self._changed_at = now
         self.window.add(now, lag)

@@ -3,6 +3,8 @@ generated clip whose content and times we know exactly."""
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,198 @@ def test_evidence_rows_carry_their_own_times(assistant):
     assert len(text) == 1 and abs(text[0].t_start - 11.0) <= 0.5 and abs(text[0].t_end - 15.0) <= 1.0
     motion = [ev for ev in assistant.evidence(EvidenceKind.MOTION) if ev.data.colour == "yellow"]
     assert motion and min(ev.t_start for ev in motion) <= 5.0 and max(ev.t_end for ev in motion) <= 10.0
+
+
+# ---- the time index behind EvidenceFinder.rows ---------------------------------------------------------
+
+
+class _ListView:
+    """A memory view over a plain list (what the index sees of the live writer: the same row objects,
+    ends that move in place, rows appended, old rows dropped)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.embedder = None
+
+    def evidence(self, kind=None):
+        return [ev for ev in self.rows if kind is None or ev.kind is kind]
+
+
+def _synthetic_rows(n: int, seed: int = 7):
+    """n rows over n/14 s (14 rows/s, like a busy hour): short OBJECTS/TEXT rows, a few long ones."""
+    from memory.records import Evidence, ObjectsData
+
+    rng = np.random.default_rng(seed)
+    starts = np.sort(rng.uniform(0, n / 14.0, n))
+    rows = []
+    for i, t in enumerate(starts):
+        kind = EvidenceKind.OBJECTS if i % 3 else EvidenceKind.TEXT
+        length = 400.0 if i % 5000 == 18 else float(rng.uniform(0, 8))  # a sign left up for minutes
+        rows.append(Evidence(kind, float(t), float(t) + length, f"row {i}",
+                             ObjectsData((("person", 1),)) if kind is EvidenceKind.OBJECTS else None, id=i + 1))
+    return rows
+
+
+def _brute(rows, kinds, lo, hi, now):
+    return [ev for ev in rows if (kinds is None or ev.kind in kinds) and ev.t_start <= min(hi, now) + 1e-6
+            and ev.t_end >= lo]
+
+
+def _query(question: str, now: float):
+    return analyze(question, now)
+
+
+def test_rows_visit_only_the_asked_window_on_50k_rows():
+    from vstream.answer.evidence import EvidenceFinder
+
+    rows = _synthetic_rows(50_000)
+    end = rows[-1].t_start
+    finder = EvidenceFinder(_ListView(rows), retriever=object())
+    q = _query("what is on screen in the last 10 seconds?", end)
+    finder.index.visited[0] = 0
+    got = finder.rows(q)
+    lo, hi = finder.bounds(q)
+    assert [ev.id for ev in got] == [ev.id for ev in _brute(rows, None, lo, hi, q.now)]
+    assert got and finder.index.visited[0] < 2_000, finder.index.visited[0]  # not 50,000
+    mid = _query("what was on screen between 20:00 and 20:10?", end)  # a window deep in the past
+    finder.index.visited[0] = 0
+    got = finder.rows(mid, (EvidenceKind.TEXT,))
+    lo, hi = finder.bounds(mid)
+    assert [ev.id for ev in got] == [ev.id for ev in _brute(rows, (EvidenceKind.TEXT,), lo, hi, mid.now)]
+    assert any(ev.t_end - ev.t_start > 60 for ev in got)  # a long row that started minutes before the window
+    assert finder.index.visited[0] < 2_000, finder.index.visited[0]
+
+
+def test_index_follows_new_grown_and_dropped_rows():
+    """Rows added late and out of order, ends extended in place (a sign still up), old rows
+    dropped: every answer equals a scan of the whole list."""
+    from memory.records import Evidence
+    from vstream.answer.evidence import EvidenceFinder
+
+    rows = _synthetic_rows(3_000, seed=3)
+    view = _ListView(rows)
+    finder = EvidenceFinder(view, retriever=object())
+    rng = np.random.default_rng(5)
+    now = rows[-1].t_start
+    for step in range(60):
+        now += 1.0
+        late = Evidence(EvidenceKind.SPEECH, now - 20.0, now - 17.0, "late speech", id=10_000 + step)  # transcribed late
+        bisect.insort(view.rows, late, key=lambda e: (e.t_start, e.id))  # the writer's order
+        grow = view.rows[int(rng.integers(len(view.rows) - 400, len(view.rows)))]
+        grow.t_end = now  # still on screen: grows past the horizon over the steps
+        if step == 30:
+            del view.rows[:500]  # memory dropped its oldest rows
+        for question in ("what happened in the last 90 seconds?", "what did you see so far?", "whats on screen now"):
+            q = _query(question, now)
+            lo, hi = finder.bounds(q)
+            assert [id(ev) for ev in finder.rows(q)] == [id(ev) for ev in _brute(view.rows, None, lo, hi, q.now)]
+
+
+# ---- composition on evidence we write ourselves ---------------------------------------------------------
+
+
+class _EmbeddedView(_ListView):
+    """A list view with the MiniLM index answers search (what the live memory gives the engine)."""
+
+    def __init__(self, rows):
+        from retrieval.embedder import default_embedder
+        from retrieval.index import VectorIndex
+
+        for i, ev in enumerate(rows):
+            ev.id = ev.id or i + 1
+        super().__init__(sorted(rows, key=lambda e: (e.t_start, e.id)))
+        self.embedder = default_embedder()
+        self.evidence_index, self.visual_index = VectorIndex(self.embedder.dim), VectorIndex(1)
+        self.evidence_index.add([ev.id for ev in rows], self.embedder.embed([ev.content for ev in rows]))
+
+    def entries(self):
+        return []
+
+
+def _objects(t0, t1, *boxes):
+    from memory.records import Box, Evidence, ObjectsData
+
+    bs = tuple(Box(x, 0.5, x + 0.1, 0.7, label, 0.8, None, colour) for label, colour, x in boxes)
+    counts = tuple(sorted((c, sum(b.label == c for b in bs)) for c in {b.label for b in bs}))
+    what = ", ".join(f"{n} {c}" for c, n in counts) or "no objects"
+    return Evidence(EvidenceKind.OBJECTS, t0, t1, f"{what} in view", ObjectsData(counts, bs))
+
+
+def _scene_rows():
+    """30 s: two people (red on the left, black on the right) and a parked van until 24 s, then the
+    detector loses them but for one frame at 25 s; a yellow ball 20-24 s; EXIT on screen 18-30 s;
+    one sentence at 22 s; image labels "bow tie" (sure, long) then "seat belt" (brief)."""
+    from memory.records import Evidence, Label, LabelData, LookData, MotionData, SpeechData
+
+    return [_objects(0.0, 24.0, ("person", "red", 0.1), ("person", "black", 0.8), ("truck", "white", 0.85)),
+            _objects(24.0, 25.0, ("truck", "white", 0.85)),
+            _objects(25.0, 25.5, ("person", "red", 0.15), ("truck", "white", 0.85)),
+            _objects(25.5, 30.0, ("truck", "white", 0.85)),
+            Evidence(EvidenceKind.MOTION, 20.0, 24.0, "a yellow circle moving left to right (top of the frame)",
+                     MotionData(None, "yellow", "circle", "left to right")),
+            Evidence(EvidenceKind.TEXT, 18.0, 30.0, "EXIT"),
+            Evidence(EvidenceKind.SPEECH, 22.0, 24.0, "Lunch today is in the blue cafeteria.", SpeechData()),
+            Evidence(EvidenceKind.LABEL, 1.0, 4.0, "looks like: bow tie", LabelData((Label("bow tie", 0.76),)), 0.76),
+            Evidence(EvidenceKind.LABEL, 29.0, 29.5, "looks like: seat belt", LabelData((Label("seat belt", 0.3),)), 0.3),
+            Evidence(EvidenceKind.LOOK, 0.0, 30.0, "the picture is bright (daylight or well lit); mostly green",
+                     LookData(130.0, ("green",), False))]
+
+
+@pytest.fixture(scope="module")
+def scene_engine():
+    from vstream.answer.engine import AnswerEngine
+
+    return AnswerEngine(_EmbeddedView(_scene_rows()))
+
+
+def _ask(engine, question, now):
+    ans = engine.answer(question, now=now)
+    return ans.text, [(c.t_start, c.t_end) for c in ans.citations]
+
+
+def test_who_uses_the_latest_frame_that_had_someone(scene_engine):
+    text, cites = _ask(scene_engine, "who's in the scene?", 27.0)
+    assert "person in red" in text and (25.0, 25.5) in cites, text  # the detector's last sighting, cited
+
+
+def test_describe_summarises_the_asked_window(scene_engine):
+    text, cites = _ask(scene_engine, "whats going on", 27.5)  # "now" = the last 6 s: 21.5-27.5
+    for part in ("2 people", "person in red", "person in black", "truck/van", "yellow circle", "EXIT", "cafeteria",
+                 "green"):
+        assert part in text, (part, text)
+    assert "bow tie" not in text and all(t0 <= 27.5 for t0, _ in cites)  # a label from another moment is not "now"
+
+
+def test_a_subject_question_about_speech_is_not_whether_anyone_spoke(scene_engine):
+    text, _ = _ask(scene_engine, "did anyone say anything about pizza?", 28.0)
+    assert not text.lower().startswith("yes") and "haven't heard" in text, text
+    text, _ = _ask(scene_engine, "did anyone say anything about lunch?", 28.0)
+    assert text.startswith("Yes") and "cafeteria" in text, text
+
+
+def test_colour_presence_and_vehicle_words(scene_engine):
+    text, cites = _ask(scene_engine, "anyone in red?", 28.0)
+    assert text.startswith("Yes") and "red" in text and (25.0, 25.5) in cites, text
+    text, _ = _ask(scene_engine, "anything purple?", 28.0)
+    assert text.startswith("No") and "haven't seen" in text, text
+    text, _ = _ask(scene_engine, "any cars around", 28.0)  # only a van was there: say so, not "no cars"
+    assert text.startswith("Yes") and "truck/van" in text, text
+
+
+def test_the_surest_label_not_the_latest(scene_engine):
+    text, _ = _ask(scene_engine, "what's this?", 29.5)
+    assert "bow tie" in text and "seat belt" not in text, text
+
+
+@pytest.mark.parametrize("question,kind,cls,target", [
+    ("how busy is it right now?", AnswerType.HOW_MANY, "person", None),
+    ("seen any animals?", AnswerType.YES_NO, "animal", None),
+    ("what'd they say", AnswerType.WHAT_SAID, None, ""),
+    ("wat kind of bird is that", AnswerType.WHAT, "bird", None),
+    ("where is everybody", AnswerType.WHERE, "person", None),
+    ("when was the delivery announced?", AnswerType.WHEN, None, "delivery"),
+])
+def test_chatty_phrasings(question, kind, cls, target):
+    q = analyze(question, 30.0)
+    assert (q.answer_type, q.object_class) == (kind, cls)
+    assert target is None or q.target == target

@@ -104,8 +104,40 @@ def _seen_members(row: Evidence | None, cls: str) -> str:
     return ", ".join(parts)
 
 
+# A detector misses a person in some frames (gen:people: found in 1 frame of 2-3): "who is there" and
+# "what is she wearing" look back this far for the latest frame that had one.
+RECENT_S = 3.0
+
+
+def sighting(q: Query, f: EvidenceFinder, cls: str | None, back: float = RECENT_S) -> tuple[Evidence, list] | None:
+    """The latest OBJECTS row in the `back` seconds up to the moment asked that has the class
+    (any class when None), with those boxes."""
+    t = q.point
+    window = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, t - back), t, "last"))
+    wanted = members(cls) if cls else None
+    for row in reversed(f.rows(window, (EvidenceKind.OBJECTS,))):
+        boxes = [b for b in getattr(row.data, "boxes", ()) if wanted is None or b.label in wanted]
+        if boxes:
+            return row, sorted(boxes, key=lambda b: b.x0)
+    return None
+
+
+def _box_phrase(b) -> str:
+    """'a person in red (left)', 'a truck/van, white (top right)'."""
+    spot = where((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)
+    name = DISPLAY.get(b.label, b.label)
+    if b.label == "person":
+        return f"a person in {b.colour} ({spot})" if b.colour else f"a person ({spot})"
+    return f"a {b.colour} {name} ({spot})" if b.colour else f"a {name} ({spot})"
+
+
+def boxes_phrase(boxes, limit: int = 5) -> str:
+    parts = [_box_phrase(b) for b in boxes[:limit]]
+    return ", ".join(parts) + (f" and {len(boxes) - limit} more" if len(boxes) > limit else "")
+
+
 def how_many_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
-    if not f.has_detector():
+    if not f.has_detector(q):
         return _no_detector(cls)
     if q.scope is Scope.ALL and not q.most:
         tracks = lasting(f.tracks(q, cls))
@@ -142,7 +174,7 @@ def _name(cls: str) -> str:
 
 def objects_present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     """Is there / was there a <cls>?"""
-    if not f.has_detector():
+    if not f.has_detector(q):
         return _no_detector(cls)
     name = _name(cls)
     if q.scope is Scope.NOW or q.scope is Scope.AT:
@@ -158,7 +190,11 @@ def objects_present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         tail = f" (one was in view {span_text(earlier.t_start, earlier.t_end)})" if earlier else \
             f", and I haven't seen any {plural(name, 2)} so far"
         return Composed(f"No — no {name} in view at {fmt_time(q.point)}{tail}.", [earlier] if earlier else [])
-    seen = _first_seen(q, f, cls)
+    seen = _last_seen(q, f, cls)
+    other = _last_seen(q, f, "vehicle") if seen is None and cls in GROUPS["vehicle"] else None
+    if other is not None and other.kind is EvidenceKind.OBJECTS:  # "any cars?" and a van was there: say what it was
+        return Composed(f"Yes, a vehicle — {_seen_members(other, 'vehicle')} in view "
+                        f"{span_text(other.t_start, min(other.t_end, q.now))}.", [other])
     if seen is None:
         return Composed(f"No, I haven't seen any {plural(name, 2)} {_upto(q)}.")
     what = _seen_members(seen, cls) if seen.kind is EvidenceKind.OBJECTS else DISPLAY.get(seen.data.label, seen.data.label)
@@ -175,11 +211,20 @@ def _first_seen(q: Query, f: EvidenceFinder, cls: str) -> Evidence | None:
     return None
 
 
+def _last_seen(q: Query, f: EvidenceFinder, cls: str) -> Evidence | None:
+    """The latest frame (else track) that had the class."""
+    for row in reversed(f.rows(q, (EvidenceKind.OBJECTS,))):
+        if f.count(row, cls):
+            return row
+    tracks = f.tracks(q, cls)
+    return tracks[-1] if tracks else None
+
+
 _LEAVE = re.compile(r"\b(leave|left|leaves|disappear|disappeared|exit|exited|go away|went away|gone)\b")
 
 
 def when_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
-    if not f.has_detector():
+    if not f.has_detector(q):
         return _no_detector(cls)
     tracks = f.tracks(q, cls)
     if _LEAVE.search(q.question.lower()):
@@ -236,7 +281,13 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-_GENERIC = "what text does the sign say written shown board everything anything all first last latest earliest url"
+_GENERIC = "what text does the sign say written shown board everything anything all first last latest earliest " \
+           "writing words letters visible there any something"
+
+
+def _generic_text(target: str) -> bool:
+    """No subject beyond "text" itself ("is there any writing visible?", "what's written there")."""
+    return not target or lexical(target, _GENERIC) >= 0.99
 
 
 def _ordinal(q: Query, rows: list[Evidence]) -> list[Evidence]:
@@ -312,34 +363,99 @@ def scene_changes(q: Query, f: EvidenceFinder) -> Composed:
                     count=len(rows))
 
 
+# "What's going on?" now means the last few seconds: one OCR run, a few detector frames, a sentence.
+DESCRIBE_NOW_S = 6.0
+
+
 def describe(q: Query, f: EvidenceFinder) -> Composed:
-    parts, used = [], []
-    objects = f.rows(q, (EvidenceKind.OBJECTS,))
-    if objects:
-        row = objects[-1] if q.scope is Scope.NOW else max(objects, key=lambda r: sum(n for _, n in r.data.counts))
-        parts.append(f"{_counts_phrase(row)} in view ({span_text(row.t_start, row.t_end)})")
-        used.append(row)
-    texts = f.rows(q, (EvidenceKind.TEXT,))[-3:]
-    if texts:
-        parts.append("on screen " + ", ".join(f"“{r.content}”" for r in texts))
-        used += texts
-    speech = f.rows(q, (EvidenceKind.SPEECH,))[-2:]
-    used += speech
-    parts += [quote(r) for r in speech]
-    captions = f.rows(q, (EvidenceKind.CAPTION,))[-1:]
-    used += captions
-    parts += [quote(r) for r in captions]
-    labels = f.rows(q, (EvidenceKind.LABEL,))[-1:]
-    if labels and not captions:
-        parts.append(quote(labels[0]))
-        used += labels
-    cuts = f.rows(q, (EvidenceKind.SCENE,))
-    if cuts and q.scope is not Scope.NOW:
-        parts.append(f"{len(cuts)} scene change{'s' if len(cuts) != 1 else ''}")
-        used += cuts[:5]
+    """What the evidence in the asked window says: people and objects with counts, colours and
+    places, moving things, text, speech, how the picture looks, the classifier's guess, cuts."""
+    w = q
+    if q.scope is Scope.NOW or q.scope is Scope.AT and q.window is not None and q.window.kind == "now":
+        w = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.now - DESCRIBE_NOW_S), q.now, "last"))
+    parts: list[str] = []
+    used: list[Evidence] = []
+    for part in (_describe_objects, _describe_moving, _describe_text, _describe_speech, _describe_look,
+                 _describe_label, _describe_cuts):
+        said = part(w, f)
+        if said is not None:
+            parts.append(said.text)
+            used += said.used
     if not parts:
         return Composed(f"I haven't seen anything I can describe {_upto(q)} (no people, objects, text or speech recognised).")
-    return Composed(f"{_upto(q)[:1].upper()}{_upto(q)[1:]}: " + "; ".join(parts) + ".", used)
+    return Composed(f"{_upto(w)[:1].upper()}{_upto(w)[1:]}: " + "; ".join(parts) + ".", _uniq(used))
+
+
+def _describe_objects(q: Query, f: EvidenceFinder) -> Composed | None:
+    rows = [r for r in f.rows(q, (EvidenceKind.OBJECTS,)) if r.data.counts]
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: (sum(n for _, n in r.data.counts), r.t_start))  # the fullest frame
+    boxes = sorted(row.data.boxes, key=lambda b: (b.label != "person", b.x0))
+    detail = f": {boxes_phrase(boxes, 4)}" if boxes else ""
+    return Composed(f"{_counts_phrase(row)} in view {span_text(row.t_start, row.t_end)}{detail}", [row])
+
+
+def _describe_moving(q: Query, f: EvidenceFinder) -> Composed | None:
+    rows = [r for r in f.rows(q, (EvidenceKind.MOTION,)) if r.data.colour or r.data.shape]
+    rows = sorted(rows, key=lambda r: r.t_end - r.t_start)[-2:]  # the longest followed: least likely noise
+    if not rows:
+        return None
+    return Composed("; ".join(quote(r) for r in sorted(rows, key=lambda r: r.t_start)), rows)
+
+
+def _describe_text(q: Query, f: EvidenceFinder) -> Composed | None:
+    rows = f.rows(q, (EvidenceKind.TEXT,))[-3:]
+    if not rows:
+        return None
+    return Composed("on screen " + ", ".join(f"“{r.content}” ({span_text(r.t_start, r.t_end)})" for r in rows), rows)
+
+
+def _describe_speech(q: Query, f: EvidenceFinder) -> Composed | None:
+    rows = f.rows(q, (EvidenceKind.SPEECH,))[-2:]
+    return Composed("; ".join(quote(r) for r in rows), rows) if rows else None
+
+
+def _describe_look(q: Query, f: EvidenceFinder) -> Composed | None:
+    rows = f.rows(q, (EvidenceKind.LOOK,))[-1:]
+    return Composed(f"{rows[0].content} ({span_text(rows[0].t_start, rows[0].t_end)})", rows) if rows else None
+
+
+def _describe_label(q: Query, f: EvidenceFinder) -> Composed | None:
+    captions = f.rows(q, (EvidenceKind.CAPTION,))[-1:]
+    if captions:
+        return Composed(quote(captions[0]), captions)
+    labels = best_label(f, q)
+    return Composed(quote(labels[0]), labels) if labels else None
+
+
+def _describe_cuts(q: Query, f: EvidenceFinder) -> Composed | None:
+    cuts = f.rows(q, (EvidenceKind.SCENE,))
+    if not cuts:
+        return None
+    return Composed(f"{len(cuts)} scene change{'s' if len(cuts) != 1 else ''} (at "
+                    f"{', '.join(fmt_time(c.t_start) for c in cuts[:5])})", cuts[:5])
+
+
+# The classifier's label of one frame is noisy ("unicycle" for pedestrians, 0.27); a label that held
+# for longer at a higher probability ("bow tie" 0.76 for 1.5 s vs "seat belt" 0.47 for 0.5 s) is the
+# better guess. Labels older than the current shot describe another picture.
+LABEL_BACK_S = 30.0
+
+
+def best_label(f: EvidenceFinder, q: Query) -> list[Evidence]:
+    """The label row of the asked window (for now / so far: of the current shot, up to LABEL_BACK_S)
+    with the most probability x time, as a one-row list (empty when none)."""
+    rows = f.rows(q, (EvidenceKind.LABEL,))
+    if q.scope in (Scope.NOW, Scope.ALL):
+        t = q.point
+        cuts = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SCENE,))
+        since = max([c.t_start for c in cuts if c.t_start <= t] + [t - LABEL_BACK_S])
+        recent = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, since), t, "last"))
+        rows = f.rows(recent, (EvidenceKind.LABEL,)) or rows
+    if not rows:
+        return []
+    return [max(rows, key=lambda r: (r.confidence * (r.t_end - r.t_start + 0.5), r.t_start))]
 
 
 def identify(q: Query, f: EvidenceFinder) -> Composed:
@@ -350,16 +466,15 @@ def identify(q: Query, f: EvidenceFinder) -> Composed:
         names = [c for c, n in row.data.counts if n and (cls is None or c in members(cls))]
         if names:
             return Composed(f"I see {', '.join(f'a {c}' for c in names)} at {fmt_time(min(row.t_end, q.point))}.", [row])
-    labels = f.rows(q, (EvidenceKind.LABEL,))
+    labels = best_label(f, q)
     if labels:
-        last = labels[-1]
-        return Composed(_sentence(quote(last)), [last])
+        return Composed(_sentence(quote(labels[0])), labels)
     return Composed(f"I can't tell {_upto(q)}: I haven't recognised anything in view.")
 
 
 def activity(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     """Actions, colours, appearance: the lite senses cannot see them; say so, give what they do see."""
-    row = f.objects_at(q, q.point) if f.has_detector() else None
+    row = f.objects_at(q, q.point) if f.has_detector(q) else None
     seen = f" I see {_counts_phrase(row)} at {fmt_time(min(row.t_end, q.point))}." if row is not None else ""
     said = f.matching(q, kinds_for(q))
     if said:
@@ -384,6 +499,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
             return look(q, f)
         if _COLOUR.search(low):
             return colour(q, f, cls)
+        if t is AnswerType.YES_NO and colour_word(q.target):  # "anyone in red?", "anything blue?"
+            return colour_present(q, f, cls, colour_word(q.target))
         if _DIRECTION.search(low) and cls:
             return direction(q, f, cls)
         if _MOVING.search(low) and (not cls or t is AnswerType.YES_NO and cls is None):
@@ -417,6 +534,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     low = q.question.lower()
     if re.search(r"\b(animal|animals|creature|bird|pet)\b", low) and not (q.modalities & {Modality.SPEECH, Modality.TEXT}):
         return identify(replace(q, object_class="animal"), f)
+    if q.answer_type is AnswerType.WHO and cls == "person" and not q.modalities & {Modality.SPEECH, Modality.TEXT}:
+        return who(q, f)  # "who's walking by?": the people in view, not a sentence that mentions walking
     found = f.matching(q, kinds_for(q)) if q.target else []
     if not found and q.target and q.scope in (Scope.NOW, Scope.ALL):  # "which room is the meeting in now?":
         found = f.matching(replace(q, scope=Scope.ALL), kinds_for(q))  # the fact may have been given earlier
@@ -433,47 +552,75 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         return identify(q, f)
     if cls:
         return objects_present(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, f, cls)
-    return not_found(q, kinds_for(q))
+    base = not_found(q, kinds_for(q))
+    if q.modalities & {Modality.SPEECH, Modality.TEXT}:
+        return base
+    seen = describe(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, f)
+    if not seen.used:
+        return base
+    return Composed(f"{base.text[:-1]}; what I do see — {seen.text[0].lower()}{seen.text[1:]}", seen.used)
 
 
 def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     """Where is the <cls>: its place in the frame, and what the scene looks like (a guess)."""
-    pairs = _boxes(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, f, cls)
-    labels = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.LABEL,))[-1:]
+    seen = sighting(q if q.scope is not Scope.ALL else replace(q, scope=Scope.NOW), f, cls)
+    labels = best_label(f, q)
     guess = f"; {quote(labels[0])}" if labels else ""
-    if not pairs:
+    if seen is None:
         return Composed(f"I don't see a {_name(cls)} at {fmt_time(q.point)}{guess}.", labels)
-    row, box = pairs[0]
-    spot = where((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
-    return Composed(f"The {_name(cls)} is in the {spot} of the frame at {fmt_time(min(row.t_end, q.point))}{guess}.",
+    row, boxes = seen
+    if len(boxes) == 1:
+        b = boxes[0]
+        spot = where((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)
+        return Composed(f"The {_name(cls)} is in the {spot} of the frame at {fmt_time(min(row.t_end, q.point))}{guess}.",
+                        [row] + labels)
+    return Composed(f"At {fmt_time(min(row.t_end, q.point))}: {boxes_phrase(boxes)} (places in the frame){guess}.",
                     [row] + labels)
 
 
 def who(q: Query, f: EvidenceFinder) -> Composed:
     """People can't be recognised by name here: say how many are in view (and when)."""
-    if not f.has_detector():
+    if not f.has_detector(q):
         return _no_detector("person")
     row = f.objects_at(q, q.point, "person")
     n = f.count(row, "person")
-    if n:
-        return Composed(f"I can't tell who they are, but I see {n} {plural('person', n)} in view at "
-                        f"{fmt_time(min(row.t_end, q.point))}.", [row])
+    seen = sighting(q, f, "person")
+    if n and seen is not None:
+        return Composed(f"I can't tell who they are by name, but I see {n} {plural('person', n)} in view at "
+                        f"{fmt_time(min(row.t_end, q.point))}: {boxes_phrase(seen[1])}.", _uniq([row, seen[0]]))
+    if seen is not None:
+        last, boxes = seen
+        return Composed(f"I can't tell who by name: {boxes_phrase(boxes)} was in view at {fmt_time(last.t_start)} "
+                        f"(detections flicker; not in the latest frame).", [last])
     return Composed(f"I don't see anyone in view at {fmt_time(q.point)}.", [row] if row else [])
 
 
-_TALK = re.compile(r"\b(talking|speaking|speech|saying anything|say anything|said anything|voices?|conversation|audio)\b")
+def _uniq(rows: list[Evidence]) -> list[Evidence]:
+    out = []
+    for r in rows:
+        if all(r is not o for o in out):
+            out.append(r)
+    return out
+
+
+_TALK = re.compile(r"\b(talking|speaking|speech|saying anything|say anything|said anything|voices?|conversation|audio|"
+                   r"hear anything|heard anything|hear something|heard something|sounds?|noise)\b")
+# Words that ask whether anyone spoke at all rather than about a subject ("is anyone talking?").
+_TALK_GENERIC = "talking speaking speech saying say said anything something voice voices conversation audio hear heard " \
+                "sound sounds noise make made any"
 
 
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     kinds = kinds_for(q)
-    if kinds == (EvidenceKind.SPEECH,) and _TALK.search(q.question.lower()):  # "is anyone talking?"
+    generic_talk = not q.target or lexical(q.target, _TALK_GENERIC) >= 0.99
+    if kinds == (EvidenceKind.SPEECH,) and _TALK.search(q.question.lower()) and generic_talk:  # "is anyone talking?"
         recent = q.scope is Scope.NOW or re.match(r"(is|are)\b", q.question.lower())
         rows = f.rows(replace(q, scope=Scope.WINDOW, window=TimeWindow(q.now - 10.0, q.now, "last"))
                       if recent else q, (EvidenceKind.SPEECH,))
         if not rows:
             return Composed(f"No, I haven't heard anyone speak {_upto(q)}.")
         return Composed("Yes — " + "; ".join(quote(r) for r in rows[-2:]) + ".", rows[-2:])
-    if not q.target and kinds == (EvidenceKind.TEXT,):  # "anything written on screen?"
+    if kinds == (EvidenceKind.TEXT,) and _generic_text(q.target):  # "anything written on screen?"
         shown = what_shown(q, f)
         return Composed(("Yes — " + shown.text) if shown.used else ("No, " + shown.text[0].lower() + shown.text[1:]),
                         shown.used)
@@ -534,6 +681,36 @@ def _boxes(q: Query, f: EvidenceFinder, cls: str | None) -> list[tuple[Evidence,
     return [(r, b) for r in rows for b in getattr(r.data, "boxes", ()) if wanted is None or b.label in wanted]
 
 
+_COLOUR_NAMES = ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink", "white", "black", "grey", "gray")
+
+
+def colour_word(target: str) -> str | None:
+    found = [w for w in target.split() if w in _COLOUR_NAMES]
+    return ("grey" if found[0] == "gray" else found[0]) if found else None
+
+
+def colour_present(q: Query, f: EvidenceFinder, cls: str | None, name: str) -> Composed:
+    """Is there anything / anyone <colour>: detected boxes of that colour (people by their upper
+    body), then moving things of that colour; the latest sighting in scope."""
+    if q.scope in (Scope.NOW, Scope.AT):
+        seen = sighting(q, f, cls)
+        rows = [seen[0]] if seen else []
+    else:
+        rows = f.rows(q, (EvidenceKind.OBJECTS,))
+    wanted = members(cls) if cls else None
+    boxed = next(((row, bs) for row in reversed(rows) if (bs := [b for b in row.data.boxes if b.colour == name and
+                                                                 (wanted is None or b.label in wanted)])), None)
+    moving = [r for r in f.rows(q, (EvidenceKind.MOTION,)) if r.data.colour == name] if cls is None else []
+    if moving and (boxed is None or moving[-1].t_end > boxed[0].t_end):  # the latest sighting of either kind
+        r = moving[-1]
+        return Composed(f"Yes — I saw {r.content} ({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
+    if boxed is not None:
+        row, boxes = boxed
+        return Composed(f"Yes — {boxes_phrase(boxes, 3)} at {fmt_time(min(row.t_end, q.point))}.", [row])
+    who = plural(_name(cls), 2) if cls else "things"
+    return Composed(f"No — I haven't seen any {name} {who} {_upto(q)}.")
+
+
 def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
     """What colour is X / what is she wearing: a detected object's colour (a person's upper
     body), else a moving thing's, else the picture's main colour — each said as what it is."""
@@ -541,15 +718,18 @@ def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
         q = replace(q, scope=Scope.NOW)  # "what colour is the car / is she wearing": now
     elif q.window is None:
         q = replace(q, scope=Scope.ALL)
-    pairs = [(r, b) for r, b in _boxes(q, f, cls) if b.colour] if cls else []
+    pairs = _coloured_boxes(q, f, cls) if cls else []
     if pairs:
         x = next((x for word, x in _POSITION if word in q.question.lower()), None)
         row, box = min(pairs, key=lambda p: abs((p[1].x0 + p[1].x1) / 2 - x)) if x is not None else pairs[0]
         what = f"The {DISPLAY.get(box.label, box.label)}" + (" is wearing" if box.label == "person" else " looks")
-        labels = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.LABEL,))[-1:] if box.label == "person" else []
+        labels = best_label(f, q) if box.label == "person" else []
         guess = f"; {quote(labels[0])}" if labels else ""  # "bow tie", "jersey": ImageNet knows clothes
-        return Composed(f"{what} {box.colour} (at {fmt_time(row.t_start)}){guess}.", [row] + labels)
-    moving = [s.row for s in f.matching(replace(q, scope=Scope.ALL) if q.window is None else q, (EvidenceKind.MOTION,))]
+        others = [b for r, b in pairs if r is row and b is not box]
+        also = f" (also in view: {boxes_phrase(others, 4)})" if others else ""
+        return Composed(f"{what} {box.colour} (at {fmt_time(row.t_start)}){also}{guess}.", [row] + labels)
+    moving = _recent_first(q, [s.row for s in f.matching(replace(q, scope=Scope.ALL) if q.window is None else q,
+                                                         (EvidenceKind.MOTION,))])
     if not moving and re.search(r"\b(ball|thing|shape|object|it|square|circle|box)\b", q.question.lower()):
         moving = [r for r in f.rows(q, (EvidenceKind.MOTION,))][::-1]
     moving = [r for r in moving if r.data.colour]
@@ -562,6 +742,24 @@ def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
         return Composed(f"Mostly {r.data.colours[0]} in view ({span_text(r.t_start, r.t_end)}); I can't single out "
                         f"the {_about(q)} to tell its colour.", [r])
     return Composed(f"I can't tell the colour: I haven't seen the {_about(q)} {_upto(q)}.")
+
+
+def _coloured_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
+    """(row, box) with a colour: the latest frame that had the class (now / at a time), or every
+    frame in scope for the past."""
+    if q.scope in (Scope.NOW, Scope.AT):
+        seen = sighting(q, f, cls)
+        return [(seen[0], b) for b in seen[1] if b.colour] if seen else []
+    return [(r, b) for r, b in _boxes(q, f, cls) if b.colour]
+
+
+def _recent_first(q: Query, rows: list[Evidence]) -> list[Evidence]:
+    """For a question about now, the rows seen in the last seconds first (then the latest): the
+    ball on screen now, not one that crossed a minute ago."""
+    if q.scope is not Scope.NOW:
+        return rows
+    lo = q.now - DESCRIBE_NOW_S
+    return sorted(rows, key=lambda r: (r.t_end < lo, -r.t_end))
 
 
 def moving(q: Query, f: EvidenceFinder) -> Composed:
@@ -609,8 +807,14 @@ def look(q: Query, f: EvidenceFinder) -> Composed:
         labels = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.LABEL,))
         guess = f"; {quote(labels[-1])}" if labels else ""
         return Composed(f"I can't tell indoors from outdoors for sure: {r.content}{guess}.", [r] + labels[-1:])
-    dark = r.data.dark or r.data.brightness < 70
-    verdict = "It looks like night, or an unlit place" if dark else "It looks like daytime, or a well-lit place"
+    # Mean luma: night scenes measured 0-60, a lit night skyline 110-115, a shaded street by day 66-106,
+    # daylight 120-140. Between 60 and 120 the picture alone does not say which.
+    if r.data.dark or r.data.brightness < 60:
+        verdict = "It looks like night, or an unlit place"
+    elif r.data.brightness > 120:
+        verdict = "It looks like daytime, or a well-lit place"
+    else:
+        verdict = "I can't tell day from night for sure"
     return Composed(f"{verdict}: {r.content} ({span_text(r.t_start, r.t_end)}).", [r])
 
 

@@ -4,6 +4,7 @@ errors, and MiniLM meaning)."""
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from vstream.answer.query import GROUPS, Modality, Query, Scope
 # unrelated ones 0.0-0.3 ("pizza" vs "the truck will arrive at dock seven": 0.07).
 LEXICAL_MIN = 0.6
 SEMANTIC_MIN = 0.45
+SEMANTIC_K = 256  # nearest rows looked at per question
 NOW_SLACK_S = 2.5  # a text line seen up to the last OCR run counts as on screen until the next run
 SMOOTH_S = 1.0  # counts "now" are the largest count of the last second (2-3 frames at 2 fps)
 
@@ -91,24 +93,145 @@ def concept(target: str, content: str) -> float:
     return 0.0
 
 
+# ---- a time index over the view's rows -------------------------------------------------------------------
+# Rows are kept per kind, sorted by t_start, so a query's window is two bisects plus the rows in it.
+# A row's end can still move after it is indexed (a sign stays on screen, a count holds), so ends are
+# read live, and the lower bound is found through t_start: a row of at most HORIZON_S whose end reaches
+# `lo` starts after lo - HORIZON_S. Rows longer than that (or still open when they fall behind the
+# horizon) are few (a sign left up for minutes, a parked van's track) and are kept in a side list.
+HORIZON_S = 60.0
+OPEN_S = 30.0  # a row that ended within this of the newest start may still be extended
+LATE_S = 60.0  # new rows arrive at most this far behind the newest start (speech is transcribed late)
+
+
+class _KindIndex:
+    """One kind's rows by start time: a sealed part (closed rows, each shorter than HORIZON_S,
+    or listed in `long`) and a recent unsealed part that every query scans."""
+
+    def __init__(self):
+        self.rows: list[Evidence] = []
+        self.starts: list[float] = []
+        self.long: list[Evidence] = []
+        self.sealed = 0  # rows[:sealed] have been checked for length when they fell behind the horizon
+
+    def insert(self, ev: Evidence) -> None:
+        i = bisect.bisect_right(self.starts, ev.t_start)
+        self.rows.insert(i, ev)
+        self.starts.insert(i, ev.t_start)
+        if i < self.sealed:  # a late row behind the horizon: check it now
+            self.sealed += 1
+            self._check(ev, self.starts[-1])
+
+    def seal(self, clock: float) -> None:
+        edge = clock - HORIZON_S
+        while self.sealed < len(self.rows) and self.starts[self.sealed] < edge:
+            self._check(self.rows[self.sealed], clock)
+            self.sealed += 1
+
+    def _check(self, ev: Evidence, clock: float) -> None:
+        if ev.t_end - ev.t_start >= HORIZON_S or ev.t_end >= clock - OPEN_S:
+            self.long.append(ev)
+
+    def window(self, lo: float, hi: float, counter: list[int]) -> list[Evidence]:
+        """Rows with t_start <= hi and t_end >= lo, in (t_start, id) order."""
+        i0 = min(bisect.bisect_left(self.starts, lo - HORIZON_S), self.sealed)
+        i1 = bisect.bisect_right(self.starts, hi)
+        out = [ev for ev in self.rows[i0:i1] if ev.t_end >= lo]
+        counter[0] += max(0, i1 - i0) + len(self.long)
+        extra = [ev for ev in self.long if ev.t_end >= lo and ev.t_start <= hi]
+        if extra:
+            have = {id(ev) for ev in out}
+            out = sorted(out + [ev for ev in extra if id(ev) not in have], key=lambda e: (e.t_start, e.id))
+        return out
+
+
+class EvidenceIndex:
+    """The view's rows by kind and time, kept in step with the view incrementally: a sync reads
+    the view's list once and inserts only the rows it has not seen (found from the end: new rows
+    are recent); a list that lost rows (memory dropped old ones) or was reloaded is re-indexed."""
+
+    def __init__(self):
+        self.kinds: dict[EvidenceKind, _KindIndex] = {}
+        self.known: set[int] = set()  # id() of the rows indexed (the index holds them, so ids stay unique)
+        self.by_id: dict[int, Evidence] = {}  # store id → row, for the FAISS hits
+        self.n = 0
+        self.clock = float("-inf")  # the newest start seen: the stream's time as far as rows tell
+        self.first: Evidence | None = None
+        self.visited = [0]  # rows looked at by window queries (tests check it tracks the window)
+
+    def sync(self, rows: list[Evidence]) -> None:
+        if len(rows) == self.n and (not rows or rows[0] is self.first):
+            if not rows or id(rows[-1]) in self.known:
+                return
+        new = self._tail(rows)
+        if self.n + len(new) != len(rows):  # rows were dropped or replaced: index afresh
+            self._rebuild(rows)
+            return
+        for ev in sorted(new, key=lambda e: (e.t_start, e.id)):
+            self._add(ev)
+        self.n, self.first = len(rows), rows[0] if rows else None
+        self._seal()
+
+    def _tail(self, rows: list[Evidence]) -> list[Evidence]:
+        """Unseen rows among the recent ones (rows are in start order; new ones start late)."""
+        new, i = [], len(rows) - 1
+        while i >= 0 and (rows[i].t_start >= self.clock - LATE_S or id(rows[i]) not in self.known):
+            if id(rows[i]) not in self.known:
+                new.append(rows[i])
+            i -= 1
+        return new
+
+    def _rebuild(self, rows: list[Evidence]) -> None:
+        self.kinds, self.known, self.by_id, self.clock = {}, set(), {}, float("-inf")
+        for ev in sorted(rows, key=lambda e: (e.t_start, e.id)):
+            self._add(ev)
+        self.n, self.first = len(rows), rows[0] if rows else None
+        self._seal()
+
+    def _add(self, ev: Evidence) -> None:
+        self.kinds.setdefault(ev.kind, _KindIndex()).insert(ev)
+        self.known.add(id(ev))
+        self.by_id[ev.id] = ev
+        self.clock = max(self.clock, ev.t_start)
+
+    def _seal(self) -> None:
+        for k in self.kinds.values():
+            k.seal(self.clock)
+
+    def window(self, kinds, lo: float, hi: float) -> list[Evidence]:
+        """Rows of these kinds (None: all) with t_start <= hi and t_end >= lo, in time order."""
+        parts = [k.window(lo, hi, self.visited) for kind, k in self.kinds.items() if kinds is None or kind in kinds]
+        if len(parts) == 1:
+            return parts[0]
+        return sorted((ev for p in parts for ev in p), key=lambda e: (e.t_start, e.id))
+
+    def has(self, kind: EvidenceKind) -> bool:
+        k = self.kinds.get(kind)
+        return bool(k and k.rows)
+
+
 class EvidenceFinder:
-    """Reads any memory view (the live writer, a saved session, a windowed or baseline view)."""
+    """Reads any memory view (the live writer, a saved session, a windowed or baseline view).
+    Rows come from a time index synced with the view once per question, so a question about the
+    last seconds costs what those seconds hold, not what the whole session holds."""
 
     def __init__(self, view, retriever: Retriever | None = None):
         self.view = view
         self.retriever = retriever or Retriever(view)
+        self.index = EvidenceIndex()
+        self._synced_for: tuple[str, float] | None = None
+
+    def sync(self, query: Query | None = None) -> EvidenceIndex:
+        key = (query.question, query.now) if query is not None else None
+        if key is None or key != self._synced_for:
+            self.index.sync(self.view.evidence())
+            self._synced_for = key
+        return self.index
 
     def rows(self, query: Query, kinds: tuple[EvidenceKind, ...] | None = None) -> list[Evidence]:
         """Rows of these kinds seen by `now` and inside the query's time scope, in time order."""
         lo, hi = self.bounds(query)
-        out = []
-        for ev in self.view.evidence():
-            if kinds is not None and ev.kind not in kinds:
-                continue
-            if ev.t_start > query.now + 1e-6 or ev.t_end < lo or ev.t_start > hi:
-                continue
-            out.append(ev)
-        return out
+        return self.sync(query).window(kinds, lo, min(hi, query.now + 1e-6))
 
     @staticmethod
     def bounds(query: Query) -> tuple[float, float]:
@@ -138,20 +261,25 @@ class EvidenceFinder:
 
     def _semantic(self, target: str, query: Query) -> dict[int, float]:
         """MiniLM cosine of the target to each row, scaled so SEMANTIC_MIN maps to LEXICAL_MIN."""
-        hits = self.retriever.search_evidence(target, query.now, None, k=256)
-        return {h.evidence.id: min(1.0, h.score * LEXICAL_MIN / SEMANTIC_MIN) for h in hits if h.score >= SEMANTIC_MIN}
+        by_id = self.sync(query).by_id  # not the retriever's id map: it rebuilds over every row when rows change
+        out: dict[int, float] = {}
+        for eid, score in self.view.evidence_index.search(self.retriever.embed(target), 4 * SEMANTIC_K)[:4 * SEMANTIC_K]:
+            ev = by_id.get(eid)
+            if ev is not None and ev.t_start <= query.now and score >= SEMANTIC_MIN and len(out) < SEMANTIC_K:
+                out[eid] = min(1.0, score * LEXICAL_MIN / SEMANTIC_MIN)
+        return out
 
     # ---- objects --------------------------------------------------------------------------------------
-    def has_detector(self) -> bool:
+    def has_detector(self, query: Query | None = None) -> bool:
         """Did detection run at all (else "how many people" cannot be answered from counts)?"""
-        return any(ev.kind in (EvidenceKind.OBJECTS, EvidenceKind.TRACK) for ev in self.view.evidence())
+        index = self.sync(query)
+        return index.has(EvidenceKind.OBJECTS) or index.has(EvidenceKind.TRACK)
 
     def objects_at(self, query: Query, t: float, cls: str | None = None) -> Evidence | None:
         """The detections row at time t: of the rows in the second before it, the one with the
         most of `cls` (a detector misses a person in one frame and finds them in the next: the
         largest recent count is the better estimate), else the latest."""
-        rows = [ev for ev in self.view.evidence() if ev.kind is EvidenceKind.OBJECTS
-                and ev.t_start <= min(t, query.now) + 1e-6 and ev.t_end >= t - SMOOTH_S]
+        rows = self.sync(query).window((EvidenceKind.OBJECTS,), t - SMOOTH_S, min(t, query.now) + 1e-6)
         if not rows:
             return None
         if cls is None:

@@ -46,7 +46,7 @@ class Modality(str, Enum):
 OBJECT_WORDS: dict[str, str] = {}
 for _cls, _words in {
     "person": "person persons people ppl pedestrian pedestrians man men woman women guy guys someone somebody anyone "
-              "anybody one kid kids child children human humans walker walkers individual individuals folks boy "
+              "anybody everyone everybody his one kid kids child children human humans walker walkers individual individuals folks boy "
               "girl boys girls lady ladies she he her him",
     "car": "car cars automobile automobiles taxi taxis cab cabs",
     "vehicle": "vehicle vehicles traffic",
@@ -84,11 +84,13 @@ _PAST = re.compile(r"\b(was|were|did|had|earlier|before|so far|previously|ever|a
 _PRESENT = re.compile(r"\b(is|are|now|currently|right now|at the moment|still|present|visible|in view|on screen)\b")
 _QUOTED = re.compile(r"[\"“‘]([^\"”’]{1,120})[\"”’]|(?:^|\s)'([^']{1,120})'")
 _YES_NO = re.compile(r"^(is|are|was|were|did|do|does|has|have|had|can|could|will|would|should|any|anyone|anybody|"
-                     r"someone|somebody|anything|something|isn't|aren't|wasn't|didn't|see any|do you see)\b")
+                     r"someone|somebody|anything|something|isn't|aren't|wasn't|didn't|see any|do you see|"
+                     r"(?:seen|see|saw|spot|spotted|notice|noticed|got) (?:any|a|an|anything|anyone|anybody|someone))\b")
 _DESCRIBE = re.compile(r"\b(describe|summari[sz]e|summary|what(?:'s| is| was) (?:happening|going on)|"
                        r"what (?:do|did|can) you see|what(?:'s| is) (?:in|on) (?:the )?(?:view|frame|picture|video|scene)|"
                        r"what happened|what(?:'s| is) there|tell me about|what (?:are|am) (?:we|i) (?:looking at|seeing|watching)|"
                        r"what(?:'s| is) (?:this|the) (?:video|clip|scene|footage) (?:about|of|showing))\b")
+_BUSY = re.compile(r"\b(busy|crowded|full|packed|quiet|empty)\b")
 _STOP = set("""a an the is are was were be been being am do does did doing have has had having i you he she it we
 they me him her us them my your his its our their this that these those there here what which who whom whose when
 where why how any some anyone anybody someone somebody anything something thing things of in on at to for from by
@@ -99,7 +101,8 @@ number count and or but not no yes if whether also any all again did does doing 
 screen text sign written write read reads on-screen video clip stream camera frame view visible appear appeared
 appears appearing first last lately recently just point minute minutes second seconds hour hours around between
 during within past since until currently ok okay hey hi pls plz get got come came comes coming up show showing
-pop popped whats wheres whos hows thats theres anymore really exactly""".split())
+pop popped whats wheres whos hows thats theres anymore really exactly announce announced announces announcing
+announcement announcements spoke speak speaks speaking spoken talk talks talking tell told hearing""".split())
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
     answer_type = _answer_type(low, tuple(options), modalities)
     if answer_type is AnswerType.WHO and object_class is None and not modalities & {Modality.SPEECH, Modality.TEXT}:
         object_class = "person"  # "who is in the scene?" asks about the people in view
+    if answer_type is AnswerType.HOW_MANY and object_class is None and _BUSY.search(low):
+        object_class = "person"  # "how busy is it?": how many people are around
     scope = _scope(low, window, answer_type, modalities)
     target = quoted or _target(low)
     most = bool(re.search(r"\b(at most|most|max|maximum|peak|largest|biggest|highest)\b", low))
@@ -150,7 +155,9 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
 _CONTRACTIONS = ((r"\bwhats\b", "what is"), (r"\bwheres\b", "where is"), (r"\bwhos\b", "who is"),
                  (r"\bhows\b", "how is"), (r"\bthats\b", "that is"), (r"\btheres\b", "there is"),
                  (r"\b(what|where|who|how|that|there|it|he|she)'s\b", r"\1 is"), (r"'re\b", " are"),
-                 (r"\bppl\b", "people"), (r"\bu\b", "you"), (r"\br\b", "are"))
+                 (r"\b(\w+)'d\b", r"\1 did"), (r"\bppl\b", "people"), (r"\bu\b", "you"), (r"\br\b", "are"),
+                 (r"\bur\b", "your"), (r"\brn\b", "right now"), (r"\b(wat|wht|wut)\b", "what"), (r"\bhw\b", "how"),
+                 (r"\bcolours\b(?= (?:that|this|the|his|her|it)\b)", "colour is"))
 
 
 def _normalise(q: str) -> str:
@@ -184,7 +191,8 @@ def _object_class(low: str) -> str | None:
     found = []
     for w in re.findall(r"[a-z]+", low):
         if w in OBJECT_WORDS and w != "one":
-            if w in ("someone", "somebody", "anyone", "anybody", "she", "he", "her", "him") and _SPEECH_CUES.search(low):
+            if w in ("someone", "somebody", "anyone", "anybody", "everyone", "everybody", "she", "he", "her", "him",
+                     "his") and _SPEECH_CUES.search(low):
                 continue  # "did someone say …" asks about speech, not about a person in view
             found.append(OBJECT_WORDS[w])
     things = [c for c in found if c != "person"]
@@ -195,6 +203,7 @@ def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) 
     if options:
         return AnswerType.CHOICE
     if re.search(r"\b(how many|how much|number of|count the|count of|how often|how many times|count)\b", low) or \
+            re.search(r"\bhow (?:busy|crowded|full|packed|quiet|empty)\b", low) or \
             re.search(r"\b(?:the )?(?:most|max|maximum|peak|largest number of)\s+(?:\w+\s+)?(?:people|persons|cars|vehicles|"
                       r"pedestrians)\b", low):
         return AnswerType.HOW_MANY

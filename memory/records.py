@@ -154,11 +154,23 @@ class CaptionData:
 
 
 @dataclass(frozen=True)
+class MotionSegment:
+    """One stretch of a moving thing's path: which way it went, or "still"."""
+
+    t0: float
+    t1: float
+    direction: str  # "left to right", "right to left", "upwards", "downwards" or "still"
+
+
+@dataclass(frozen=True)
 class MotionData:
     box: Box | None = None  # where it was last seen
     colour: str = ""
     shape: str = ""  # circle | square | rectangle | ""
     direction: str = ""  # "left to right", "downwards", … ("" when it barely moved)
+    segments: tuple[MotionSegment, ...] = ()  # its path in order: moves and stops
+    entered: str = ""  # "left edge" … "bottom edge", "in place" (appeared there), "" (unknown)
+    exited: str = ""  # the same for how it went; "" while it is still in view
 
 
 @dataclass(frozen=True)
@@ -225,6 +237,8 @@ def _build(cls: type, d: dict):
 def _value(name: str, v):
     if name == "colours":
         return tuple(v)
+    if name == "segments":
+        return tuple(MotionSegment(**x) for x in v)
     if name in ("box", "last_box"):
         return None if v is None else Box(**v)
     if name == "boxes":

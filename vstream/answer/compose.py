@@ -10,7 +10,15 @@ from dataclasses import dataclass, field, replace
 
 from memory.records import Evidence, EvidenceKind, ObjectsData, Span
 from retrieval.timeparse import TimeWindow
-from vstream.answer.evidence import LEXICAL_MIN, EvidenceFinder, Scored, kinds_for, lexical, members
+from vstream.answer.evidence import (
+    LEXICAL_MIN,
+    EvidenceFinder,
+    Scored,
+    kinds_for,
+    lexical,
+    members,
+    motion_fit,
+)
 from vstream.answer.query import GROUPS, AnswerType, Modality, Query, Scope, plural
 from vstream.senses.colour import where
 
@@ -494,6 +502,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
     low = q.question.lower()
+    if not speech_or_text and t is not AnswerType.HOW_MANY and asks_action(q):
+        return action(q, f)
     if not speech_or_text and t not in (AnswerType.HOW_MANY, AnswerType.DESCRIBE):
         if _LOOK.search(low):
             return look(q, f)
@@ -661,7 +671,8 @@ def count_mentions(q: Query, f: EvidenceFinder) -> Composed:
 _COLOUR = re.compile(r"\b(colou?rs?|wearing|wears|wear|dressed)\b")
 _MOVING = re.compile(r"\b(moving(?! to)|move(?! to)|moves(?! to)|moved(?! to)|went across|going across|goes across|crossing|crossed|flying|flew|"
                      r"rolling|rolled|bouncing|motion)\b")
-_DIRECTION = re.compile(r"\b(which way|what direction|which direction|heading|going left|going right)\b")
+_DIRECTION = re.compile(r"\b(which way|what direction|which direction|heading|going left|going right|"
+                        r"left or (?:to the )?right|right or (?:to the )?left|up or down)\b")
 _LOOK = re.compile(r"\b(day or night|night or day|daytime|night ?time|is it (?:dark|night|day|light|bright)|"
                    r"dark or light|lit|lighting|indoors|outdoors|inside or outside|indoors or outside)\b")
 _POSITION = (("middle", 0.5), ("centre", 0.5), ("center", 0.5), ("left", 0.15), ("right", 0.85))
@@ -779,13 +790,13 @@ def moving(q: Query, f: EvidenceFinder) -> Composed:
 
 
 def direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
-    """Which way is it going: the detections of the class over the last few seconds, first
-    centre vs last centre."""
-    q5 = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - 6.0), q.point, "last"))
-    pairs = [(r, b) for r, b in ((r, b) for r in f.rows(q5, (EvidenceKind.OBJECTS,)) for b in r.data.boxes)
-             if b.label in members(cls)]
+    """Which way is it going: the latest track of the class up to the moment asked (its boxes
+    over its whole life, first centre vs last), else the detections of the last few seconds."""
+    pairs = _track_boxes(q, f, cls)
+    if len(pairs) < 2:  # no track, or one whose id the detections do not carry: the last seconds
+        pairs = _window_boxes(q, f, cls)
     if len(pairs) < 2:
-        return Composed(f"I can't tell: I haven't seen the {_name(cls)} move {_upto(q)}.")
+        return _unclassified_direction(q, f, cls)
     (r0, b0), (r1, b1) = pairs[0], pairs[-1]
     dx = (b1.x0 + b1.x1 - b0.x0 - b0.x1) / 2
     dy = (b1.y1 - b0.y1)
@@ -793,7 +804,86 @@ def direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         return Composed(f"The {_name(cls)} stayed about where it was ({span_text(r0.t_start, r1.t_end)}).", [r0, r1])
     way = ("left to right (towards the right)" if dx > 0 else "right to left (towards the left)") if abs(dx) >= abs(dy) \
         else ("towards the camera / down the frame" if dy > 0 else "away from the camera / up the frame")
-    return Composed(f"The {_name(cls)} is moving {way} ({span_text(r0.t_start, r1.t_end)}).", [r0, r1])
+    verb = "is moving" if r1.t_end >= q.point - RECENT_S else "moved"
+    return Composed(f"The {_name(cls)} {verb} {way} ({span_text(r0.t_start, r1.t_end)}).", [r0, r1])
+
+
+# A track's direction needs this much of its life: a detector flickers, one frame says little.
+TRACK_BACK_S = 30.0
+
+
+def _unclassified_direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
+    """The detector did not follow it: the longest moving thing of no drawn shape (a person or a
+    car is no circle or square) in the last TRACK_BACK_S, said as what it is — an unrecognised thing."""
+    back = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - 10.0), q.point, "last"))
+    rows = [r for r in f.rows(back, (EvidenceKind.MOTION,)) if r.data.direction and not r.data.shape]
+    if not rows:
+        return Composed(f"I can't tell: I haven't seen the {_name(cls)} move {_upto(q)}.")
+    r = max(rows, key=lambda r: (r.t_end - r.t_start, r.t_end))
+    way = {"left to right": "left to right (towards the right)", "right to left": "right to left (towards the left)",
+           "downwards": "towards the camera / down the frame", "upwards": "away from the camera / up the frame"}
+    return Composed(f"The detector did not follow the {_name(cls)}, but something unrecognised moved "
+                    f"{way.get(r.data.direction, r.data.direction)} ({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
+
+
+def _track_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
+    """(row, box) of the latest track of the class seen by the moment asked, over its life (up to
+    TRACK_BACK_S): the detections carrying its track id."""
+    upto = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - TRACK_BACK_S), q.point, "last"))
+    tracks = [t for t in f.tracks(upto, cls) if t.data.track_id is not None]
+    if not tracks:
+        return []
+    track = max(tracks, key=lambda t: (t.t_end, t.t_end - t.t_start))
+    life = replace(q, scope=Scope.WINDOW, window=TimeWindow(track.t_start, min(track.t_end, q.point), "last"))
+    return [(r, b) for r in f.rows(life, (EvidenceKind.OBJECTS,)) for b in r.data.boxes
+            if b.track_id == track.data.track_id]
+
+
+def _window_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
+    q6 = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - 6.0), q.point, "last"))
+    return [(r, b) for r in f.rows(q6, (EvidenceKind.OBJECTS,)) for b in r.data.boxes if b.label in members(cls)]
+
+
+# ---- what a moving thing did ---------------------------------------------------------------------------
+
+# "what did the ball do", "what happened to it next", "where did the red square go", "did it leave".
+_DID = re.compile(r"\bwhat (?:did|does|has|had|is) .{1,60}? (?:do|done|doing)\b|\bwhat (?:happened|happens)\b|"
+                  r"\bthen what\b|\bwhere did .{1,60}? go\b|\bwhere (?:has|have|is|are) .{1,60}? gone\b|"
+                  r"\bdescribe what\b|\b(?:did|has|have) .{1,60}? (?:leave|left|exit|go|gone|disappear|vanish|stop|"
+                  r"come back|turn)")
+_THING = re.compile(r"\b(ball|balls|square|squares|circle|circles|shape|shapes|thing|things|object|objects|block|"
+                    r"blocks|box|boxes|disc|dot|it|they)\b")
+
+
+def asks_action(q: Query) -> bool:
+    """A question about what a moving thing (a coloured shape, a ball) did: answered from its path."""
+    low = q.question.lower()
+    named = colour_word(q.target or "") is not None or bool(_THING.search(low))
+    return bool(_DID.search(low)) and named and not q.object_class
+
+
+def action(q: Query, f: EvidenceFinder) -> Composed:
+    """What the thing(s) asked about did: their followed path (moves, stops, how they went),
+    the latest sighting of each colour named, else the latest moving things."""
+    past = replace(q, scope=Scope.ALL) if q.window is None else q
+    rows = [r for r in f.rows(past, (EvidenceKind.MOTION,)) if r.data.colour or r.data.shape]
+    asked = [w for w in _COLOUR_NAMES if re.search(rf"\b{w}\b", q.target or "")]
+    picked = [r for c in asked for r in [next((r for r in reversed(rows) if r.data.colour == c and
+                                               motion_fit(q.target, r) >= 0.8), None)] if r is not None]
+    if not picked and not asked:
+        picked = [r for r in rows if motion_fit(q.target, r) >= 0.8][-2:]
+    if picked:
+        return Composed(_sentence("; ".join(_did(r, q) for r in sorted(picked, key=lambda r: r.t_start))), picked)
+    if not rows:
+        return Composed(f"I haven't seen anything moving {_upto(past)}.")
+    last = sorted(rows, key=lambda r: r.t_end - r.t_start)[-2:]  # the longest followed: least likely noise
+    return Composed(f"I haven't seen a {_about(q)} as such; the moving things I saw: "
+                    + "; ".join(_did(r, q) for r in sorted(last, key=lambda r: r.t_start)) + ".", last)
+
+
+def _did(r: Evidence, q: Query) -> str:
+    still = " — still in view" if not r.data.exited and r.t_end >= q.now - 1.5 else ""
+    return f"I saw {r.content}{still} ({span_text(r.t_start, min(r.t_end, q.now))})"
 
 
 def look(q: Query, f: EvidenceFinder) -> Composed:
@@ -828,20 +918,119 @@ def option_text(option: str) -> str:
 
 
 def choose(q: Query, f: EvidenceFinder, base: Composed) -> Composed:
-    """Score each option against the answer the evidence gives to the bare question: a number
-    equal to the count stated, else the words of the quoted evidence, else meaning (MiniLM)."""
+    """Score each option against the answer the evidence gives to the bare question: what the
+    evidence says a thing did (which way, stopped, came back, left) against what each option
+    says, in order; else a number equal to the count stated, else the words of the quoted
+    evidence, else meaning (MiniLM)."""
     opts = [option_text(o) for o in q.options]
     said = base.text + " " + " ".join(ev.content for ev in base.used)
-    scores = []
-    for o in opts:
-        s = lexical(o, said)
-        if re.fullmatch(r"\d+", o) and base.count is not None:
-            s = 2.0 if int(o) == base.count else 0.0
-        scores.append(s)
-    if max(scores) < LEXICAL_MIN:
-        vecs = f.view.embedder.embed([said] + opts)
-        scores = [float(v @ vecs[0]) for v in vecs[1:]]
-    i = max(range(len(opts)), key=lambda k: scores[k])
+    i = _by_action(opts, _which_move(q.question, evidence_facts(base, q.now), base))
+    if i is None:
+        scores = []
+        for o in opts:
+            s = lexical(o, said)
+            if re.fullmatch(r"\d+", o) and base.count is not None:
+                s = 2.0 if int(o) == base.count else 0.0
+            scores.append(s)
+        if max(scores) < LEXICAL_MIN:
+            vecs = f.view.embedder.embed([said] + opts)
+            scores = [float(v @ vecs[0]) for v in vecs[1:]]
+        i = max(range(len(opts)), key=lambda k: scores[k])
     letter = _LETTER.match(q.options[i])
     head = f"{letter.group(1).upper()}. {opts[i]}" if letter else opts[i]
     return Composed(f"{head} — {base.text}", base.used, i)
+
+
+# What a sentence says a thing did, as facts. Order matters in the phrases ("left to right" is not
+# "right to left"), so each is read as a whole phrase, never as a bag of words.
+_FACTS = (
+    ("right", r"left to right|to the right|towards the right|rightwards|\b(?:go|goes|went|going|moved?|moving) right\b(?! to)"),
+    ("left", r"right to left|to the left|towards the left|leftwards|\b(?:go|goes|went|going|moved?|moving) left\b(?! to)"),
+    ("up", r"\bup(?:wards)?\b|away from the camera|up the frame"),
+    ("down", r"\bdown(?:wards)?\b|towards the camera|toward the camera|down the frame"),
+    ("back", r"\bback\b|the way it came|returned|reversed|turned (?:a)?round|\bbounced\b"),
+    ("on", r"carried on|same direction|straight|kept going|continued|passed|went (?:across|past)|went on"),
+    ("stop", r"\bstopp?(?:ed|s)?\b|paused|halted|stood still|side by side|stayed where"),
+    ("stays", r"stayed|still there|side by side|remained|still in view|stopped in the middle"),
+    ("vanish", r"vanished|disappeared|on the spot|where it was"),
+    ("out", r"out of (?:view|the frame|sight|the scene|the picture)|left the (?:frame|scene|view|picture)|went off"),
+    ("there", r"still there|still in view|is still|remained"),
+)
+_CONTRA = {"right": {"left"}, "left": {"right"}, "up": {"down"}, "down": {"up"}, "back": {"on"}, "on": {"back"},
+           "vanish": {"out", "there"}, "out": {"vanish", "there"}, "there": {"vanish", "out"},
+           "stays": {"vanish", "out"}, "stop": set()}
+_WAY = {"left to right": "right", "right to left": "left", "upwards": "up", "downwards": "down"}
+
+
+def text_facts(text: str) -> set[str]:
+    low = text.lower()
+    return {name for name, pat in _FACTS if re.search(pat, low)}
+
+
+def motion_facts(row: Evidence, now: float) -> set[str]:
+    """A followed thing's path → facts: the ways it went, whether it stopped, came back or
+    carried on, and how it went (over a side, vanished in place) or that it is still there."""
+    d = row.data
+    moves = [_WAY[s.direction] for s in getattr(d, "segments", ()) if s.direction in _WAY]
+    if not moves and d.direction in _WAY:
+        moves = [_WAY[d.direction]]
+    out = set(moves)
+    segs, exited = getattr(d, "segments", ()), getattr(d, "exited", "")
+    turned = any(b in _CONTRA[a] for a, b in zip(moves, moves[1:]))
+    crossed = exited.endswith("edge") and exited != d.entered  # in over one side, out over another
+    if turned:
+        out.add("back")
+    elif len(moves) > 1 or crossed:  # went on the same way after a stop, or right across
+        out.add("on")
+    if any(s.direction == "still" for s in segs):
+        out.add("stop")
+    if exited.endswith("edge"):
+        out.add("out")
+    elif exited == "in place":
+        out.add("vanish")
+    elif row.t_end >= now - 1.5:
+        out.add("there")
+        out |= {"stays"} if segs and segs[-1].direction == "still" else set()
+    return out
+
+
+def evidence_facts(base: Composed, now: float) -> set[str]:
+    """Facts from the moving things the answer used (their paths), else from its sentence."""
+    rows = [r for r in base.used if r.kind is EvidenceKind.MOTION and getattr(r.data, "segments", ())]
+    if rows:
+        return set().union(*(motion_facts(r, now) for r in rows))
+    return text_facts(base.text) & {"right", "left", "up", "down"}
+
+
+_FIRST = re.compile(r"\b(first|at first|initially|to begin with|at the start)\b")
+_LAST = re.compile(r"\b(finally|in the end|at the end|last|right now|now|currently|at the moment)\b")
+
+
+def _which_move(question: str, facts: set[str], base: Composed) -> set[str]:
+    """"Which way did it go first / in the end": of a path that went both ways, that move only."""
+    low = question.lower()
+    ways = [_WAY[s.direction] for r in base.used if r.kind is EvidenceKind.MOTION
+            for s in getattr(r.data, "segments", ()) if s.direction in _WAY]
+    if len(set(ways)) < 2 or not (_FIRST.search(low) or _LAST.search(low)):
+        return facts
+    keep = ways[0] if _FIRST.search(low) else ways[-1]
+    return facts - set(_WAY.values()) | {keep}
+
+
+def _by_action(opts: list[str], facts: set[str]) -> int | None:
+    """The option whose facts the evidence bears out best (+1 each held, -1 each contradicted,
+    -0.25 each not known), when one is clearly best; None when options or evidence say nothing
+    of what happened."""
+    if not facts:
+        return None
+    scores = []
+    for o in opts:
+        said = text_facts(o)
+        if not said:
+            scores.append(None)
+            continue
+        scores.append(sum(1.0 if x in facts else -1.0 if _CONTRA.get(x, set()) & facts else -0.25 for x in said))
+    known = [s for s in scores if s is not None]
+    if not known or max(known) <= 0 or known.count(max(known)) > 1:
+        return None
+    return scores.index(max(known))

@@ -298,6 +298,7 @@ class EvidenceFinder:
 
 _SHAPES = {"ball": "circle", "circle": "circle", "round": "circle", "disc": "circle", "dot": "circle",
            "square": "square", "box": "square", "rectangle": "rectangle", "block": "square"}
+_SHAPES.update({w + ("es" if w.endswith("x") else "s"): c for w, c in list(_SHAPES.items()) if w != "round"})
 
 
 def motion_fit(target: str, ev: Evidence) -> float:

@@ -2,9 +2,9 @@
 
 - `colour_name(pixels)`: the dominant colour of a region by hue histogram (saturated pixels), or
   black / white / grey when little is saturated.
-- `MotionSense`: connected regions of changed patches (differential token drop already marks
-  them) that the detector has no class for — a ball, a shape, a cart — followed frame to frame,
-  each a MOTION row with its colour, shape and direction.
+- `MotionSense`: foreground regions against a running background (a fixed camera) that the
+  detector has no class for — a ball, a shape, a cart — followed frame to frame, each a MOTION
+  row with its colour, shape and path (moves, stops, where it came in and went out).
 - `LookSense`: how the picture looks (dark or bright, dominant colours), a LOOK row per shot.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from memory.records import Box, Evidence, EvidenceKind, LookData, MotionData
+from memory.records import Box, Evidence, EvidenceKind, LookData, MotionData, MotionSegment
 from vstream.types import EncodedFrame
 
 # Hue bins (OpenCV hue 0..180) → names. Red wraps around 0.
@@ -133,75 +133,264 @@ class _Blob:
     evidence: Evidence | None = None
     colours: dict[str, int] = field(default_factory=dict)
     shapes: dict[str, int] = field(default_factory=dict)
+    path: list[tuple[float, float, float]] = field(default_factory=list)  # (t, cx, cy) per sighting
+    entered: str = ""
+    exited: str = ""
+    matched: bool = False  # seen in the current frame
+
+    @property
+    def colour(self) -> str:
+        return max(self.colours, key=self.colours.get) if self.colours else ""
 
 
 class MotionSense:
-    """Changed-patch regions of a fixed camera, followed as moving things. Not run on cuts or
-    when most of the frame changed (the camera moved: everything would be 'moving')."""
+    """Moving things of a fixed camera that the detector has no class for — a ball, a shape, a
+    cart — found as foreground against a running background of the picture (so a thing that
+    stops is still seen, and one that vanishes is gone), followed frame to frame, each a MOTION
+    row with its colour, shape and path (moves and stops, where it came in and went out). Not run
+    on cuts or when the camera itself moved (most of the frame changed)."""
 
-    MAX_CHANGED = 0.4  # above this share of changed patches the camera itself moved
-    MIN_PATCHES = 2
-    LINK = 0.2  # a region within this (frame fraction) of a followed thing's last place is that thing
-    LOST_S = 1.5
+    MAX_CHANGED = 0.4  # above this share of changed patches (or of foreground) the camera itself moved
+    WIDTH = 160  # foreground is found at this width (a 38 px ball in 480 px: ~13 px, ~130 px of area)
+    DIFF = 30  # a pixel is foreground when a channel differs this much (0..255) from the background
+    MIN_AREA = 0.0008  # share of the frame a region needs (noise and compression specks are smaller)
+    BG_RATE, FG_RATE = 0.1, 0.01  # background update per frame where empty / under a thing (stopped things
+    # fade into the background after ~50 s at 2 fps, moving ones never do)
+    LINK = 0.3  # a region within this (frame fraction, |dx|+|dy|) of a followed thing's last or next place,
+    # of its colour, may be that thing: a ball crossing the frame in 2.5 s moves 0.21 a frame at 2 fps,
+    # and its speed predicts its next place only while it does not turn
+    LOST_S = 1.2  # a thing unseen this long is gone (one missed frame at 2 fps is forgiven)
+    EDGE = 0.03  # a box this close to a side touches it
 
     def __init__(self):
         self.blobs: list[_Blob] = []
+        self.bg: np.ndarray | None = None  # [h, w, 3] float32 running background at WIDTH
 
     def update(self, enc: EncodedFrame, image: np.ndarray, duration: float,
                people: list[Box] = ()) -> list[Evidence]:
-        if enc.scene_change or enc.kept_ratio > self.MAX_CHANGED or enc.kept_ratio == 0.0:
-            self.blobs = [] if enc.scene_change else self.blobs
+        moved = enc.scene_change or enc.kept_ratio > self.MAX_CHANGED
+        return self.observe(enc.frame_ts, image, duration, people, moved)
+
+    def observe(self, ts: float, image: np.ndarray, duration: float, people: list[Box] = (),
+                moved: bool = False) -> list[Evidence]:
+        """One frame: foreground regions not covered by a detected person, followed as things."""
+        small = self._small(image)
+        if moved or self.bg is None or self.bg.shape != small.shape:
+            self.bg, self.blobs = small, []  # a new picture: everything in it is background
             return []
-        regions = [r for r in self._regions(enc) if not any(_overlaps(r, p) for p in people)]
-        rows = [self._follow(r, enc.frame_ts, duration, image) for r in regions]
-        self.blobs = [b for b in self.blobs if enc.frame_ts - b.t_last <= self.LOST_S]
-        # a region that neither moved nor has a colour of its own is a change in place (a sign
-        # appearing, lighting): not a moving thing
-        return [r for r in rows if r is not None and (r.data.direction or r.data.colour)]
+        fg = self._foreground(small)
+        if fg.mean() > self.MAX_CHANGED:  # the light or the camera changed, not a thing
+            self.bg, self.blobs = small, []
+            return []
+        regions = [r for r in _regions_of(fg, self.MIN_AREA) if not any(_overlaps(r, p) for p in people)]
+        rows = self._follow_all(regions, ts, duration, image)
+        rows += self._end_lost(ts)
+        return [r for r in rows if _a_thing(r.data)]
 
-    def _regions(self, enc: EncodedFrame) -> list[Box]:
-        gh, gw = enc.grid
-        mask = enc.kept.numpy().reshape(gh, gw).astype(np.uint8)
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        out = []
-        for i in range(1, n):
-            x, y, w, h, area = stats[i]
-            if area >= self.MIN_PATCHES:
-                out.append(Box(x / gw, y / gh, (x + w) / gw, (y + h) / gh))
-        return out
+    def _small(self, image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        size = (self.WIDTH, max(1, round(self.WIDTH * h / w)))
+        return cv2.resize(np.ascontiguousarray(image), size, interpolation=cv2.INTER_AREA).astype(np.float32)
 
-    def _follow(self, r: Box, ts: float, duration: float, image: np.ndarray) -> Evidence | None:
-        c = ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)
-        near = [b for b in self.blobs if abs(b.last[0] - c[0]) + abs(b.last[1] - c[1]) <= self.LINK]
-        blob = min(near, key=lambda b: abs(b.last[0] - c[0]) + abs(b.last[1] - c[1])) if near else None
+    def _foreground(self, small: np.ndarray) -> np.ndarray:
+        fg = (np.abs(small - self.bg).max(axis=2) > self.DIFF).astype(np.uint8)
+        fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        rate = np.where(fg[..., None] > 0, self.FG_RATE, self.BG_RATE).astype(np.float32)
+        self.bg += rate * (small - self.bg)
+        return fg
+
+    def _follow_all(self, regions: list[Box], ts: float, duration: float, image: np.ndarray) -> list[Evidence]:
+        """Each region to the nearest followed thing of the same colour (one each); a thing left
+        over whose last place is inside a taken region has met another thing (their regions merged)."""
+        for b in self.blobs:
+            b.matched = False
+        seen = [(r, *_colour_and_shape(image, r)) for r in regions]
+        taken: list[tuple[Box, _Blob]] = []
+        for r, colour, shape in sorted(seen, key=lambda x: -(x[0].x1 - x[0].x0) * (x[0].y1 - x[0].y0)):
+            blob = self._link(r, colour)
+            taken.append((r, self._see(blob, r, colour, shape, ts)))
+        for b in self.blobs:
+            if not b.matched and ts - b.t_last <= self.LOST_S:
+                v = _velocity(b.path)
+                ahead = (b.last[0] + v[0], b.last[1] + v[1])  # where it would be now
+                inside = next((r for r, o in taken if o.colour != b.colour and (_contains(r, b.last, 0.05) or
+                                                                     _contains(r, ahead, 0.05))), None)
+                if inside is not None:
+                    self._see(b, inside, "", "", ts)
+        return [self._evidence(b, ts, duration) for b in self.blobs if b.matched]
+
+    def _link(self, r: Box, colour: str) -> _Blob | None:
+        c = _centre(r)
+        near = [b for b in self.blobs if not b.matched and _reach(b, c) <= self.LINK
+                and (not colour or not b.colour or b.colour == colour)]
+        return min(near, key=lambda b: _reach(b, c)) if near else None
+
+    def _see(self, blob: _Blob | None, r: Box, colour: str, shape: str, ts: float) -> _Blob:
+        c = _centre(r)
         if blob is None:
-            blob = _Blob(r, c, c, ts)
+            blob = _Blob(r, c, c, ts, entered=self._side(r) or "in place")
             self.blobs.append(blob)
-        blob.box, blob.last, blob.t_last = r, c, ts
-        colour, shape = _colour_and_shape(image, r)
+        blob.box, blob.last, blob.t_last, blob.matched = r, c, ts, True
+        blob.path.append((ts, *c))
+        if len(blob.path) == 2 and blob.entered == "in place":  # first seen already inside: came in fast?
+            v = _velocity(blob.path)
+            x0, y0 = blob.path[0][1] - c[0], blob.path[0][2] - c[1]  # the first box, one step back
+            blob.entered = self._side(Box(r.x0 + x0, r.y0 + y0, r.x1 + x0, r.y1 + y0), (-v[0], -v[1])) or "in place"
         if colour:
             blob.colours[colour] = blob.colours.get(colour, 0) + 1
         if shape:
             blob.shapes[shape] = blob.shapes.get(shape, 0) + 1
-        return self._evidence(blob, ts, duration)
+        return blob
 
-    def _evidence(self, b: _Blob, ts: float, duration: float) -> Evidence | None:
-        colour = max(b.colours, key=b.colours.get) if b.colours else ""
+    def _end_lost(self, ts: float) -> list[Evidence]:
+        """Things unseen for LOST_S are gone: over the side they were heading to, or in place.
+        Their rows are handed on once more, with how they went."""
+        out, keep = [], []
+        for b in self.blobs:
+            if ts - b.t_last <= self.LOST_S:
+                keep.append(b)
+                continue
+            b.exited = self._side(b.box, _velocity(b.path)) or "in place"
+            if b.evidence is not None:
+                self._describe(b, b.evidence.t_end)
+                out.append(b.evidence)
+        self.blobs = keep
+        return out
+
+    def _side(self, r: Box, v: tuple[float, float] = (0.0, 0.0)) -> str:
+        """The frame side a box touches (or would cross on its next step at velocity v per step)."""
+        x0, x1, y0, y1 = r.x0 + v[0], r.x1 + v[0], r.y0 + v[1], r.y1 + v[1]
+        for hit, name in ((x0 <= self.EDGE, "left"), (x1 >= 1 - self.EDGE, "right"), (y0 <= self.EDGE, "top"),
+                          (y1 >= 1 - self.EDGE, "bottom")):
+            if hit:
+                return f"{name} edge"
+        return ""
+
+    def _evidence(self, b: _Blob, ts: float, duration: float) -> Evidence:
+        if b.evidence is None:
+            b.evidence = Evidence(EvidenceKind.MOTION, ts, ts + duration, "", MotionData(), 0.5)
+        self._describe(b, ts + duration)
+        return b.evidence
+
+    def _describe(self, b: _Blob, t_end: float) -> None:
+        colour = b.colour
         shape = max(b.shapes, key=b.shapes.get) if b.shapes else ""
         dx, dy = b.last[0] - b.first[0], b.last[1] - b.first[1]
-        direction = ""
-        if max(abs(dx), abs(dy)) >= 0.1:
-            direction = ("left to right" if dx > 0 else "right to left") if abs(dx) >= abs(dy) else \
-                ("downwards" if dy > 0 else "upwards")
-        thing = f"a {colour + ' ' if colour else ''}{shape or 'thing'}"
-        moving = f"moving {direction}" if direction else "moving"
-        content = f"{thing} {moving} ({where(*b.last)} of the frame)"
-        data = MotionData(b.box, colour, shape, direction)
-        if b.evidence is None:
-            b.evidence = Evidence(EvidenceKind.MOTION, ts, ts + duration, content, data, 0.5)
+        direction = _way(dx, dy) if max(abs(dx), abs(dy)) >= 0.1 else ""
+        segments = path_segments(b.path)
+        thing = f"{colour + ' ' if colour else ''}{shape or 'thing'}"
+        thing = ("an " if thing[0] in "aeiou" else "a ") + thing
+        content = f"{thing} {path_text(segments, b.entered, b.exited) or 'moving'} ({where(*b.last)} of the frame)"
+        b.evidence.t_end, b.evidence.content = t_end, content
+        b.evidence.data = MotionData(b.box, colour, shape, direction, segments, b.entered, b.exited)
+
+
+# ---- a followed thing's path in words ---------------------------------------------------------------
+
+STILL_STEP = 0.03  # a centre moving less than this (frame fraction) between sightings is standing still
+MIN_RUN_S = 0.9  # shorter runs of one way (or of standing) between others are jitter
+
+
+def _way(dx: float, dy: float) -> str:
+    if abs(dx) >= abs(dy):
+        return "left to right" if dx > 0 else "right to left"
+    return "downwards" if dy > 0 else "upwards"
+
+
+def path_segments(path: list[tuple[float, float, float]]) -> tuple[MotionSegment, ...]:
+    """Sightings (t, x, y) → runs of one way or of standing still, short jitter folded into
+    its neighbours. A thing still for two sightings (1 s at 2 fps) has stopped."""
+    steps = []
+    for (t0, x0, y0), (t1, x1, y1) in zip(path, path[1:]):
+        dx, dy = x1 - x0, y1 - y0
+        steps.append([t0, t1, "still" if max(abs(dx), abs(dy)) < STILL_STEP else _way(dx, dy)])
+    runs = _runs(steps)
+    while len(runs) > 1:
+        short = [k for k, r in enumerate(runs) if r[1] - r[0] < MIN_RUN_S]
+        if not short:
+            break
+        k = min(short, key=lambda i: runs[i][1] - runs[i][0])
+        other = k - 1 if k > 0 else k + 1
+        runs[other][0], runs[other][1] = min(runs[other][0], runs[k][0]), max(runs[other][1], runs[k][1])
+        del runs[k]
+        runs = _runs(runs)
+    return tuple(MotionSegment(round(a, 2), round(b, 2), d) for a, b, d in runs)
+
+
+def _runs(steps: list[list]) -> list[list]:
+    out: list[list] = []
+    for t0, t1, d in steps:
+        if out and out[-1][2] == d:
+            out[-1][1] = t1
         else:
-            b.evidence.t_end, b.evidence.content, b.evidence.data = ts + duration, content, data
-        return b.evidence
+            out.append([t0, t1, d])
+    return out
+
+
+def _mmss(t: float) -> str:
+    m, s = divmod(max(0.0, t), 60)
+    return f"{int(m):02d}:{s:04.1f}"
+
+
+def path_text(segments: tuple[MotionSegment, ...], entered: str = "", exited: str = "") -> str:
+    """"came in at the left edge, moving left to right (00:02.0–00:04.0), then stopped (…), then
+    moving right to left (…); left the frame at the left edge"."""
+    steps = [("stopped" if s.direction == "still" else f"moving {s.direction}") + f" ({_mmss(s.t0)}–{_mmss(s.t1)})"
+             for s in segments]
+    text = ", then ".join(steps)
+    if entered.endswith("edge"):
+        text = f"came in at the {entered}" + (f", {text}" if text else "")
+    elif entered == "in place":
+        text = "appeared" + (f", {text}" if text else "")
+    if exited.endswith("edge"):
+        text += f"; left the frame at the {exited}"
+    elif exited == "in place":
+        text += "; vanished where it was"
+    return text
+
+
+def _centre(r: Box) -> tuple[float, float]:
+    return (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2
+
+
+def _dist(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return abs(a[0] - b[0]) + abs(a[1] - b[1])
+
+
+def _a_thing(d: MotionData) -> bool:
+    """A row worth keeping: something that moved, or a coloured shape that appeared (a square put
+    down). A change in place with no shape — a sign or a screen lighting up, a shadow — is not."""
+    moved = bool(d.direction) or any(s.direction != "still" for s in d.segments)
+    return moved or bool(d.colour and d.shape)
+
+
+def _reach(b: _Blob, c: tuple[float, float]) -> float:
+    """How far c is from where the thing was, or from where it would be at its last speed."""
+    v = _velocity(b.path)
+    return min(_dist(b.last, c), _dist((b.last[0] + v[0], b.last[1] + v[1]), c))
+
+
+def _contains(r: Box, p: tuple[float, float], pad: float) -> bool:
+    return r.x0 - pad <= p[0] <= r.x1 + pad and r.y0 - pad <= p[1] <= r.y1 + pad
+
+
+def _velocity(path: list[tuple[float, float, float]]) -> tuple[float, float]:
+    """The last step's displacement (frame fractions per sighting)."""
+    if len(path) < 2:
+        return 0.0, 0.0
+    return path[-1][1] - path[-2][1], path[-1][2] - path[-2][2]
+
+
+def _regions_of(fg: np.ndarray, min_area: float) -> list[Box]:
+    """Connected foreground regions [h, w] uint8 → boxes in frame fractions."""
+    h, w = fg.shape
+    n, _, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if area >= min_area * h * w:
+            out.append(Box(x / w, y / h, (x + bw) / w, (y + bh) / h))
+    return out
 
 
 def _overlaps(a: Box, b: Box) -> bool:

@@ -7,7 +7,10 @@ listener asked for, mono, and stamped on the feed's clock, the one pushed frames
 since the first thing pushed, arrival time. A chunk arrives when its last sample was recorded,
 so it starts `len/rate` before it arrived; consecutive chunks continue a running sample clock
 (no jitter between them), re-anchored when arrival shows a hole or the clock running ahead (the
-microphone paused, or the browser's clock drifted). The listener (vstream.senses.audio.PushAudio)
+microphone paused, or the browser's clock drifted). A sender that numbers its samples (the UI's
+recorder: `first_sample`) gets a sample-exact clock instead: sample 0 is placed once, by arrival,
+and every chunk by its index, so late or bunched delivery from a busy server moves nothing and a
+lost chunk leaves its hole. The listener (vstream.senses.audio.PushAudio)
 owns the bounded queue; audio pushed while nobody listens is counted in `audio_unheard`."""
 
 from __future__ import annotations
@@ -31,6 +34,12 @@ _LOCK = threading.Lock()
 # a few seconds "early" by arrival and keep the clock: their samples really are contiguous.
 _HOLE_S = 0.5
 _AHEAD_S = 3.0
+# A counted recording (the sender numbers its samples): chunks are placed by the count; the
+# running clock only absorbs the resampler's few-sample delay (16 samples at 48 kHz → 16 kHz).
+_COUNTED_S = 0.02
+# Sample 0's place is kept unless a chunk would end more than this after it arrived (an earlier
+# chunk, the first, was delayed): delivery jitter on a loaded server, not a clock fault.
+_LATE_S = 0.25
 
 AudioListener = Callable[[float, np.ndarray], None]  # (feed time of samples[0], [N] float32 mono)
 
@@ -81,6 +90,9 @@ class PushFeed:
         self._listener: AudioListener | None = None
         self._resample: _Resampler | None = None
         self._audio_next: float | None = None  # feed time the next microphone sample is due
+        self._mic_zero: float | None = None  # counted recording: feed time of its sample 0
+        self._mic_rate = 0
+        self._mic_next_index = 0  # counted recording: the index the next chunk should start at
 
     def _now(self, back_s: float = 0.0) -> float:
         """Feed time now (the first push, frame or audio, started the clock `back_s` ago)."""
@@ -103,29 +115,46 @@ class PushFeed:
         with self._cond:
             self._listener = listener
             self._resample = _Resampler(rate) if listener is not None else None
-            self._audio_next = None
+            self._audio_next = self._mic_zero = None
 
-    def push_audio(self, rate: int, data: np.ndarray) -> None:
-        """One microphone chunk just recorded: (sample rate, [N] or [N, C] samples)."""
+    def push_audio(self, rate: int, data: np.ndarray, first_sample: int | None = None) -> None:
+        """One microphone chunk just recorded: (sample rate, [N] or [N, C] samples). `first_sample`:
+        the chunk's index in the recording when the sender counts samples (the UI's recorder
+        does): the clock then follows the count, however late or bunched the chunks arrive."""
         x = to_float(data)
         if rate <= 0 or len(x) == 0:
             return
         dur = len(x) / rate
         with self._cond:
-            arrived = self._now(back_s=dur)
+            recorded = dur if first_sample is None else (first_sample + len(x)) / rate  # seconds recorded by now
+            arrived = self._now(back_s=recorded)
             self.audio_pushed_s += dur
             if self._listener is None:
                 self.audio_unheard += 1
                 return
+            start = arrived - dur if first_sample is None else self._counted(arrived, first_sample, len(x), rate)
             # under the lock: chunks reach the listener in order (it only queues: no waiting)
             mono = self._resample(x, rate)
-            self._listener(self._stamp(arrived - dur, len(mono) / self._resample.rate), mono)
+            self._listener(self._stamp(start, len(mono) / self._resample.rate, first_sample is not None), mono)
 
-    def _stamp(self, start: float, dur: float) -> float:
-        """Feed time of a chunk's first sample (`start`: as arrival says; `dur`: the seconds it
-        gives the listener): the running sample clock, so consecutive chunks are contiguous,
-        unless arrival shows a hole or the clock ran ahead (_HOLE_S, _AHEAD_S)."""
-        if self._audio_next is None or not -_AHEAD_S <= start - self._audio_next <= _HOLE_S:
+    def _counted(self, arrived: float, first: int, n: int, rate: int) -> float:
+        """Feed time of sample `first` of a counted recording: its sample 0 sits at `_mic_zero`,
+        set by the first chunk (arrival minus what was recorded by then) and moved earlier only
+        when a chunk would end after it arrived (the first one was delayed more). A count that
+        goes back (a new recording) or a new rate starts over."""
+        if self._mic_zero is None or first < self._mic_next_index or rate != self._mic_rate:
+            self._mic_zero, self._mic_rate = arrived - (first + n) / rate, rate
+        self._mic_zero = min(self._mic_zero, arrived - (first + n) / rate + _LATE_S)
+        self._mic_next_index = first + n
+        return self._mic_zero + first / rate
+
+    def _stamp(self, start: float, dur: float, counted: bool = False) -> float:
+        """Feed time of a chunk's first sample (`start`: as arrival or the sample count says;
+        `dur`: the seconds it gives the listener): the running sample clock, so consecutive
+        chunks are contiguous, unless `start` shows a hole or the clock ran ahead (_HOLE_S,
+        _AHEAD_S; a counted start is exact, so only the resampler's few samples are tolerated)."""
+        low, high = (-_COUNTED_S, _COUNTED_S) if counted else (-_AHEAD_S, _HOLE_S)
+        if self._audio_next is None or not low <= start - self._audio_next <= high:
             self._audio_next = start  # may be < 0 (a frame started the clock mid-chunk): cut by the listener
         t, self._audio_next = self._audio_next, self._audio_next + dur
         return t

@@ -42,9 +42,15 @@ from retrieval.embedder import TextEmbedder
 
 log = logging.getLogger(__name__)
 
-# Evicted first when nothing else can shrink: per-frame classifier labels and detections are
-# re-derivable summaries; text, speech, tracks and cuts are what answers quote.
-DROPPABLE = (EvidenceKind.LABEL, EvidenceKind.OBJECTS)
+# Evicted when nothing else can shrink, oldest (by end) first, a tier at a time: per-frame
+# classifier labels, detections and looks are re-derivable summaries; then moving things,
+# tracks and cuts; last what answers quote (text, speech, captions). Every kind is in a tier, so
+# the budget holds for any stream length: with only the first tier droppable, a 1-hour soak at a
+# 2 MB budget held 7.7 MB (tracks and motion rows of a busy street accumulate for ever).
+DROP_TIERS = ((EvidenceKind.LABEL, EvidenceKind.OBJECTS, EvidenceKind.LOOK),
+              (EvidenceKind.MOTION, EvidenceKind.TRACK, EvidenceKind.SCENE),
+              (EvidenceKind.CAPTION, EvidenceKind.TEXT, EvidenceKind.SPEECH))
+assert {k for tier in DROP_TIERS for k in tier} == set(EvidenceKind), "every evidence kind needs a drop tier"
 
 
 class HierarchicalMemory:
@@ -173,6 +179,8 @@ class HierarchicalMemory:
         ev.content = ev.content[: self.cfg.max_text_chars]
         if not ev.camera:
             ev.camera = self.camera
+        if ev.id and ev.id not in self._evidence_bytes:
+            return  # evicted for the budget while its sense still updates it: stays gone
         if not ev.entry_id:
             ev.entry_id = self._entry_at(ev.t_start)
         changed = self._content.get(ev.id) != ev.content
@@ -238,8 +246,7 @@ class HierarchicalMemory:
         return sum(self.bytes.values()) + self.evidence_bytes
 
     def _usage(self) -> Usage:
-        droppable = sum(1 for ev in self._evidence if ev.kind in DROPPABLE)
-        return Usage(dict(self.bytes), self.evidence_bytes, droppable)
+        return Usage(dict(self.bytes), self.evidence_bytes, len(self._evidence))
 
     def _maintain(self, now: float) -> None:
         while True:
@@ -304,9 +311,10 @@ class HierarchicalMemory:
         self._combine(a, b, level)
 
     def _drop_evidence(self) -> None:
-        """Evict the oldest droppable rows (a tenth of them at least one) to make room."""
-        rows = [ev for ev in self._evidence if ev.kind in DROPPABLE]
-        gone = rows[: max(1, len(rows) // 10)]
+        """Evict the rows of the lowest tier that has any, those that ended first (a tenth of
+        them, at least one): rows still growing (a track in view) end last and go last."""
+        rows = next(r for tier in DROP_TIERS if (r := [ev for ev in self._evidence if ev.kind in tier]))
+        gone = sorted(rows, key=lambda ev: ev.t_end)[: max(1, len(rows) // 10)]
         ids = [ev.id for ev in gone]
         self.store.delete_evidence(ids)
         self.evidence_index.remove(ids)

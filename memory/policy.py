@@ -8,8 +8,10 @@ transformers separates cache layers (policy) from the Cache container (storage).
   level 2 long-term   events split at scene cuts (and every `event_max_s`), a few summary tokens;
                       over budget → merge the adjacent pair of lowest penalty
                       (dissimilarity + merge count + recency, after StreamForest)
-Over the budget with nothing left to merge, the oldest low-value evidence rows go (labels
-first, then detections), so total bytes never exceed the budget whatever the stream length."""
+Over the budget with nothing left to merge, evidence rows go a tier at a time, those that ended
+first first (labels, detections, looks; then moving things, tracks, cuts; last text, speech,
+captions: memory/hierarchy.py DROP_TIERS), so total bytes never exceed the budget whatever the
+stream length."""
 
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ class Usage:
 
     level_bytes: dict[int, int]
     evidence_bytes: int
-    droppable_evidence: int  # evidence rows of low-value kinds that may go
+    droppable_evidence: int  # evidence rows that may go (every kind, in tiers)
 
     @property
     def total(self) -> int:

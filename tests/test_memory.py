@@ -355,3 +355,37 @@ def test_index_switches_to_ivf_when_large_and_keeps_ids(tmp_path):
     idx.save(tmp_path / "ivf.faiss")
     back = VectorIndex.load(tmp_path / "ivf.faiss", 32)
     assert back._ivf and len(back) == 2999 and back.search(v[99], 1)[0][0] == 106
+
+
+def test_budget_holds_when_only_quoted_kinds_keep_arriving(tmp_path, embedder):
+    """Tracks, moving things and text lines (not labels or detections) on a long stream: the
+    budget still holds, the lowest tier that has rows goes first (tracks before text), rows that
+    ended first go first, and an evicted row a sense still updates is not counted again."""
+    from memory.records import Evidence, TrackData
+
+    m = mem(tmp_path, embedder, budget_mb=1.0, working_s=1.0, short_s=3.0)
+    budget, open_track = m.cfg.budget_bytes, None
+    for i in range(1200):  # 10 minutes at 2 fps: a new track every second and a text line every 5 s
+        t = i / 2
+        m.add(frame(t, i % 7, cut=(i % 20 == 0)))
+        rows = []
+        if i % 2 == 0:
+            rows.append(Evidence(EvidenceKind.TRACK, t, t + 2.0, f"person #{i} walking along the street past the shops",
+                                 TrackData(i, "person")))
+        if i % 10 == 0:
+            rows.append(Evidence(EvidenceKind.TEXT, t, t + 5.0, f"SALE {i} PERCENT OFF TODAY ONLY AT THE CORNER SHOP"))
+        if open_track is not None:  # one track stays in view the whole time (updated in place)
+            open_track.t_end = t + 0.5
+            rows.append(open_track)
+        m.put_evidence(rows, now=t)
+        if i == 0:
+            open_track = next(ev for ev in m.evidence(EvidenceKind.TRACK))
+        assert m.total_bytes <= budget
+    kinds = [ev.kind for ev in m.evidence()]
+    assert m.steps_relief[Action.DROP_EVIDENCE] > 0
+    assert EvidenceKind.TEXT in kinds and kinds.count(EvidenceKind.TRACK) >= 1
+    texts = sorted(ev.t_start for ev in m.evidence(EvidenceKind.TEXT))
+    assert texts[0] == 0.0  # text (a higher tier) was not evicted while tracks could go
+    assert open_track.id in {ev.id for ev in m.evidence(EvidenceKind.TRACK)}  # the open track ended last: kept
+    assert sum(m._evidence_bytes.values()) == sum(ev.nbytes + 4 * embedder.dim for ev in m.evidence())
+    m.close()

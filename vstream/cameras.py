@@ -31,7 +31,8 @@ from pathlib import Path
 
 import tomllib
 
-from vstream.errors import ConfigError
+from vstream.errors import ConfigError, VStreamError
+from vstream.zygote import Zygote
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +119,18 @@ class CameraRunner(ABC):
         """Stop every ingest so that each session is closed cleanly (SIGTERM, then kill after timeout)."""
 
 
-def ingest_command(spec: CameraSpec, python: str | None = None) -> list[str]:
-    """The one command line both runners launch for a camera: `vstream ingest` at 1x into the
-    camera's session, beating into `<session>/ingest.status.json` (--heartbeat NAME). The
-    session mode is automatic: a live source appends on a continued clock, a file resumes."""
-    import sys
+def ingest_args(spec: CameraSpec) -> list[str]:
+    """`vstream` arguments for a camera: `ingest` at 1x into the camera's session, beating into
+    `<session>/ingest.status.json` (--heartbeat NAME). The session mode is automatic: a live
+    source appends on a continued clock, a file resumes."""
+    return ["ingest", spec.source, "--session", str(spec.session), "--fps", str(spec.fps), "--speed", "realtime",
+            "--heartbeat", spec.name, *spec.options]
 
-    return [python or sys.executable, "-m", "vstream", "ingest", spec.source, "--session", str(spec.session),
-            "--fps", str(spec.fps), "--speed", "realtime", "--heartbeat", spec.name, *spec.options]
+
+def ingest_command(spec: CameraSpec, python: str | None = None) -> list[str]:
+    """The one command line both runners launch for a camera (the fork server runs the same
+    arguments in a forked child)."""
+    return [python or sys.executable, "-m", "vstream", *ingest_args(spec)]
 
 
 # ---- camera lists: --camera name=source and cameras.toml ---------------------------------------
@@ -216,6 +221,20 @@ class HeartbeatThread:
 
 # ---- the local runner: one OS process per camera ---------------------------------------------
 EXIT_USER_ERROR = 2  # `vstream ingest` exit code for a user mistake (bad source …): not retried
+LAUNCHERS = ("fork", "spawn")
+LAUNCHER_ENV = "VSTREAM_CAMERA_LAUNCHER"
+
+
+def default_launcher() -> str:
+    """fork (vstream/zygote.py: models loaded once and shared copy-on-write, restarts in
+    seconds) on Linux, which has what it needs (fork, pidfd, PR_SET_PDEATHSIG); spawn elsewhere."""
+    return "fork" if sys.platform.startswith("linux") and hasattr(os, "pidfd_open") else "spawn"
+
+
+def check_launcher(name: str) -> str:
+    if name not in LAUNCHERS:
+        raise ConfigError(f"camera launcher {name!r} is not valid; use fork or spawn ({LAUNCHER_ENV})")
+    return name
 
 
 @dataclass(frozen=True)
@@ -280,14 +299,23 @@ class ProcessRunner(CameraRunner):
     - alive but no heartbeat for `hung_after_s` (or none `startup_s` after launch) → hung: killed
       and restarted;
     - restarts wait Backoff delays (1 s, 2 s, 4 s … 30 s; reset after a healthy minute).
+    launcher "fork" (the default on Linux; $VSTREAM_CAMERA_LAUNCHER overrides) forks each ingest
+    from a fork server that loaded the models once (vstream/zygote.py): ~230 MB USS per added
+    camera instead of ~550, back ~5 s after a kill -9 instead of 15-50 s (eval/bench/cameras.py);
+    "spawn" starts `python -m vstream ingest` afresh each time.
     All launches happen on the supervisor thread: PR_SET_PDEATHSIG fires when the *thread* that
     forked the child ends, and that thread lives until stop()."""
 
     def __init__(self, hung_after_s: float = 15.0, backoff: Backoff | None = None, startup_s: float = 90.0,
-                 python: str | None = None, env: dict[str, str] | None = None, poll_s: float = 0.5):
+                 python: str | None = None, env: dict[str, str] | None = None, poll_s: float = 0.5,
+                 launcher: str | None = None):
         self.hung_after_s, self.startup_s, self.poll_s = hung_after_s, startup_s, poll_s
         self.backoff = backoff or Backoff()
         self.python, self.env = python, env
+        self.launcher = check_launcher(launcher or os.environ.get(LAUNCHER_ENV) or default_launcher())
+        self.zygote: Zygote | None = None  # launcher "fork": the fork server (restarted if it dies)
+        self.zygote_starts = 0
+        self._zygote_deaths = 0  # consecutive deaths before ready: 3 switch this runner to spawning
         self._cams: dict[str, _Camera] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -309,6 +337,11 @@ class ProcessRunner(CameraRunner):
         with self._lock:
             return [c.status for c in self._cams.values()]
 
+    def zygote_pid(self) -> int | None:
+        """The fork server's process (launcher "fork"), None before it started."""
+        z = self.zygote
+        return z.proc.pid if z is not None and z.proc is not None and not z.dead else None
+
     def pids(self) -> dict[str, int]:
         """The live ingest process of each camera (benchmarks, tests)."""
         with self._lock:
@@ -327,6 +360,8 @@ class ProcessRunner(CameraRunner):
         deadline = time.monotonic() + timeout_s
         for c in cams:
             self._reap(c, deadline)
+        if self.zygote is not None:
+            self.zygote.stop()
 
     # ---- supervisor thread ---------------------------------------------------------------------
     def _supervise(self) -> None:
@@ -353,16 +388,52 @@ class ProcessRunner(CameraRunner):
         self._watch(cam)
 
     def _launch(self, cam: _Camera) -> None:
+        zygote = self._zygote() if self.launcher == "fork" else None
+        if self.launcher == "fork" and zygote is None:
+            return  # the fork server is still loading: the next poll tries again
         restarts = cam.status.restarts + (1 if cam.status.state is CameraState.RESTARTING else 0)
         cam.stderr = tempfile.TemporaryFile()
-        env = {**os.environ, **(self.env or {})}
-        cam.proc = subprocess.Popen(ingest_command(cam.spec, self.python), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=cam.stderr, env=env,
-                                    start_new_session=True,  # a terminal's Ctrl-C reaches the server, not each camera
-                                    preexec_fn=_pdeathsig())
+        try:
+            cam.proc = zygote.fork(ingest_args(cam.spec), cam.stderr) if zygote else self._spawn(cam)
+        except VStreamError as e:  # the fork server died under us: the next poll starts a new one
+            log.warning("camera %s: %s; trying again", cam.spec.name, e)
+            cam.stderr = _close(cam.stderr)
+            return
         cam.launched = time.monotonic()
         self._set(cam, CameraState.STARTING, restarts=restarts, beat=None)
-        log.info("camera %s: ingest started (pid %d)", cam.spec.name, cam.proc.pid)
+        log.info("camera %s: ingest started (pid %d, %s)", cam.spec.name, cam.proc.pid, self.launcher)
+
+    def _spawn(self, cam: _Camera) -> subprocess.Popen:
+        env = {**os.environ, **(self.env or {})}
+        return subprocess.Popen(ingest_command(cam.spec, self.python), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=cam.stderr, env=env,
+                                start_new_session=True,  # a terminal's Ctrl-C reaches the server, not each camera
+                                preexec_fn=_pdeathsig())
+
+    def _zygote(self) -> Zygote | None:
+        """The ready fork server, or None while it loads. Started on first use and again after it
+        died (its children got SIGTERM and come back through the usual restart). One that fails
+        to load, or takes longer than `startup_s`, switches this runner to spawning."""
+        z = self.zygote
+        if z is not None and z.dead and not z.error:
+            self._zygote_deaths = 0 if z.ready_s is not None else self._zygote_deaths + 1
+            z.stop(0.0)  # reaps it
+            z = None
+        if z is None and self._zygote_deaths < 3:
+            self.zygote = z = Zygote(self.python, self.env, _pdeathsig()).start()
+            self.zygote_starts += 1
+            log.info("camera fork server started (pid %d)", z.proc.pid)
+        if z is not None and z.ready:
+            return z
+        if z is None or z.error or time.monotonic() - z.started > self.startup_s:
+            log.warning("camera fork server unusable (%s); launching ingests as new processes",
+                        z.error if z is not None and z.error else
+                        f"not ready after {self.startup_s:.0f} s" if z is not None else "died 3 times while loading")
+            if z is not None:
+                z.stop(0.0)
+            self.launcher = "spawn"
+            return None
+        return None
 
     def _exited(self, cam: _Camera, rc: int) -> None:
         line = _last_line(cam.stderr)

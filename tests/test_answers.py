@@ -48,9 +48,17 @@ def test_matching_tolerates_ocr_digits_and_names_kinds():
 
 
 @pytest.mark.parametrize("rgb,name", [((220, 30, 30), "red"), ((30, 60, 220), "blue"), ((240, 220, 40), "yellow"),
-                                      ((245, 245, 245), "white"), ((20, 20, 20), "black")])
+                                      ((245, 245, 245), "white"), ((20, 20, 20), "black"),
+                                      ((175, 175, 175), "grey")])  # light asphalt: grey, not white
 def test_colour_names(rgb, name):
     assert colour_name(np.full((20, 20, 3), rgb, np.uint8)) == name
+
+
+def test_white_thing_with_a_dark_part_is_white():
+    """A white bird's box: 40% white feathers, 60% dark beak/shadow (median dark) → white."""
+    patch = np.full((20, 20, 3), 40, np.uint8)
+    patch[:8] = 240
+    assert colour_name(patch) == "white"
 
 
 @pytest.fixture(scope="module")

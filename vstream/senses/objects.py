@@ -27,7 +27,7 @@ from memory.records import (
 )
 from vstream.errors import ConfigError, require
 from vstream.senses.detect import DEFAULT_CLASSES, DETECTORS, Detector, make_detector, timed_detect
-from vstream.senses.fusion import fuse
+from vstream.senses.fusion import AnimalHold, fuse
 
 # ---- zones ---------------------------------------------------------------------------------------------
 
@@ -84,6 +84,10 @@ class ObjectsConfig:
     confirm_frames: int = 2  # a track becomes evidence after this many consecutive hits
     zone_frames: int = 2  # hysteresis: in/out must hold this many frames before it flips
     threads: int = 0  # torch threads for the detector (0: leave torch's setting)
+    # Boxes reused on unchanged frames go stale when an object leaves in too few patches to
+    # count as a change (a person stepping off the frame's edge stayed "in view" 5 s in the QA
+    # people clip): with boxes to reuse, the detector runs again after this many seconds.
+    refresh_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.detector not in DETECTORS:
@@ -92,6 +96,8 @@ class ObjectsConfig:
             raise ConfigError(f"detector score_min {self.score_min} is out of range; use (0, 1), e.g. 0.45")
         if not 0.0 < self.fps <= 120 or not 0.0 < self.track_lost_s <= 600:
             raise ConfigError("objects fps must be in (0, 120] and track_lost_s in (0, 600]")
+        if not 0.0 < self.refresh_s <= 600:
+            raise ConfigError(f"objects refresh_s {self.refresh_s} is out of range; use (0, 600] seconds, e.g. 1.0")
         if not 1 <= self.confirm_frames <= 30 or not 1 <= self.zone_frames <= 30:
             raise ConfigError("confirm_frames and zone_frames must be 1..30")
         self.zone_list = tuple(parse_zone(z) for z in self.zones)
@@ -159,9 +165,11 @@ class ObjectSense:
         self.tracker = self._new_tracker() if self.enabled else None
         self.tracks: dict[int, _Track] = {}
         self.last_boxes: list[Box] | None = None
+        self.last_run = 0.0  # stream time of the last detector run
         self.stats = ObjectsStats()
         # Times of the last confirm_frames frames: a track confirmed now was first seen at the oldest.
         self.recent_ts: deque[float] = deque(maxlen=cfg.confirm_frames)
+        self.animal = AnimalHold()  # the classifier's animal reading, held a few seconds (fusion.py)
 
     def _new_tracker(self):
         sv = require("supervision", "supervision==0.30.9", "Object tracking")
@@ -180,7 +188,7 @@ class ObjectSense:
             self.stats = replace(self.stats, frames=self.stats.frames + 1)
             return ObjectsUpdate(frame=None, stats=self.stats)
         self.recent_ts.append(ts)
-        boxes = self._boxes(image, changed, labels)
+        boxes = self._boxes(ts, image, changed, labels, self.animal.update(ts, labels))
         boxes = self._track(boxes)
         events, touched = self._update_tracks(ts, [b for b in boxes if b.track_id is not None])
         events += self._expire(ts)
@@ -189,11 +197,14 @@ class ObjectSense:
 
     # -- detection (skipped on unchanged frames) --
 
-    def _boxes(self, image: np.ndarray, changed: bool, labels: tuple[Label, ...]) -> list[Box]:
+    def _boxes(self, ts: float, image: np.ndarray, changed: bool, labels: tuple[Label, ...],
+               seen: tuple[str, float]) -> list[Box]:
         s = self.stats
-        if changed or self.last_boxes is None:
+        stale = bool(self.last_boxes) and ts - self.last_run >= self.cfg.refresh_s
+        if changed or self.last_boxes is None or stale:
             boxes, ms = timed_detect(self.detector, image)
-            self.last_boxes = fuse(boxes, labels)
+            self.last_run = ts
+            self.last_boxes = fuse(boxes, labels, seen=seen)
             self.stats = replace(s, frames=s.frames + 1, detector_runs=s.detector_runs + 1,
                                  detect_ms_total=s.detect_ms_total + ms, last_detect_ms=ms)
         else:

@@ -248,7 +248,8 @@ class Ingest:
         if not level.asr and self.hearing:
             self.speech.stop()
             self.hearing = False
-        self._publish(Event(EventKind.WARNING, ts, f"degradation level {number}: {level.describe()}",
+        # on the bus only: _persist stores WARNING events from the bus (_publish stored it twice)
+        self.bus.publish(Event(EventKind.WARNING, ts, f"degradation level {number}: {level.describe()}",
                             {"degradation_level": number, "policy": level.describe(), "fps": level.fps}))
 
     def heartbeat(self, name: str, state: str = "running") -> CameraHeartbeat | None:

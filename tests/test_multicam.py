@@ -270,7 +270,8 @@ def test_grid_views_and_notes(cams):
 
     yard = live_view(cams, "yard")
     assert yard is not None and yard.shape[1] == 320 and yard.shape[2] == 3  # its newest stored thumbnail
-    assert live_view(cams, "door") is None  # `vstream ingest` stores no thumbnails (yet)
+    door = live_view(cams, "door")  # `vstream ingest` stores thumbnails too (the grid's live views)
+    assert door is not None and door.shape[1] == 320 and door.shape[2] == 3
     info = {i.name: i for i in cams.infos()}
     assert info_md(info["door"], {"person": 1, "bird": 0}).endswith("in view: person 1")
     with gr.Blocks() as ui:

@@ -19,7 +19,7 @@ from vstream.answer.evidence import (
     members,
     motion_fit,
 )
-from vstream.answer.query import GROUPS, AnswerType, Modality, Query, Scope, plural
+from vstream.answer.query import GROUPS, AnswerType, Modality, Query, Scope, asks_past, plural
 from vstream.senses.colour import where
 
 
@@ -561,18 +561,27 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) or (cls is None and not q.target):
         return identify(q, f)
     if cls:
-        return objects_present(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, f, cls)
+        return objects_present(_now_unless_past(q), f, cls)
     base = not_found(q, kinds_for(q))
     if q.modalities & {Modality.SPEECH, Modality.TEXT}:
         return base
-    seen = describe(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, f)
+    seen = describe(_now_unless_past(q), f)
     if not seen.used:
         return base
     return Composed(f"{base.text[:-1]}; what I do see — {seen.text[0].lower()}{seen.text[1:]}", seen.used)
 
 
+def _now_unless_past(q: Query) -> Query:
+    """A "what …" question without a time means now ("what's that person doing?"), unless it is
+    in the past tense ("which camera saw a person?", "what did you see?"): then all so far."""
+    return replace(q, scope=Scope.NOW) if q.scope is Scope.ALL and not asks_past(q.question) else q
+
+
 def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     """Where is the <cls>: its place in the frame, and what the scene looks like (a guess)."""
+    asked = colour_word(q.target or "")
+    if asked:
+        return where_coloured(q, f, cls, asked)
     seen = sighting(q if q.scope is not Scope.ALL else replace(q, scope=Scope.NOW), f, cls)
     labels = best_label(f, q)
     guess = f"; {quote(labels[0])}" if labels else ""
@@ -586,6 +595,18 @@ def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
                         [row] + labels)
     return Composed(f"At {fmt_time(min(row.t_end, q.point))}: {boxes_phrase(boxes)} (places in the frame){guess}.",
                     [row] + labels)
+
+
+def where_coloured(q: Query, f: EvidenceFinder, cls: str, colour: str) -> Composed:
+    """Where is/was the red car: only boxes of that colour count; a car of another colour is not
+    it ("I haven't seen a red car", not the white one's place)."""
+    pairs = [(r, b) for r, b in _coloured_boxes(q, f, cls) if b.colour == colour]
+    if not pairs:
+        return Composed(f"I haven't seen a {colour} {_name(cls)} {_upto(q)}.")
+    row, box = max(pairs, key=lambda p: p[0].t_end)
+    spot = where((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+    return Composed(f"The {colour} {_name(cls)} was in the {spot} of the frame "
+                    f"{span_text(row.t_start, min(row.t_end, q.now))}.", [row])
 
 
 def who(q: Query, f: EvidenceFinder) -> Composed:

@@ -79,7 +79,7 @@ _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|h
                           r"narrator|speaker|audio|sound)\b")
 _SCENE_CUES = re.compile(r"\b(scenes? (?:changes?|changed|changing|cuts?|switch(?:es|ed)?)|cuts?|shots?|"
                          r"(?:camera|view|angle|shot) (?:change[sd]?|switch(?:es|ed)?)|new scene|scenes)\b")
-_PAST = re.compile(r"\b(was|were|did|had|earlier|before|so far|previously|ever|at any point|have you|has there|"
+_PAST = re.compile(r"\b(was|were|did|had|saw|seen|spotted|noticed|earlier|before|so far|previously|ever|at any point|have you|has there|"
                    r"has anyone|has someone|appeared|first|last time|until now|throughout|the whole)\b")
 _PRESENT = re.compile(r"\b(is|are|now|currently|right now|at the moment|still|present|visible|in view|on screen)\b")
 _QUOTED = re.compile(r"[\"“‘]([^\"”’]{1,120})[\"”’]|(?:^|\s)'([^']{1,120})'")
@@ -226,6 +226,11 @@ def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) 
     if re.match(r"what\b", low) and re.search(r"\bon (?:the )?screen\b", low) and not _object_class(low):
         return AnswerType.WHAT_SHOWN  # "what's on the screen?": text first, else what is seen
     return AnswerType.WHAT
+
+
+def asks_past(question: str) -> bool:
+    """The question is about what was (saw, did, earlier, so far …), not only about now."""
+    return bool(_PAST.search(question.lower()))
 
 
 def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: frozenset[Modality]) -> Scope:

@@ -72,10 +72,14 @@ def test_free_text_watch_polls_the_vlm_at_a_bounded_rate(model_dir, tmp_path):
     a._responder.poller = lambda q: (calls.append(time.monotonic()), real(q))[1]
     w = a.watch("a person is waving at the camera")
     assert w.kind is WatchKind.POLL and w.target == "a person is waving at the camera"
-    time.sleep(6)
+    t0 = time.monotonic()
+    while len(calls) < 3 and time.monotonic() - t0 < 90:  # a loaded 2-core box may take seconds per poll
+        time.sleep(0.2)
+    elapsed = time.monotonic() - t0
     a.stop()
-    assert 2 <= len(calls) <= 7  # polled, but never more than once per poll_interval_s
-    assert all(b - a_ >= 0.95 for a_, b in zip(calls, calls[1:]))
+    assert len(calls) >= 2  # polled ...
+    assert all(b - a_ >= 0.95 for a_, b in zip(calls, calls[1:]))  # ... but never more than once per poll_interval_s
+    assert len(calls) <= elapsed / 1.0 + 2
 
 
 def test_eval_runner_with_the_vlm_answering(model_dir, tmp_path):

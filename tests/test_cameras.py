@@ -235,7 +235,7 @@ def test_serve_sigterm_closes_every_camera_session(tmp_path):
             server.kill()
     assert all(closed_cleanly(sessions / n) for n in "ab")
     for b in beats:  # no orphan ingest left behind (a forked child is reaped by init once its
-        assert wait_for(lambda: _gone(b.pid), 20), f"ingest {b.pid} outlived the server"  # fork server has gone
+        assert wait_for(lambda pid=b.pid: _gone(pid), 20), f"ingest {b.pid} outlived the server"  # fork server has gone
 
 
 def _gone(pid: int) -> bool:

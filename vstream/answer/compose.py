@@ -571,10 +571,15 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     return Composed(f"{base.text[:-1]}; what I do see — {seen.text[0].lower()}{seen.text[1:]}", seen.used)
 
 
+def _now_if_all(q: Query) -> Query:
+    """A question with no time (scope all) asked where only the present makes sense: now."""
+    return replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q
+
+
 def _now_unless_past(q: Query) -> Query:
     """A "what …" question without a time means now ("what's that person doing?"), unless it is
     in the past tense ("which camera saw a person?", "what did you see?"): then all so far."""
-    return replace(q, scope=Scope.NOW) if q.scope is Scope.ALL and not asks_past(q.question) else q
+    return q if asks_past(q.question) else _now_if_all(q)
 
 
 def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
@@ -582,7 +587,7 @@ def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     asked = colour_word(q.target or "")
     if asked:
         return where_coloured(q, f, cls, asked)
-    seen = sighting(q if q.scope is not Scope.ALL else replace(q, scope=Scope.NOW), f, cls)
+    seen = sighting(_now_if_all(q), f, cls)
     labels = best_label(f, q)
     guess = f"; {quote(labels[0])}" if labels else ""
     if seen is None:
@@ -768,7 +773,7 @@ def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
     if moving:
         r = moving[0]
         return Composed(f"It was {r.data.colour}: I saw {r.content} ({span_text(r.t_start, r.t_end)}).", [r])
-    looks = f.rows(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, (EvidenceKind.LOOK,))
+    looks = f.rows(_now_if_all(q), (EvidenceKind.LOOK,))
     if looks and looks[-1].data.colours:
         r = looks[-1]
         return Composed(f"Mostly {r.data.colours[0]} in view ({span_text(r.t_start, r.t_end)}); I can't single out "
@@ -909,7 +914,7 @@ def _did(r: Evidence, q: Query) -> str:
 
 def look(q: Query, f: EvidenceFinder) -> Composed:
     """Day or night, dark or bright: how the picture looks at the moment asked about."""
-    rows = f.rows(replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q, (EvidenceKind.LOOK,))
+    rows = f.rows(_now_if_all(q), (EvidenceKind.LOOK,))
     if not rows:
         return Composed(f"I can't tell: I haven't seen the picture {_upto(q)}.")
     r = rows[-1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -51,6 +52,21 @@ DROP_TIERS = ((EvidenceKind.LABEL, EvidenceKind.OBJECTS, EvidenceKind.LOOK),
               (EvidenceKind.MOTION, EvidenceKind.TRACK, EvidenceKind.SCENE),
               (EvidenceKind.CAPTION, EvidenceKind.TEXT, EvidenceKind.SPEECH))
 assert {k for tier in DROP_TIERS for k in tier} == set(EvidenceKind), "every evidence kind needs a drop tier"
+
+
+# Stream times and track numbers in our own senses' lines ("person #27", "stopped (00:05.5–00:09.0)")
+# carry no meaning a question's words could match (a question's time scope is filtered apart), but
+# they make every update of a line a new text to embed: on vtest.avi 220 of 220 embeddings were
+# distinct, ~20 ms each. Embedded without them, the same line reuses its vector.
+_OWN_TIMES = re.compile(r"\s*\(?\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:\s*[–-]\s*\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?\)?|\s*#\d+")
+
+
+def embed_key(ev: Evidence) -> str:
+    """What to embed for `ev`: its content, without stream times and track numbers for the lines
+    our senses write (TRACK, MOTION); text read or heard (OCR, speech) is embedded as it is."""
+    if ev.kind in (EvidenceKind.TRACK, EvidenceKind.MOTION):
+        return _OWN_TIMES.sub("", ev.content).strip() or ev.content
+    return ev.content
 
 
 class HierarchicalMemory:
@@ -184,7 +200,7 @@ class HierarchicalMemory:
         if not ev.entry_id:
             ev.entry_id = self._entry_at(ev.t_start)
         changed = self._content.get(ev.id) != ev.content
-        vec = self._vector(ev.content) if changed else None
+        vec = self._vector(embed_key(ev)) if changed else None
         if ev.id == 0:
             ev.id = self.store.insert_evidence(ev, vec)
             bisect.insort(self._evidence, ev, key=lambda x: (x.t_start, x.id))
@@ -207,6 +223,7 @@ class HierarchicalMemory:
         return best
 
     def _vector(self, text: str) -> np.ndarray:
+        """The text's embedding, from a 512-entry LRU (evidence repeats: counts, track lines)."""
         vec = self._vectors.get(text)
         if vec is None:
             vec = self.embedder.embed([text])[0]

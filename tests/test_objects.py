@@ -56,21 +56,28 @@ def walker(x_of_call, label="person"):
 
 
 @needs_weights
-@pytest.mark.parametrize("jit", [False, True])
-def test_loader_matches_tfjs_output(jit):
-    """Raw head outputs equal @tensorflow/tfjs 4.22's (cpu backend) on the stored input."""
+@pytest.mark.parametrize("runner", ["interpreter", "torchscript", "onnxruntime"])
+def test_loader_matches_tfjs_output(runner):
+    """Raw head outputs equal @tensorflow/tfjs 4.22's (cpu backend) on the stored input, for each
+    way the graph runs: the interpreter, its frozen TorchScript form, its ONNX Runtime export."""
     import cv2
     import torch
 
+    from vstream.senses import nanodet
     from vstream.senses.nanodet import NanoDet
 
     fx = json.loads((DATA / "nanodet_tfjs.json").read_text())
     bgr = cv2.imread(str(DATA / fx["input"]))
     rgb = bgr[:, :, ::-1].repeat(2, 0).repeat(2, 1)
     x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))[None].astype(np.float32) / 255.0)
-    det = NanoDet(jit=jit)
+    det = NanoDet(jit=False)
+    path = nanodet.find_model().resolve()
+    run = {"interpreter": det.run, "torchscript": lambda: nanodet.freeze(det.graph),
+           "onnxruntime": lambda: nanodet._ort_runner(det.graph, path)}[runner]
+    run = run if runner == "interpreter" else run()
+    assert run is not None, "ONNX Runtime could not serve the graph (is the onnx package installed?)"
     with torch.inference_mode():
-        out = det.run(x)
+        out = run(x)
     for name, ref in fx["outputs"].items():
         got = out[name][0].numpy()
         assert list(out[name].shape) == ref["shape"]

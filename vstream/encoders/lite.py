@@ -11,9 +11,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from retrieval import ortgraph
 from vstream.config import EncoderConfig
 from vstream.encoders.base import Encoder, Features, resolve_device
-from vstream.encoders.mobilenet import imagenet_labels, load_mobilenet_v2
+from vstream.encoders.mobilenet import imagenet_labels, load_mobilenet_v2, mobilenet_weights_path
 from vstream.types import Label
 
 _MEAN = np.array([0.485, 0.456, 0.406], np.float32)
@@ -39,7 +40,7 @@ class LiteEncoder(Encoder):
         self.device = resolve_device(cfg.device)
         self.model = load_mobilenet_v2().to(self.device)
         self.labels = imagenet_labels()
-        self._frozen = None  # the tower as a frozen TorchScript graph, built on the first frame
+        self._frozen = None  # the tower as ONNX Runtime or frozen TorchScript, built on the first frame
 
     @property
     def embedding_dim(self) -> int:
@@ -76,12 +77,22 @@ class LiteEncoder(Encoder):
         ]
 
     def _tower(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(token map [B, 96, H/16, W/16], pooled [B, 1280], logits [B, 1000]); on the CPU a
-        frozen TorchScript graph, built on the first call (convs are shape-generic, so one trace
-        serves every input size and batch)."""
+        """(token map [B, 96, H/16, W/16], pooled [B, 1280], logits [B, 1000]); on the CPU
+        ONNX Runtime (retrieval/ortgraph.py: ~8x faster than TorchScript under load), else a
+        frozen TorchScript graph; built on the first call (batch, height and width are dynamic
+        axes / convs are shape-generic, so one graph serves every input size)."""
         if self._frozen is None:
-            self._frozen = freeze_tower(_Tower(self.model), x) if self.device.type == "cpu" else _Tower(self.model)
+            self._frozen = self._build_tower(x)
         return self._frozen(x)
+
+    def _build_tower(self, x: torch.Tensor):
+        tower = _Tower(self.model)
+        if self.device.type != "cpu":
+            return tower
+        ort = ortgraph.load(tower_export(tower, x))
+        if ort is None:
+            return freeze_tower(tower, x)
+        return lambda x: tuple(torch.from_numpy(a) for a in ort(x=x.numpy()))
 
 
 class _Tower(torch.nn.Module):
@@ -107,6 +118,12 @@ def freeze_tower(tower: torch.nn.Module, example: torch.Tensor):
         warnings.simplefilter("ignore")  # TracerWarnings about constants: intended
         traced = torch.jit.trace(tower.eval(), example, check_trace=False)
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+
+
+def tower_export(tower: torch.nn.Module, example: torch.Tensor) -> ortgraph.Export:
+    return ortgraph.Export(f"mobilenet_v2-tower{TOKEN_LAYER}-{ortgraph.weights_key(mobilenet_weights_path())}",
+                           lambda: (tower.eval(), (example,)), ["x"], ["tokens", "pooled", "logits"],
+                           {"x": {0: "batch", 2: "height", 3: "width"}})
 
 
 def _same_shape_groups(images: list[np.ndarray]) -> list[list[np.ndarray]]:

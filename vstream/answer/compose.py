@@ -19,7 +19,7 @@ from vstream.answer.evidence import (
     members,
     motion_fit,
 )
-from vstream.answer.query import GROUPS, AnswerType, Modality, Query, Scope, asks_past, plural
+from vstream.answer.query import OBJECT_WORDS, AnswerType, Modality, Query, Scope, asks_past, plural
 from vstream.senses.colour import where
 
 
@@ -191,7 +191,7 @@ def objects_present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         if n:
             what = _seen_members(row, cls) or f"{n} {plural(name, n)}"
             return Composed(f"Yes — {what} in view at {fmt_time(min(row.t_end, q.point))}.", [row])
-        similar = _seen_members(row, "vehicle") if cls in GROUPS["vehicle"] else ""
+        similar = _seen_members(row, LOOKALIKE[cls]) if cls in LOOKALIKE else ""
         if similar:
             return Composed(f"Yes, a vehicle — I see {similar} at {fmt_time(min(row.t_end, q.point))}.", [row])
         earlier = _first_seen(q, f, cls)
@@ -199,14 +199,19 @@ def objects_present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
             f", and I haven't seen any {plural(name, 2)} so far"
         return Composed(f"No — no {name} in view at {fmt_time(q.point)}{tail}.", [earlier] if earlier else [])
     seen = _last_seen(q, f, cls)
-    other = _last_seen(q, f, "vehicle") if seen is None and cls in GROUPS["vehicle"] else None
+    other = _last_seen(q, f, LOOKALIKE[cls]) if seen is None and cls in LOOKALIKE else None
     if other is not None and other.kind is EvidenceKind.OBJECTS:  # "any cars?" and a van was there: say what it was
-        return Composed(f"Yes, a vehicle — {_seen_members(other, 'vehicle')} in view "
+        return Composed(f"Yes, a vehicle — {_seen_members(other, LOOKALIKE[cls])} in view "
                         f"{span_text(other.t_start, min(other.t_end, q.now))}.", [other])
     if seen is None:
         return Composed(f"No, I haven't seen any {plural(name, 2)} {_upto(q)}.")
     what = _seen_members(seen, cls) if seen.kind is EvidenceKind.OBJECTS else DISPLAY.get(seen.data.label, seen.data.label)
     return Composed(f"Yes — {what or name} in view {span_text(seen.t_start, seen.t_end)}.", [seen])
+
+
+# Classes the detector mixes up and people name loosely: a van is "a car" to most askers, and COCO
+# calls it a truck. A bus or a motorbike is not a car: "any buses?" with only cars in view is a no.
+LOOKALIKE = {"car": "carlike", "truck": "carlike"}
 
 
 def _first_seen(q: Query, f: EvidenceFinder, cls: str) -> Evidence | None:
@@ -308,8 +313,22 @@ def _ordinal(q: Query, rows: list[Evidence]) -> list[Evidence]:
     return rows
 
 
+# Words that say where a text is or what it is on ("the sign on top of that car", "the name on the
+# banner", "the green sign on the lamp post"), not what it says: a target of only these asks for
+# whatever text is there.
+_CARRIERS = set("""top roof side front back bottom wall door window lamp post pole building shop store street road
+banner board poster notice placard plate name label sticker screen shirt van bus truck car taxi cab vehicle bike
+window left right middle centre center big small large little green red blue yellow white black orange grey gray
+pink purple brown above below near next behind under over corner""".split())
+
+
+def _about_carrier(target: str) -> bool:
+    ws = [w for w in re.findall(r"[a-z]+", target.lower())]
+    return bool(ws) and all(w in _CARRIERS or w in OBJECT_WORDS for w in ws)
+
+
 def what_shown(q: Query, f: EvidenceFinder) -> Composed:
-    generic = not q.target or lexical(q.target, _GENERIC) >= 0.5
+    generic = not q.target or lexical(q.target, _GENERIC) >= 0.5 or _about_carrier(q.target)
     if not generic:
         return lookup(q, f, (EvidenceKind.TEXT,))
     rows = _ordinal(q, f.rows(q, (EvidenceKind.TEXT,)))
@@ -330,7 +349,9 @@ _TEXT_WORDS = re.compile(r"\b(text|written|writing|sign|signs|read|caption|title
 
 
 def what_said(q: Query, f: EvidenceFinder) -> Composed:
-    if q.answer_type is AnswerType.WHO or re.match(r"who\b", q.question.lower()):
+    # "who's talking?": voices are not told apart, so say that, then what was said. The inner call is
+    # typed WHAT_SAID so it does not come back here (the question still starts with "who").
+    if q.answer_type is not AnswerType.WHAT_SAID and (q.answer_type is AnswerType.WHO or re.match(r"who\b", q.question.lower())):
         said = what_said(replace(q, answer_type=AnswerType.WHAT_SAID, target=""), f)
         return Composed("I can't tell who was speaking; " + said.text[0].lower() + said.text[1:], said.used)
     generic = lexical(q.target, "anything something someone somebody anyone people person they he she said say "
@@ -526,6 +547,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
             return when_objects(q, f, cls)
         return when_said_or_shown(q, f)
     if t is AnswerType.YES_NO:
+        if cls == "person" and _EMPTY.search(low) and not speech_or_text:
+            return empty_or_busy(q, f)
         if cls and not speech_or_text and not q.quoted:
             return objects_present(q, f, cls)
         return yes_no(q, f)
@@ -536,6 +559,27 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     if t is AnswerType.DESCRIBE:
         return describe(q, f)
     return open_question(q, f)
+
+
+_EMPTY = re.compile(r"\b(empty|deserted|busy|crowded|full|packed)\b")
+
+
+def empty_or_busy(q: Query, f: EvidenceFinder) -> Composed:
+    """"Is the path empty?" / "is it busy?": the people count at the moment asked, with the yes or
+    no that the count gives ("empty" is yes only at 0; busy or crowded is not judged — the count is said)."""
+    if not f.has_detector(q):
+        return _no_detector("person")
+    t = q.point
+    row = f.objects_at(q, t, "person")
+    if row is None:
+        return Composed(f"I have no detections at {fmt_time(t)}.")
+    n = f.count(row, "person")
+    when = fmt_time(min(row.t_end, t))
+    if re.search(r"\b(empty|deserted)\b", q.question.lower()):
+        said = f"Yes — nobody in view at {when}." if n == 0 else \
+            f"No — I count {n} {plural('person', n)} in view at {when}."
+        return Composed(said, [row], count=n)
+    return Composed(f"I count {n} {plural('person', n)} in view at {when}.", [row], count=n)
 
 
 def open_question(q: Query, f: EvidenceFinder) -> Composed:
@@ -558,7 +602,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         return where_is(q, f, cls)
     if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO):
         return activity(q, f, cls)
-    if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) or (cls is None and not q.target):
+    if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) or (cls is None and not q.target) or \
+            re.search(r"\bwhat (?:kind|sort|type|types|kinds) of\b", low):
         return identify(q, f)
     if cls:
         return objects_present(_now_unless_past(q), f, cls)
@@ -668,8 +713,8 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     return Composed("Yes — " + "; ".join(quote(s.row) for s in best) + ".", [s.row for s in best])
 
 
-_UTTERANCES = re.compile(r"\b(announcements?|things? (?:said|mentioned)|times? (?:someone|anyone) spoke|sentences?|"
-                         r"messages?|remarks?|speakers?)\b")
+_UTTERANCES = re.compile(r"\b(announcements?|announced|things? (?:\w+ ){0,3}(?:said|mentioned|announced)|"
+                         r"times? (?:someone|anyone) spoke|sentences?|messages?|remarks?|speakers?)\b")
 
 
 def count_mentions(q: Query, f: EvidenceFinder) -> Composed:
@@ -740,6 +785,9 @@ def colour_present(q: Query, f: EvidenceFinder, cls: str | None, name: str) -> C
     moving = [r for r in f.rows(q, (EvidenceKind.MOTION,)) if r.data.colour == name] if cls is None else []
     if moving and (boxed is None or moving[-1].t_end > boxed[0].t_end):  # the latest sighting of either kind
         r = moving[-1]
+        if q.scope is Scope.NOW and not in_view(r, q.now):  # "is the blue ball still there?" after it left
+            return Composed(f"No — no {name} thing in view now ({fmt_time(q.now)}); I saw {r.content} "
+                            f"({span_text(r.t_start, r.t_end)}).", [r])
         return Composed(f"Yes — I saw {r.content} ({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
     if boxed is not None:
         row, boxes = boxed
@@ -822,6 +870,8 @@ def direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     if len(pairs) < 2:  # no track, or one whose id the detections do not carry: the last seconds
         pairs = _window_boxes(q, f, cls)
     if len(pairs) < 2:
+        pairs = _chained_boxes(q, f, cls)
+    if len(pairs) < 2:
         return _unclassified_direction(q, f, cls)
     (r0, b0), (r1, b1) = pairs[0], pairs[-1]
     dx = (b1.x0 + b1.x1 - b0.x0 - b0.x1) / 2
@@ -863,6 +913,30 @@ def _track_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, 
     life = replace(q, scope=Scope.WINDOW, window=TimeWindow(track.t_start, min(track.t_end, q.point), "last"))
     return [(r, b) for r in f.rows(life, (EvidenceKind.OBJECTS,)) for b in r.data.boxes
             if b.track_id == track.data.track_id]
+
+
+# A walker crosses a 640 px frame in ~15 s: between two sightings a second or two apart the same
+# person moves well under this share of the width; a box farther off is someone else.
+CHAIN_DX = 0.3
+
+
+def _chained_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
+    """Places of the class in the last 6 s from both detections rows (merged rows keep one frame's
+    boxes) and the tracker's short fragments (each keeps its last box), chained back from the
+    latest box to the nearest earlier one, so two people are not read as one moving."""
+    q6 = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - 6.0), q.point, "last"))
+    seen = [(min(r.t_end, q.point), r, b) for r in f.rows(q6, (EvidenceKind.OBJECTS,)) for b in r.data.boxes
+            if b.label in members(cls)]
+    seen += [(min(t.t_end, q.point), t, t.data.last_box) for t in f.tracks(q6, cls) if t.data.last_box is not None]
+    if not seen:
+        return []
+    seen.sort(key=lambda s: s[0])
+    chain = [seen[-1]]
+    for t, r, b in reversed(seen[:-1]):
+        cx, last = (b.x0 + b.x1) / 2, chain[-1][2]
+        if t < chain[-1][0] - 0.25 and abs(cx - (last.x0 + last.x1) / 2) <= CHAIN_DX:
+            chain.append((t, r, b))
+    return [(r, b) for _, r, b in reversed(chain)]
 
 
 def _window_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
@@ -907,8 +981,18 @@ def action(q: Query, f: EvidenceFinder) -> Composed:
                     + "; ".join(_did(r, q) for r in sorted(last, key=lambda r: r.t_start)) + ".", last)
 
 
+# A followed thing last seen this long before now is gone, even if the motion sense never said how.
+IN_VIEW_S = 1.5
+
+
+def in_view(r: Evidence, now: float) -> bool:
+    """A moving thing's row says it is still in view at `now`: it has not left and was seen lately
+    (a row that ends within the "now" slack can still be one that left a second ago)."""
+    return not r.data.exited and r.t_end >= now - IN_VIEW_S
+
+
 def _did(r: Evidence, q: Query) -> str:
-    still = " — still in view" if not r.data.exited and r.t_end >= q.now - 1.5 else ""
+    still = " — still in view" if in_view(r, q.now) else ""
     return f"I saw {r.content}{still} ({span_text(r.t_start, min(r.t_end, q.now))})"
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from retrieval.timeparse import TimeWindow, parse_time_window
+from retrieval.timeparse import TimeWindow, clock, parse_time_window
 from vstream.errors import VStreamError
 
 MAX_QUESTION_CHARS = 2000
@@ -47,7 +47,7 @@ OBJECT_WORDS: dict[str, str] = {}
 for _cls, _words in {
     "person": "person persons people ppl pedestrian pedestrians man men woman women guy guys someone somebody anyone "
               "anybody everyone everybody his one kid kids child children human humans walker walkers individual individuals folks boy "
-              "girl boys girls lady ladies she he her him",
+              "girl boys girls lady ladies she he her him passenger passengers driver drivers rider riders",
     "car": "car cars automobile automobiles taxi taxis cab cabs",
     "vehicle": "vehicle vehicles traffic",
     "bicycle": "bicycle bicycles bike bikes cyclist cyclists",
@@ -61,7 +61,8 @@ for _cls, _words in {
         OBJECT_WORDS[_w] = _cls
 _PLURAL = {"person": "people", "bus": "buses", "truck/van": "trucks/vans"}
 # Classes that stand for a group of detector classes.
-GROUPS = {"vehicle": ("car", "truck", "bus", "motorcycle"), "animal": ("bird", "cat", "dog", "horse")}
+GROUPS = {"vehicle": ("car", "truck", "bus", "motorcycle"), "animal": ("bird", "cat", "dog", "horse"),
+          "carlike": ("car", "truck")}
 _PEOPLE = {w for w, c in OBJECT_WORDS.items() if c == "person"}
 
 
@@ -76,9 +77,9 @@ _TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|
                         r"subtitles|slide|credits|read|reads)\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
                           r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"
-                          r"narrator|speaker|audio|sound)\b")
+                          r"narrator|speaker|audio|sound|sounds|noise|noises|noisy)\b")
 _SCENE_CUES = re.compile(r"\b(scenes? (?:changes?|changed|changing|cuts?|switch(?:es|ed)?)|cuts?|shots?|"
-                         r"(?:camera|view|angle|shot) (?:change[sd]?|switch(?:es|ed)?)|new scene|scenes)\b")
+                         r"(?:camera|view|angle|shot|background|backdrop|picture) (?:change[sd]?|switch(?:es|ed)?)|new scene|scenes)\b")
 _PAST = re.compile(r"\b(was|were|did|had|saw|seen|spotted|noticed|earlier|before|so far|previously|ever|at any point|have you|has there|"
                    r"has anyone|has someone|appeared|first|last time|until now|throughout|the whole)\b")
 _PRESENT = re.compile(r"\b(is|are|now|currently|right now|at the moment|still|present|visible|in view|on screen)\b")
@@ -137,19 +138,37 @@ def check_question(question: str) -> str:
 def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()) -> Query:
     q = check_question(question)
     low = _normalise(q)
-    window = parse_time_window(low, now)
+    window = parse_time_window(low, now) or _until(low)
     quoted = _quoted(q)
     modalities = _modalities(low)
     object_class = _object_class(low)
     answer_type = _answer_type(low, tuple(options), modalities)
-    if answer_type is AnswerType.WHO and object_class is None and not modalities & {Modality.SPEECH, Modality.TEXT}:
-        object_class = "person"  # "who is in the scene?" asks about the people in view
-    if answer_type is AnswerType.HOW_MANY and object_class is None and _BUSY.search(low):
-        object_class = "person"  # "how busy is it?": how many people are around
+    if answer_type is AnswerType.WHO and not modalities & {Modality.SPEECH, Modality.TEXT}:
+        object_class = "person"  # "who is in the scene / in the car?" asks about the people, not the car
+    if answer_type in (AnswerType.HOW_MANY, AnswerType.YES_NO) and object_class is None and _BUSY.search(low) and \
+            not modalities & {Modality.SPEECH, Modality.TEXT}:
+        object_class = "person"  # "how busy is it?", "is the path empty?": how many people are around
+    if answer_type is AnswerType.HOW_MANY and object_class is None and _HOW_MANY_BARE.search(low) and \
+            not modalities & {Modality.SPEECH, Modality.TEXT, Modality.SCENE}:
+        object_class = "person"  # "how many were on the path?": no noun — people, as a person asking means
     scope = _scope(low, window, answer_type, modalities)
     target = quoted or _target(low)
     most = bool(re.search(r"\b(at most|most|max|maximum|peak|largest|biggest|highest)\b", low))
     return Query(q, now, answer_type, scope, window, target, quoted, modalities, object_class, most, tuple(options))
+
+
+# "what's on the roof / side / back of …": surfaces that carry signs and writing.
+_ON_SURFACE = re.compile(r"what (?:is|was|are|were) (?:written |painted |printed )?on (?:the |that |this |his |her |its )?"
+                         r"(?:roof|top|side|front|back|wall|door|window|banner|board|poster|shirt|t-shirt|jersey|sign)\b")
+# "how many were there / are on the path": a count with no noun after "how many".
+_HOW_MANY_BARE = re.compile(r"\bhow many (?:were|are|was|is|have|had|can|could|do|did)\b")
+# "by 0:05", "until 1:30": everything from the start up to that moment.
+_UNTIL = re.compile(r"\b(?:by|until|till|up to|up until) (\d{1,2}:\d{2}(?::\d{2})?)\b")
+
+
+def _until(low: str) -> TimeWindow | None:
+    m = _UNTIL.search(low)
+    return TimeWindow(0.0, clock(m.group(1)), "before") if m else None
 
 
 _CONTRACTIONS = ((r"\bwhats\b", "what is"), (r"\bwheres\b", "where is"), (r"\bwhos\b", "who is"),
@@ -157,7 +176,10 @@ _CONTRACTIONS = ((r"\bwhats\b", "what is"), (r"\bwheres\b", "where is"), (r"\bwh
                  (r"\b(what|where|who|how|that|there|it|he|she)'s\b", r"\1 is"), (r"'re\b", " are"),
                  (r"\b(\w+)'d\b", r"\1 did"), (r"\bppl\b", "people"), (r"\bu\b", "you"), (r"\br\b", "are"),
                  (r"\bur\b", "your"), (r"\brn\b", "right now"), (r"\b(wat|wht|wut)\b", "what"), (r"\bhw\b", "how"),
-                 (r"\bcolours\b(?= (?:that|this|the|his|her|it)\b)", "colour is"))
+                 (r"\bcolours\b(?= (?:that|this|the|his|her|it)\b)", "colour is"),
+                 # apostrophes people leave out: "wasnt there a sign", "isnt he", "didnt she"
+                 (r"\b(is|was|are|were|did|does|do|has|have|had|could|would|should)nt\b", r"\1 not"),
+                 (r"\bcant\b", "can not"), (r"\bwont\b", "will not"))
 
 
 def _normalise(q: str) -> str:
@@ -181,8 +203,8 @@ def _modalities(low: str) -> frozenset[Modality]:
         out.add(Modality.SPEECH)
     if _object_class(low):
         out.add(Modality.OBJECTS)
-    if _SCENE_CUES.search(low):
-        out.add(Modality.SCENE)
+    if _SCENE_CUES.search(re.sub(r"\b(?:in|on) (?:this|the|that) shot\b", " ", low)):
+        out.add(Modality.SCENE)  # "is there a bike in this shot?" names the picture, not a cut
     return frozenset(out)
 
 
@@ -208,6 +230,7 @@ def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) 
                       r"pedestrians)\b", low):
         return AnswerType.HOW_MANY
     if re.match(r"(when|at what (?:time|point|moment)|what time did|since when|how long ago)\b", low) or \
+            re.search(r"\bhow long (?:has|have|had) .{1,60}? been\b", low) or \
             re.search(r"\b(when did|when was|when were|when does|when is|at what point)\b", low):
         return AnswerType.WHEN
     if re.match(r"who\b|who's\b", low):
@@ -225,6 +248,8 @@ def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) 
         return AnswerType.WHAT_SHOWN
     if re.match(r"what\b", low) and re.search(r"\bon (?:the )?screen\b", low) and not _object_class(low):
         return AnswerType.WHAT_SHOWN  # "what's on the screen?": text first, else what is seen
+    if _ON_SURFACE.match(low):
+        return AnswerType.WHAT_SHOWN  # "what's on the roof of that car?": a sign there, else what is seen
     return AnswerType.WHAT
 
 

@@ -162,6 +162,58 @@ def test_unchanged_frames_reuse_boxes_but_advance_time():
     assert u.tracks[0].t_end == 3.5
 
 
+class ImageDetector(Detector):
+    """Boxes from the frame's own pixels (a walker whose left edge is pixel [0, 0] / 255), so a
+    detection of the wrong frame shows; counts calls and the thread each ran on."""
+
+    name = "image"
+
+    def __init__(self):
+        self.calls, self.threads = 0, set()
+
+    def detect(self, image_rgb):
+        import threading
+
+        self.calls += 1
+        self.threads.add(threading.current_thread().name)
+        x = float(image_rgb[0, 0, 0]) / 255
+        return [Box(x, 0.5, x + 0.1, 0.8, label="person", score=0.9)]
+
+
+def test_prefetched_detection_is_of_the_same_frame_and_only_after_change():
+    """prefetch() starts the detector on a worker before process(); a walker moving every frame
+    gives the same boxes and tracks as without prefetching; after a static frame nothing is
+    prefetched (a static scene costs no detector runs), and the first changed frame after it
+    is detected in process() itself."""
+    steps = [0, 1, 2, 3, 3, 3, 4, 5]  # the walker's position; still on the unchanged frames 4 and 5
+    frames = [np.full((90, 160, 3), 20 + 10 * k, np.uint8) for k in steps]
+    changed = [True, True, True, True, False, False, True, True]
+    runs = {}
+    for pre in (False, True):
+        det = ImageDetector()
+        sense = ObjectSense(ObjectsConfig(refresh_s=10.0), detector=det)
+        out = []
+        for i, (im, c) in enumerate(zip(frames, changed)):
+            if pre:
+                sense.prefetch(i * 0.5, im)
+            u = sense.process(i * 0.5, im, changed=c)
+            out.append((round(u.frame.data.boxes[0].x0, 4), u.frame.data.count("person")))
+        sense.close()
+        runs[pre] = (out, det.calls, det.threads, len(sense.tracks))
+    plain, fetched = runs[False], runs[True]
+    # 4 is static but was prefetched (3 changed): detected again; 5 is static after a static frame:
+    # reused, nothing prefetched; 6 changed after a static frame: detected in process() itself
+    assert plain[0] == fetched[0] == [(round((20 + 10 * k) / 255, 4), 1) for k in steps]
+    assert (plain[1], fetched[1]) == (6, 7)
+    assert any(t.startswith("vstream-detect") for t in fetched[2]) and "MainThread" in fetched[2]
+    assert plain[3] == fetched[3]  # the same tracks either way
+    # a prefetch for a frame that is never processed (skipped) is not taken for the next one
+    sense = ObjectSense(ObjectsConfig(), detector=ImageDetector())
+    sense.prefetch(10.0, frames[0])
+    assert round(sense.process(10.5, frames[7], changed=True).frame.data.boxes[0].x0, 4) == round(70 / 255, 4)
+    sense.close()
+
+
 def test_reused_boxes_are_refreshed_when_an_object_leaves_unnoticed():
     """Only the first frame counts as changed; the person is gone from t = 1.5 on. With boxes to
     reuse the detector runs again every refresh_s (1 s): at t = 1.0 (still there) and t = 2.0

@@ -190,12 +190,15 @@ class Ingest:
 
     def close(self) -> None:
         """Close the memory (indexes saved, session marked closed cleanly)."""
+        self.objects.close()
         if self.memory is not None:
             self.memory.close()
             self.memory = None
 
     def step(self, frame: Frame) -> EncodedFrame:
         t0 = time.perf_counter()
+        if self.level.detector:
+            self.objects.prefetch(frame.ts, frame.image)  # detects beside the encoder (objects.py)
         enc = self.encoder.encode([frame])[0]
         self.encode_latency.add(time.perf_counter() - t0)
         self.last = enc

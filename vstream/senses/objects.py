@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -153,7 +154,8 @@ class _Track:
 
 
 class ObjectSense:
-    """`process(ts, frame, changed) -> ObjectsUpdate`; not thread-safe (one ingest thread)."""
+    """`process(ts, frame, changed) -> ObjectsUpdate`; not thread-safe (one ingest thread), but
+    `prefetch` may start the detector early on a worker of its own (see there)."""
 
     def __init__(self, cfg: ObjectsConfig, detector: Detector | None = None):
         self.cfg = cfg
@@ -170,6 +172,9 @@ class ObjectSense:
         # Times of the last confirm_frames frames: a track confirmed now was first seen at the oldest.
         self.recent_ts: deque[float] = deque(maxlen=cfg.confirm_frames)
         self.animal = AnimalHold()  # the classifier's animal reading, held a few seconds (fusion.py)
+        self._changed_last = True  # did the last processed frame change (predicts the next one)
+        self._pending: tuple[float, Future] | None = None  # a prefetched detection: (ts, future)
+        self._worker: ThreadPoolExecutor | None = None
 
     def _new_tracker(self):
         sv = require("supervision", "supervision==0.30.9", "Object tracking")
@@ -197,12 +202,39 @@ class ObjectSense:
 
     # -- detection (skipped on unchanged frames) --
 
+    def prefetch(self, ts: float, image: np.ndarray) -> None:
+        """Start detecting frame `ts` on a worker thread while the caller encodes the same frame:
+        ONNX Runtime releases the GIL, so the detector fills the core the encoder's one-thread
+        stages (OCR, token drop, Python) leave idle. Only when the last frame changed — change
+        runs in stretches, and on a static scene the detector should not run at all. `process`
+        for the same ts takes the result (a fresh detection, never worse than reused boxes)."""
+        if not self.enabled or not self._changed_last or self._pending is not None:
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="vstream-detect")
+        self._pending = (ts, self._worker.submit(timed_detect, self.detector, image))
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=True, cancel_futures=True)
+            self._worker = None
+
+    def _detection(self, ts: float, image: np.ndarray, needed: bool) -> tuple[list[Box], float] | None:
+        """The prefetched detection of frame `ts` if there is one, else a detection now if
+        `needed`, else None (reuse the last boxes)."""
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] == ts:
+            return pending[1].result()
+        return timed_detect(self.detector, image) if needed else None
+
     def _boxes(self, ts: float, image: np.ndarray, changed: bool, labels: tuple[Label, ...],
                seen: tuple[str, float]) -> list[Box]:
         s = self.stats
         stale = bool(self.last_boxes) and ts - self.last_run >= self.cfg.refresh_s
-        if changed or self.last_boxes is None or stale:
-            boxes, ms = timed_detect(self.detector, image)
+        self._changed_last = changed
+        detected = self._detection(ts, image, changed or self.last_boxes is None or stale)
+        if detected is not None:
+            boxes, ms = detected
             self.last_run = ts
             self.last_boxes = fuse(boxes, labels, seen=seen)
             self.stats = replace(s, frames=s.frames + 1, detector_runs=s.detector_runs + 1,

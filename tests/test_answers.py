@@ -397,3 +397,43 @@ def test_held_out_question_shapes(question, kind, cls):
 
 def test_noise_is_a_hearing_question():
     assert Modality.SPEECH in analyze("is the parrot making any noise?", 8.0).modalities
+
+
+def _label_engine(name, p):
+    from memory.records import Evidence, Label, LabelData, LookData
+    from vstream.answer.engine import AnswerEngine
+
+    return AnswerEngine(_EmbeddedView([
+        Evidence(EvidenceKind.LABEL, 0.0, 10.0, f"looks like: {name}", LabelData((Label(name, p),)), p),
+        Evidence(EvidenceKind.LOOK, 0.0, 10.0, "the picture is bright (daylight or well lit); mostly white",
+                 LookData(140.0, ("white",), False))]))
+
+
+def test_where_is_this_names_a_kind_of_place_from_what_is_seen(scene_engine):
+    """Vehicles in view → a street or road (cited); a sure place-like label → that place; a weak
+    label or nothing place-like → says it can't tell; never a named place."""
+    for question in ("where is this?", "what kind of place is this", "where was this filmed"):
+        text, cites = _ask(scene_engine, question, 10.0)
+        assert "street or road" in text and "no sign or speech names it" in text and (0.0, 24.0) in cites, text
+    text, cites = _ask(scene_engine, "where is this?", 28.0)  # EXIT is on screen: quoted, not taken for a name
+    assert "street or road" in text and "“EXIT”" in text and (18.0, 30.0) in cites, text
+    text, cites = _ask(_label_engine("refrigerator", 0.62), "where are we?", 9.0)
+    assert "kitchen" in text and (0.0, 10.0) in cites, text
+    text, _ = _ask(_label_engine("refrigerator", 0.3), "where are we?", 9.0)  # below PLACE_LABEL_MIN
+    assert "can't tell what kind of place" in text and "kitchen" not in text, text
+    text, _ = _ask(_label_engine("bow tie", 0.8), "what city is this?", 9.0)
+    assert "can't tell what kind of place" in text, text
+
+
+def test_a_person_with_something_unseen_is_not_a_yes(scene_engine):
+    """"Is anyone carrying a bag?" with people in view: bags are not recognised, so not "Yes"."""
+    for question in ("is anyone carrying a bag?", "is somebody wearing a hat", "anyone with an umbrella?"):
+        text, _ = _ask(scene_engine, question, 10.0)
+        assert not text.startswith("Yes") and "can't tell" in text, (question, text)
+
+
+def test_where_is_a_coloured_car_uses_boxes_not_a_matching_line(scene_engine):
+    text, cites = _ask(scene_engine, "where is the red car?", 10.0)  # the person is red, the van white
+    assert "haven't seen a red car" in text and not cites, text
+    text, _ = _ask(scene_engine, "is anyone wearing purple?", 10.0)
+    assert text.startswith("No") and "anyone in purple" in text, text

@@ -523,15 +523,19 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
     low = q.question.lower()
+    if not speech_or_text and t in (AnswerType.WHERE, AnswerType.WHAT, AnswerType.YES_NO) and PLACE_QUESTION.search(low):
+        return place(q, f)
     if not speech_or_text and t is not AnswerType.HOW_MANY and asks_action(q):
         return action(q, f)
     if not speech_or_text and t not in (AnswerType.HOW_MANY, AnswerType.DESCRIBE):
         if _LOOK.search(low):
             return look(q, f)
+        if t is AnswerType.YES_NO and colour_word(q.target):  # "anyone in red?", "is anyone wearing blue?"
+            return colour_present(q, f, cls, colour_word(q.target))
+        if t is AnswerType.YES_NO and cls == "person" and _ATTRIBUTE.search(low):
+            return activity(q, f, cls)  # "is anyone carrying a bag?": a person in view is not a yes
         if _COLOUR.search(low):
             return colour(q, f, cls)
-        if t is AnswerType.YES_NO and colour_word(q.target):  # "anyone in red?", "anything blue?"
-            return colour_present(q, f, cls, colour_word(q.target))
         if _DIRECTION.search(low) and cls:
             return direction(q, f, cls)
         if _MOVING.search(low) and (not cls or t is AnswerType.YES_NO and cls is None):
@@ -562,6 +566,9 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
 
 
 _EMPTY = re.compile(r"\b(empty|deserted|busy|crowded|full|packed)\b")
+# What a person has or does that the detector does not see (a bag, a hat, a phone in hand).
+_ATTRIBUTE = re.compile(r"\b(carrying|carry|holding|hold|wearing|wear|using|eating|drinking|pushing|pulling|"
+                        r"smoking|reading|texting|on (?:the|a|his|her) phone|with (?:a|an|some) (?!dog|cat|bike|bicycle|car)\w+)\b")
 
 
 def empty_or_busy(q: Query, f: EvidenceFinder) -> Composed:
@@ -590,6 +597,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         return identify(replace(q, object_class="animal"), f)
     if q.answer_type is AnswerType.WHO and cls == "person" and not q.modalities & {Modality.SPEECH, Modality.TEXT}:
         return who(q, f)  # "who's walking by?": the people in view, not a sentence that mentions walking
+    if q.answer_type is AnswerType.WHERE and cls and not q.modalities & {Modality.SPEECH, Modality.TEXT}:
+        return where_is(q, f, cls)  # "where is the red car?": its boxes, not a line that matches "red"
     found = f.matching(q, kinds_for(q)) if q.target else []
     if not found and q.target and q.scope in (Scope.NOW, Scope.ALL):  # "which room is the meeting in now?":
         found = f.matching(replace(q, scope=Scope.ALL), kinds_for(q))  # the fact may have been given earlier
@@ -625,6 +634,87 @@ def _now_unless_past(q: Query) -> Query:
     """A "what …" question without a time means now ("what's that person doing?"), unless it is
     in the past tense ("which camera saw a person?", "what did you see?"): then all so far."""
     return q if asks_past(q.question) else _now_if_all(q)
+
+
+# "where is this?", "what kind of place is it", "where was this filmed", "which city is this": the
+# place itself, not a thing's place in the frame ("indoors or outdoors?" is look()'s: the light).
+PLACE_QUESTION = re.compile(
+    r"\bwhere (?:is|was|are|were) (?:this|that|it|we|they|you|the (?:camera|video|clip|footage|scene|recording))\b(?! \w+ing)|"
+    r"\bwhere (?:\w+ ){0,4}(?:filmed|shot|recorded|taken|located)\b|"
+    r"\b(?:what|which) (?:kind of |sort of |type of )?(?:place|location|area|city|town|country|street|room|building|setting|venue)\b")
+
+# ImageNet classes that name a kind of place (the classifier's guess, reported as "looks like").
+_PLACE_LABELS: dict[str, str] = {}
+for _place, _names in {
+    "a street": "street sign|traffic light|parking meter|cab|trolleybus|streetcar|minibus|police van|moving van|"
+                "school bus|tow truck|garbage truck|fire engine|jinrikisha",
+    "a shop": "bakery|barbershop|bookshop|butcher shop|confectionery|grocery store|shoe shop|tobacco shop|toyshop",
+    "a kitchen (indoors)": "refrigerator|stove|dishwasher|microwave|espresso maker|plate rack|rotisserie",
+    "a bathroom (indoors)": "washbasin|bathtub|tub|toilet seat|shower curtain|medicine chest",
+    "a living room (indoors)": "studio couch|home theater|entertainment center|bookcase",
+    "an office (indoors)": "desk|desktop computer",
+    "a bedroom (indoors)": "four-poster|wardrobe",
+    "inside a car": "car mirror|seat belt",
+    "mountains": "alp|valley|cliff|volcano",
+    "a coast or a lake": "lakeside|seashore|sandbar|promontory|breakwater",
+    "a harbour or a river": "dock|pier|container ship|liner|fireboat|speedboat|canoe|boathouse",
+    "a bridge": "suspension bridge|steel arch bridge|viaduct",
+    "under water": "coral reef",
+}.items():
+    for _n in _names.split("|"):
+        _PLACE_LABELS[_n] = _place
+for _n in "church cinema library monastery mosque palace prison planetarium restaurant castle greenhouse barn patio".split():
+    _PLACE_LABELS[_n] = f"a {_n}"
+_STREET_CLASSES = ("car", "bus", "truck", "motorcycle", "bicycle")
+PLACE_LABEL_MIN = 0.35  # a label row's confidence (its top class's probability) to name a place by it
+_INDOOR = re.compile(r"\(indoors\)|inside a")
+
+
+def place(q: Query, f: EvidenceFinder) -> Composed:
+    """What kind of place the picture shows, from what the senses recognise — vehicles in view
+    (a street), a place-like classifier label, a crowd, the light — cited; never a named place
+    unless a sign or speech names one (those are quoted, not inferred)."""
+    w = _recent(_now_if_all(q))
+    row = max([r for r in f.rows(w, (EvidenceKind.OBJECTS,)) if r.data.counts],
+              key=lambda r: (sum(n for _, n in r.data.counts), r.t_start), default=None)
+    labels = [r for r in f.rows(w, (EvidenceKind.LABEL,)) if any(lb.name in _PLACE_LABELS for lb in r.data.labels)]
+    look = f.rows(w, (EvidenceKind.LOOK,))[-1:]
+    texts = f.rows(w, (EvidenceKind.TEXT,))[-2:]
+    kind, used = _place_kind(f, row, labels)
+    if look and look[0].data.dark:
+        kind = f"{kind}, at night or unlit" if kind else "a dark place (night, or unlit)"
+    signs = f"; signs there read {', '.join(f'“{t.content}”' for t in texts)}" if texts else ""
+    if not kind:
+        seen = describe(w, f)
+        return Composed(f"I can't tell what kind of place this is{signs}. " + seen.text, seen.used + texts)
+    outdoors = "" if _INDOOR.search(kind) or not row else " (outdoors)" if any(c in _STREET_CLASSES for c, n in row.data.counts if n) else ""
+    name = "" if texts else " — no sign or speech names it"
+    return Composed(f"It looks like {kind}{outdoors}{name}: " + "; ".join(quote(r) for r in used + look) + signs + ".",
+                    _uniq(used + look + texts))
+
+
+def _recent(q: Query) -> Query:
+    """The asked window; for "now", the last DESCRIBE_NOW_S seconds (a place does not change by the frame)."""
+    if q.scope is Scope.NOW:
+        return replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.now - DESCRIBE_NOW_S), q.now, "last"))
+    return q
+
+
+def _place_kind(f: EvidenceFinder, row: Evidence | None, labels: list[Evidence]) -> tuple[str, list[Evidence]]:
+    """(a kind of place, the rows that show it): vehicles in view first (a street or road: the
+    detector is right far more often than the classifier, which called vtest.avi's street an alp),
+    then a place-like label the classifier is fairly sure of, then people only (a public place);
+    "" when nothing says."""
+    if row is not None and any(f.count(row, c) for c in _STREET_CLASSES):
+        return "a street or road", [row]
+    sure = [r for r in labels if r.confidence >= PLACE_LABEL_MIN]
+    if sure:
+        best = max(sure, key=lambda r: (r.confidence, r.t_end))
+        name = next(lb.name for lb in best.data.labels if lb.name in _PLACE_LABELS)
+        return _PLACE_LABELS[name], [best]
+    if row is not None and f.count(row, "person") >= 2:
+        return "a public place with people about", [row]
+    return "", []
 
 
 def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
@@ -792,6 +882,8 @@ def colour_present(q: Query, f: EvidenceFinder, cls: str | None, name: str) -> C
     if boxed is not None:
         row, boxes = boxed
         return Composed(f"Yes — {boxes_phrase(boxes, 3)} at {fmt_time(min(row.t_end, q.point))}.", [row])
+    if cls == "person":  # "red people" reads as a slur on skin; the colour is what they wear
+        return Composed(f"No — I haven't seen anyone in {name} {_upto(q)}.")
     who = plural(_name(cls), 2) if cls else "things"
     return Composed(f"No — I haven't seen any {name} {who} {_upto(q)}.")
 

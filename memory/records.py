@@ -136,6 +136,7 @@ class TrackData:
     label: str
     zones: tuple[str, ...] = ()  # zones this track was ever in
     last_box: Box | None = None
+    first_box: Box | None = None  # where it was first seen: with last_box, which way it went
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def _value(name: str, v):
         return tuple(v)
     if name == "segments":
         return tuple(MotionSegment(**x) for x in v)
-    if name in ("box", "last_box"):
+    if name in ("box", "last_box", "first_box"):
         return None if v is None else Box(**v)
     if name == "boxes":
         return tuple(Box(**b) for b in v)

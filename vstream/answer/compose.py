@@ -509,8 +509,27 @@ def activity(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     if said:
         best = _best(said, 1)[0].row
         return Composed(_sentence(quote(best)), [best] + ([row] if row else []))
+    guess = _label_naming(q, f)
+    if guess is not None:  # "is he wearing a tie?" and the classifier saw a bow tie: its guess, said as one
+        return Composed(f"Possibly — {quote(guess)}.{seen}", [guess] + ([row] if row else []))
     return Composed(f"I can't tell that from what I recognise (people and objects, on-screen text, speech).{seen}",
                     [row] if row else [])
+
+
+def _label_naming(q: Query, f: EvidenceFinder) -> Evidence | None:
+    """The classifier's label row of the asked window whose class names the asked thing ("tie" ~
+    "bow tie", "hat" ~ "cowboy hat"), the surest one; None when no label names it."""
+    words = {w for w in re.findall(r"[a-z]+", (q.target or "").lower()) if len(w) > 2} - _LABEL_STOP
+    if not words:
+        return None
+    rows = [r for r in f.rows(_recent(_now_if_all(q)), (EvidenceKind.LABEL,))
+            if any(words & set(re.findall(r"[a-z]+", lb.name.lower())) for lb in r.data.labels)]
+    return max(rows, key=lambda r: (r.confidence, r.t_end), default=None)
+
+
+# Words of a question's target that are not things a label could name.
+_LABEL_STOP = set("wearing wear wears carrying carry holding hold using use with has have the any some his her their "
+                  "one something anything".split())
 
 
 # ---- dispatch ------------------------------------------------------------------------------------------
@@ -639,7 +658,8 @@ def _now_unless_past(q: Query) -> Query:
 # "where is this?", "what kind of place is it", "where was this filmed", "which city is this": the
 # place itself, not a thing's place in the frame ("indoors or outdoors?" is look()'s: the light).
 PLACE_QUESTION = re.compile(
-    r"\bwhere (?:is|was|are|were) (?:this|that|it|we|they|you|the (?:camera|video|clip|footage|scene|recording))\b(?! \w+ing)|"
+    r"\bwhere (?:is|was|are|were) (?:this|that|it|we|they|you|the (?:camera|video|clip|footage|scene|recording))"
+    r"(?: place| location)?\s*[?.!]*\s*$|"
     r"\bwhere (?:\w+ ){0,4}(?:filmed|shot|recorded|taken|located)\b|"
     r"\b(?:what|which) (?:kind of |sort of |type of )?(?:place|location|area|city|town|country|street|room|building|setting|venue)\b")
 
@@ -687,8 +707,8 @@ def place(q: Query, f: EvidenceFinder) -> Composed:
     if not kind:
         seen = describe(w, f)
         return Composed(f"I can't tell what kind of place this is{signs}. " + seen.text, seen.used + texts)
-    outdoors = "" if _INDOOR.search(kind) or not row else " (outdoors)" if any(c in _STREET_CLASSES for c, n in row.data.counts if n) else ""
-    name = "" if texts else " — no sign or speech names it"
+    outdoors = "" if _INDOOR.search(kind) or not row else ", outdoors" if any(c in _STREET_CLASSES for c, n in row.data.counts if n) else ""
+    name = "" if texts else " (I can tell the kind of place, not which one)"
     return Composed(f"It looks like {kind}{outdoors}{name}: " + "; ".join(quote(r) for r in used + look) + signs + ".",
                     _uniq(used + look + texts))
 
@@ -959,6 +979,8 @@ def direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     """Which way is it going: the latest track of the class up to the moment asked (its boxes
     over its whole life, first centre vs last), else the detections of the last few seconds."""
     pairs = _track_boxes(q, f, cls)
+    if len(pairs) < 2:  # merged detection rows keep one frame's boxes: the track's own first and last box
+        pairs = _track_ends(q, f, cls)
     if len(pairs) < 2:  # no track, or one whose id the detections do not carry: the last seconds
         pairs = _window_boxes(q, f, cls)
     if len(pairs) < 2:
@@ -969,11 +991,11 @@ def direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     dx = (b1.x0 + b1.x1 - b0.x0 - b0.x1) / 2
     dy = (b1.y1 - b0.y1)
     if max(abs(dx), abs(dy)) < 0.05:
-        return Composed(f"The {_name(cls)} stayed about where it was ({span_text(r0.t_start, r1.t_end)}).", [r0, r1])
+        return Composed(f"The {_name(cls)} stayed about where it was ({span_text(r0.t_start, r1.t_end)}).", _uniq([r0, r1]))
     way = ("left to right (towards the right)" if dx > 0 else "right to left (towards the left)") if abs(dx) >= abs(dy) \
         else ("towards the camera / down the frame" if dy > 0 else "away from the camera / up the frame")
     verb = "is moving" if r1.t_end >= q.point - RECENT_S else "moved"
-    return Composed(f"The {_name(cls)} {verb} {way} ({span_text(r0.t_start, r1.t_end)}).", [r0, r1])
+    return Composed(f"The {_name(cls)} {verb} {way} ({span_text(r0.t_start, r1.t_end)}).", _uniq([r0, r1]))
 
 
 # A track's direction needs this much of its life: a detector flickers, one frame says little.
@@ -1005,6 +1027,16 @@ def _track_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, 
     life = replace(q, scope=Scope.WINDOW, window=TimeWindow(track.t_start, min(track.t_end, q.point), "last"))
     return [(r, b) for r in f.rows(life, (EvidenceKind.OBJECTS,)) for b in r.data.boxes
             if b.track_id == track.data.track_id]
+
+
+def _track_ends(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
+    """The latest track of the class (up to TRACK_BACK_S) by its first and last box."""
+    upto = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - TRACK_BACK_S), q.point, "last"))
+    tracks = [t for t in f.tracks(upto, cls) if t.data.first_box is not None and t.data.last_box is not None]
+    if not tracks:
+        return []
+    t = max(tracks, key=lambda t: (t.t_end, t.t_end - t.t_start))
+    return [(t, t.data.first_box), (t, t.data.last_box)]
 
 
 # A walker crosses a 640 px frame in ~15 s: between two sightings a second or two apart the same

@@ -66,16 +66,32 @@ class AnimalHold:
     """The strongest animal reading of the last `hold_s` stream seconds. The classifier wavers
     frame to frame on a close-up (cockatoo.mp4: bird p 0.72, 0.56, then 0.02-0.14 on the frames
     NanoDet calls a person) while the subject stays; holding the reading 5 s relabels those
-    frames. A cut to a real person within 5 s of an animal close-up is the risk this takes."""
+    frames. A cut to a real person within 5 s of an animal close-up is the risk this takes.
 
-    def __init__(self, hold_s: float = 5.0):
-        self.hold_s = hold_s
+    It also dates the animal: the detector may box a close-up only seconds after the classifier
+    names it (cockatoo.mp4: 'sulphur-crested cockatoo' p 0.66 at 0.5 s, NanoDet's first box at
+    3.5 s), so `since(kind)` is the first frame of the current episode whose own reading named
+    that animal with p >= sure_p; the episode lasts while the held reading stays >= min_p and
+    names the same animal (a change of animal, or a gap of hold_s without one, starts over)."""
+
+    def __init__(self, hold_s: float = 5.0, min_p: float = 0.15, sure_p: float = 0.5):
+        self.hold_s, self.min_p, self.sure_p = hold_s, min_p, sure_p
         self.recent: deque[tuple[float, str, float]] = deque()
+        self.start: tuple[str, float] | None = None  # (animal, first sure sighting) of this episode
 
     def update(self, ts: float, labels) -> tuple[str, float]:
-        kind, p = animal(labels)
-        self.recent.append((ts, kind, p))
+        now_kind, now_p = animal(labels)
+        self.recent.append((ts, now_kind, now_p))
         while ts - self.recent[0][0] > self.hold_s:
             self.recent.popleft()
         _, kind, p = max(self.recent, key=lambda r: r[2])
+        if p < self.min_p or (self.start is not None and self.start[0] != kind):
+            self.start = None  # the animal is gone, or another one is read: its time no longer holds
+        if self.start is None and kind and now_kind == kind and now_p >= self.sure_p:
+            self.start = (kind, ts)
         return kind, p
+
+    def since(self, kind: str) -> float | None:
+        """When the animal `kind` (a COCO class: bird, dog, cat) was first read surely in this
+        episode, or None."""
+        return self.start[1] if self.start is not None and self.start[0] == kind else None

@@ -30,6 +30,8 @@ from vstream.errors import ConfigError, require
 from vstream.senses.detect import DEFAULT_CLASSES, DETECTORS, Detector, make_detector, timed_detect
 from vstream.senses.fusion import AnimalHold, fuse
 
+FRAME_FILLING = 0.33  # box area share: a close-up the whole-frame classifier speaks for (fusion.fuse's min_area)
+
 # ---- zones ---------------------------------------------------------------------------------------------
 
 
@@ -82,6 +84,21 @@ class ObjectsConfig:
     zones: tuple[str, ...] = ()  # "name:x1,y1,x2,y2,..." (frame fractions)
     fps: float = 2.0  # frames per second the sense sees (sets the tracker's lost buffer)
     track_lost_s: float = 3.0  # a track unseen this long ends (ByteTrack's lost buffer)
+    # ByteTrack joins a track and a box when IoU x score >= 1 - track_match. Its default 0.8 is
+    # for 30 fps: at 2 fps a walker moves half a box width between frames (IoU ~0.33, score ~0.8
+    # → 0.27) and a new track, whose filter has no velocity yet, lost its walker on the next
+    # frame: the QA people clip's woman, seen on every frame 6-20 s, became 1-frame pieces.
+    # 0.95 still needs the boxes to overlap; the assignment picks the best pair.
+    track_match: float = 0.95
+    # Matching boxes grown by this many of their own widths/heights on every side (buffered IoU,
+    # Yang et al. 2023, C-BIoU): ByteTrack confirms a new track only if its next box overlaps
+    # the first one well (IoU x score >= 0.3, fixed in supervision), and a new track's filter
+    # has no speed yet, so a walker moving ~1 box width per frame at 2 fps was never confirmed
+    # (vtest.avi: the three people in view at 0 s got no track). Only the matching uses them.
+    track_buffer: float = 0.5
+    # A new track that starts where a track of the same class went missing (its last box moved
+    # on at its speed, within this many box sizes) continues it: same id, same first-seen.
+    stitch_dist: float = 2.0
     confirm_frames: int = 2  # a track becomes evidence after this many consecutive hits
     zone_frames: int = 2  # hysteresis: in/out must hold this many frames before it flips
     threads: int = 0  # torch threads for the detector (0: leave torch's setting)
@@ -99,6 +116,9 @@ class ObjectsConfig:
             raise ConfigError("objects fps must be in (0, 120] and track_lost_s in (0, 600]")
         if not 0.0 < self.refresh_s <= 600:
             raise ConfigError(f"objects refresh_s {self.refresh_s} is out of range; use (0, 600] seconds, e.g. 1.0")
+        if not 0.0 < self.track_match < 1.0 or not 0.0 <= self.stitch_dist <= 10.0 or not 0.0 <= self.track_buffer <= 5.0:
+            raise ConfigError("objects track_match must be in (0, 1), stitch_dist in [0, 10] box sizes, "
+                              "track_buffer in [0, 5] box sizes")
         if not 1 <= self.confirm_frames <= 30 or not 1 <= self.zone_frames <= 30:
             raise ConfigError("confirm_frames and zone_frames must be 1..30")
         self.zone_list = tuple(parse_zone(z) for z in self.zones)
@@ -147,10 +167,39 @@ class _Track:
     zones_ever: list[str] = field(default_factory=list)
     zone_state: dict[str, _ZoneState] = field(default_factory=dict)
     evidence: Evidence | None = None
+    last_box: Box | None = None
+    first_box: Box | None = None
+    velocity: tuple[float, float] = (0.0, 0.0)  # of the box centre, frame fractions per second
+
+    def see(self, ts: float, box: Box) -> None:
+        """A sighting: the time, the box and (from the last sighting) a smoothed velocity."""
+        if self.last_box is not None and ts > self.last_seen:
+            (x0, y0), (x1, y1), dt = _centre(self.last_box), _centre(box), ts - self.last_seen
+            v = ((x1 - x0) / dt, (y1 - y0) / dt)
+            self.velocity = (0.5 * (self.velocity[0] + v[0]), 0.5 * (self.velocity[1] + v[1]))
+        self.last_seen, self.last_box = ts, box
+        self.first_box = self.first_box or box
+
+    def reach(self, ts: float, box: Box) -> float:
+        """How far `box` is from where this track's last box would be at `ts`, in box sizes
+        (widths across, heights up and down: the same for any frame shape); inf for another
+        class or a box of a very different size."""
+        last = self.last_box
+        if last is None or box.label != self.label:
+            return float("inf")
+        w, h = max(last.x1 - last.x0, 1e-6), max(last.y1 - last.y0, 1e-6)
+        if not 0.6 <= (box.y1 - box.y0) / h <= 1.6:
+            return float("inf")
+        (cx, cy), (bx, by), dt = _centre(last), _centre(box), ts - self.last_seen
+        return float(np.hypot((cx + self.velocity[0] * dt - bx) / w, (cy + self.velocity[1] * dt - by) / h))
 
     @property
     def label(self) -> str:
         return self.labels.most_common(1)[0][0]
+
+
+def _centre(b: Box) -> tuple[float, float]:
+    return 0.5 * (b.x0 + b.x1), 0.5 * (b.y0 + b.y1)
 
 
 class ObjectSense:
@@ -166,6 +215,7 @@ class ObjectSense:
         self.enabled = detector.name != "none"
         self.tracker = self._new_tracker() if self.enabled else None
         self.tracks: dict[int, _Track] = {}
+        self.alias: dict[int, int] = {}  # tracker id → id of the earlier track it continues (stitched)
         self.last_boxes: list[Box] | None = None
         self.last_run = 0.0  # stream time of the last detector run
         self.stats = ObjectsStats()
@@ -183,6 +233,7 @@ class ObjectSense:
             return sv.ByteTrack(
                 track_activation_threshold=max(0.05, self.cfg.score_min - 0.1),  # new tracks need >= score_min
                 lost_track_buffer=max(1, round(self.cfg.track_lost_s * self.cfg.fps)),
+                minimum_matching_threshold=self.cfg.track_match,
                 frame_rate=30,  # with 30 the buffer above is in frames, unscaled
                 minimum_consecutive_frames=self.cfg.confirm_frames)
 
@@ -194,7 +245,7 @@ class ObjectSense:
             return ObjectsUpdate(frame=None, stats=self.stats)
         self.recent_ts.append(ts)
         boxes = self._boxes(ts, image, changed, labels, self.animal.update(ts, labels))
-        boxes = self._track(boxes)
+        boxes = self._stitch(ts, self._track(boxes))
         events, touched = self._update_tracks(ts, [b for b in boxes if b.track_id is not None])
         events += self._expire(ts)
         frame = self._frame_evidence(ts, boxes)
@@ -246,13 +297,40 @@ class ObjectSense:
     def _track(self, boxes: list[Box]) -> list[Box]:
         """The detections, each with its confirmed track's id (None while unconfirmed)."""
         sv = require("supervision", "supervision==0.30.9", "Object tracking")
+        g = self.cfg.track_buffer
         det = sv.Detections(
-            xyxy=np.array([[b.x0, b.y0, b.x1, b.y1] for b in boxes], np.float32).reshape(-1, 4),
+            xyxy=np.array([[b.x0 - g * (b.x1 - b.x0), b.y0 - g * (b.y1 - b.y0),
+                            b.x1 + g * (b.x1 - b.x0), b.y1 + g * (b.y1 - b.y0)] for b in boxes], np.float32).reshape(-1, 4),
             confidence=np.array([b.score for b in boxes], np.float32),
             class_id=np.arange(len(boxes), dtype=int))  # index back into `boxes` (ByteTrack is class-blind)
         out = self.tracker.update_with_detections(det)
         ids = {int(i): int(t) for i, t in zip(out.class_id, out.tracker_id)}
         return [replace(b, track_id=ids.get(i)) for i, b in enumerate(boxes)]
+
+    def _stitch(self, ts: float, boxes: list[Box]) -> list[Box]:
+        """Tracker ids → track ids. The tracker matches by box overlap only, so a walker it loses
+        (missed for a few frames behind a lamp post, or a box that jumps) comes back as a new
+        track: a new id that starts within track_lost_s of a same-class track going missing, near
+        where that track would be by now, is that track (it keeps its id and first-seen time).
+        Two walkers crossing stay two: a track seen in this frame is never a candidate."""
+        ids = [None if b.track_id is None else self.alias.get(b.track_id, b.track_id) for b in boxes]
+        taken = {i for i in ids if i is not None}
+        for k, b in enumerate(boxes):
+            if b.track_id is None or b.track_id in self.alias or b.track_id in self.tracks:
+                continue
+            gone = [tr for tr in self.tracks.values() if tr.track_id not in taken and tr.last_seen < ts]
+            near = min(gone, key=lambda tr: tr.reach(ts, b), default=None)
+            if near is not None and near.reach(ts, b) <= self.cfg.stitch_dist:
+                self.alias[b.track_id] = ids[k] = near.track_id
+                taken.add(near.track_id)
+        # an old id the tracker found again while its stitched successor holds it: the successor keeps it
+        seen: set[int] = set()
+        for k in sorted(range(len(boxes)), key=lambda k: boxes[k].track_id not in self.alias):
+            if ids[k] in seen:
+                ids[k] = None
+            elif ids[k] is not None:
+                seen.add(ids[k])
+        return [replace(b, track_id=i) for b, i in zip(boxes, ids)]
 
     # -- tracks and zones --
 
@@ -261,13 +339,23 @@ class ObjectSense:
         for box in tracked:
             tr = self.tracks.get(box.track_id)
             if tr is None:
-                tr = self.tracks[box.track_id] = _Track(box.track_id, first_seen=self.recent_ts[0], last_seen=ts)
+                tr = self.tracks[box.track_id] = _Track(box.track_id, first_seen=self._first_seen(box), last_seen=ts)
                 self.stats = replace(self.stats, tracks=self.stats.tracks + 1)
-            tr.last_seen = ts
+            tr.see(ts, box)
             tr.labels[box.label] += 1
             events += self._zones(ts, tr, box)
             touched.append(self._track_evidence(tr, box))
         return events, touched
+
+    def _first_seen(self, box: Box) -> float:
+        """A new track was first seen confirm_frames frames back, or, for a frame-filling animal
+        the classifier had already named surely (whole-frame labels speak for a box that fills
+        the frame, not for a small one), when the classifier first did (AnimalHold.since)."""
+        first = self.recent_ts[0]
+        since = self.animal.since(box.label)
+        if since is not None and (box.x1 - box.x0) * (box.y1 - box.y0) >= FRAME_FILLING:
+            first = min(first, since)
+        return first
 
     def _zones(self, ts: float, tr: _Track, box: Box) -> list[Event]:
         foot = (0.5 * (box.x0 + box.x1), box.y1)  # bottom-centre: where the object stands
@@ -295,11 +383,13 @@ class ObjectSense:
         events = []
         for tid in [t for t, tr in self.tracks.items() if ts - tr.last_seen > self.cfg.track_lost_s]:
             tr = self.tracks.pop(tid)
+            self.alias = {k: v for k, v in self.alias.items() if v != tid}
             events += [self._zone_event(z, tr, False, tr.last_seen) for z, st in tr.zone_state.items() if st.inside]
         return events
 
     def _track_evidence(self, tr: _Track, box: Box) -> Evidence:
-        data = TrackData(track_id=tr.track_id, label=tr.label, zones=tuple(tr.zones_ever), last_box=box)
+        data = TrackData(track_id=tr.track_id, label=tr.label, zones=tuple(tr.zones_ever), last_box=box,
+                         first_box=tr.first_box)
         content = f"{tr.label} #{tr.track_id}" + (f" (in {', '.join(tr.zones_ever)})" if tr.zones_ever else "")
         if tr.evidence is None:
             tr.evidence = Evidence(EvidenceKind.TRACK, tr.first_seen, tr.last_seen, content, data, confidence=box.score)

@@ -457,3 +457,12 @@ def test_direction_from_one_tracks_first_and_last_box():
     rows = [_objects(6.0, 20.0, ("person", "red", 0.7)), track]
     text, cites = _ask(AnswerEngine(_EmbeddedView(rows)), "which way is she walking?", 20.0)
     assert "right to left" in text and cites == [(6.0, 20.0)], (text, cites)
+
+
+def test_sign_words_said_another_way(scene_engine):
+    """A sign reads EXIT / TOILETS; people ask for the way out or the restroom."""
+    assert analyze("where's the way out", 50.0).target == "exit"
+    assert lexical("restroom", "TOILETS ->") == 1.0 and lexical("lift", "LIFT 2") == 1.0
+    assert lexical("restroom", "RESTAURANT") < 0.8
+    text, cites = _ask(scene_engine, "where's the way out?", 28.0)
+    assert "EXIT" in text and (18.0, 30.0) in cites, text

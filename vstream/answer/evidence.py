@@ -35,9 +35,23 @@ class Scored:
 
 def words(text: str) -> list[str]:
     out = []
-    for w in re.findall(r"[a-z0-9]+", text.lower()):
-        out.append(_NUM_WORDS.get(w, w))
+    for w in re.findall(r"[a-z0-9]+", _WAY.sub(lambda m: _WAY_TO[m.group(0)], text.lower())):
+        out.append(_SAME.get(w, _NUM_WORDS.get(w, w)))
     return out
+
+
+# Sign words people say differently from how signs write them ("where's the restroom?" and a sign
+# reading TOILETS): each maps to one word, in the question and in what was read or heard alike.
+_SAME: dict[str, str] = {}
+for _group in ("toilets toilet restroom restrooms bathroom bathrooms washroom washrooms lavatory loo wc",
+               "elevator elevators lift lifts", "taxi taxis cab cabs", "pharmacy chemist chemists drugstore",
+               "metro subway underground tube", "exit exits egress", "entrance entrances entry",
+               "stairs staircase stairway stairwell", "parking carpark"):
+    _first, *_rest = _group.split()
+    for _w in _rest:
+        _SAME[_w] = _first
+_WAY_TO = {"way out": "exit", "way in": "entrance", "car park": "parking"}
+_WAY = re.compile(r"\b(?:way out|way in|car park)\b")
 
 
 _OCR_FOLD = str.maketrans("015|8", "olsib")  # digits OCR reads for letters: R00M → room, 5TOP → stop

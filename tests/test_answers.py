@@ -466,3 +466,17 @@ def test_sign_words_said_another_way(scene_engine):
     assert lexical("restroom", "RESTAURANT") < 0.8
     text, cites = _ask(scene_engine, "where's the way out?", 28.0)
     assert "EXIT" in text and (18.0, 30.0) in cites, text
+
+
+def test_near_spellings_and_generic_text_questions(scene_engine):
+    """'parking' is no slip of 'speaking' (a wrong "Yes" once); a question with no subject about
+    speech lists what was said in the window; "what signs have you seen" lists the text; "what
+    room is the meeting in" is about a room named in the evidence, not the kind of place."""
+    assert lexical("parking", "is anyone speaking") == 0.0 and lexical("dock", "waiting at Doc 7") == 1.0
+    text, _ = _ask(scene_engine, "did they say anything about parking?", 28.0)
+    assert text.startswith("No, I haven't heard") and "parking" in text, text
+    text, cites = _ask(scene_engine, "anything said in the last 10 seconds?", 28.0)
+    assert text.startswith("Yes") and "cafeteria" in text and (22.0, 24.0) in cites, text
+    text, cites = _ask(scene_engine, "what signs have you seen?", 28.0)
+    assert "EXIT" in text and (18.0, 30.0) in cites, text
+    assert "kind of place" not in _ask(scene_engine, "what room is the meeting in now?", 28.0)[0]

@@ -295,7 +295,7 @@ def _sentence(text: str) -> str:
 
 
 _GENERIC = "what text does the sign say written shown board everything anything all first last latest earliest " \
-           "writing words letters visible there any something"
+           "writing words letters visible there any something list appeared appear seen title heading headline caption"
 
 
 def _generic_text(target: str) -> bool:
@@ -353,7 +353,7 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
     # typed WHAT_SAID so it does not come back here (the question still starts with "who").
     if q.answer_type is not AnswerType.WHAT_SAID and (q.answer_type is AnswerType.WHO or re.match(r"who\b", q.question.lower())):
         said = what_said(replace(q, answer_type=AnswerType.WHAT_SAID, target=""), f)
-        return Composed("I can't tell who was speaking; " + said.text[0].lower() + said.text[1:], said.used)
+        return Composed("I can't tell who was speaking; " + _lower_first(said.text), said.used)
     generic = lexical(q.target, "anything something someone somebody anyone people person they he she said say "
                                 "summarize summarise everything all last latest first thing things spoke speaker") >= 0.99
     if q.target and not generic:
@@ -575,8 +575,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         if cls and not speech_or_text and not q.quoted:
             return objects_present(q, f, cls)
         return yes_no(q, f)
-    if t is AnswerType.WHAT_SHOWN:
-        return what_shown(q, f)
+    if t is AnswerType.WHAT_SHOWN or t is AnswerType.WHAT and q.modalities == {Modality.TEXT} and _generic_text(q.target):
+        return what_shown(q, f)  # "what signs have you seen?", "list all the text that appeared"
     if t is AnswerType.WHAT_SAID or (t is AnswerType.WHO and Modality.SPEECH in q.modalities):
         return what_said(q, f)
     if t is AnswerType.DESCRIBE:
@@ -641,7 +641,7 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     seen = describe(_now_unless_past(q), f)
     if not seen.used:
         return base
-    return Composed(f"{base.text[:-1]}; what I do see — {seen.text[0].lower()}{seen.text[1:]}", seen.used)
+    return Composed(f"{base.text[:-1]}; what I do see — {_lower_first(seen.text)}", seen.used)
 
 
 def _now_if_all(q: Query) -> Query:
@@ -661,7 +661,9 @@ PLACE_QUESTION = re.compile(
     r"\bwhere (?:is|was|are|were) (?:this|that|it|we|they|you|the (?:camera|video|clip|footage|scene|recording))"
     r"(?: place| location)?\s*[?.!]*\s*$|"
     r"\bwhere (?:\w+ ){0,4}(?:filmed|shot|recorded|taken|located)\b|"
-    r"\b(?:what|which) (?:kind of |sort of |type of )?(?:place|location|area|city|town|country|street|room|building|setting|venue)\b")
+    r"\b(?:what|which) (?:kind of |sort of |type of )?(?:place|location|area|city|town|country|street|room|building|setting|venue) "
+    r"(?:is|was) (?:this|that|it)\b|\b(?:what|which) (?:kind of |sort of |type of )?(?:place|location|area|city|town|country|street|"
+    r"room|building|setting|venue) (?:are|were) (?:we|they|you) (?:in|at)\b")
 
 # ImageNet classes that name a kind of place (the classifier's guess, reported as "looks like").
 _PLACE_LABELS: dict[str, str] = {}
@@ -804,7 +806,8 @@ _TALK_GENERIC = "talking speaking speech saying say said anything something voic
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     kinds = kinds_for(q)
     generic_talk = not q.target or lexical(q.target, _TALK_GENERIC) >= 0.99
-    if kinds == (EvidenceKind.SPEECH,) and _TALK.search(q.question.lower()) and generic_talk:  # "is anyone talking?"
+    if kinds == (EvidenceKind.SPEECH,) and generic_talk and (_TALK.search(q.question.lower()) or not q.target):
+        # "is anyone talking?", "anything said in the last 10 seconds?"
         recent = q.scope is Scope.NOW or re.match(r"(is|are)\b", q.question.lower())
         rows = f.rows(replace(q, scope=Scope.WINDOW, window=TimeWindow(q.now - 10.0, q.now, "last"))
                       if recent else q, (EvidenceKind.SPEECH,))
@@ -813,14 +816,18 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
         return Composed("Yes — " + "; ".join(quote(r) for r in rows[-2:]) + ".", rows[-2:])
     if kinds == (EvidenceKind.TEXT,) and _generic_text(q.target):  # "anything written on screen?"
         shown = what_shown(q, f)
-        return Composed(("Yes — " + shown.text) if shown.used else ("No, " + shown.text[0].lower() + shown.text[1:]),
+        return Composed(("Yes — " + shown.text) if shown.used else ("No, " + _lower_first(shown.text)),
                         shown.used)
     found = f.matching(q, kinds)
     if not found:
-        base = not_found(q, kinds)
-        return Composed("No, " + base.text[0].lower() + base.text[1:])
+        return Composed("No, " + _lower_first(not_found(q, kinds).text))
     best = _best(found, 2)
     return Composed("Yes — " + "; ".join(quote(s.row) for s in best) + ".", [s.row for s in best])
+
+
+def _lower_first(text: str) -> str:
+    """A sentence joined after "No, ": its first letter lower-cased, but never the pronoun I."""
+    return text if re.match(r"I\b", text) else text[:1].lower() + text[1:]
 
 
 _UTTERANCES = re.compile(r"\b(announcements?|announced|things? (?:\w+ ){0,3}(?:said|mentioned|announced)|"

@@ -61,6 +61,14 @@ def _fold(w: str) -> str:
     return w.translate(_OCR_FOLD) if not w.isdigit() else w
 
 
+def _slip(w: str, h: str) -> bool:
+    """`h` is `w` misread or misheard ("dock" / "Doc", "harbour" / "harbor"): close spelling and
+    the same first letter, or very close spelling. Spelling alone at 0.8 took "parking" for
+    "speaking" and "talking" for "walking"."""
+    ratio = difflib.SequenceMatcher(None, w, h).ratio()
+    return ratio >= 0.9 or (ratio >= 0.8 and w[:1] == h[:1])
+
+
 def lexical(target: str, content: str) -> float:
     """Share of the target's words found in the content (fuzzy per word, for OCR/ASR slips), or
     the content's fit to a kind of thing the target names (a website, a number, a time)."""
@@ -74,9 +82,8 @@ def lexical(target: str, content: str) -> float:
     for w in want:
         if w in have or _fold(w) in folded:
             found += 1
-        elif len(w) >= 4:
-            best = max(difflib.SequenceMatcher(None, _fold(w), h).ratio() for h in folded)
-            found += 1 if best >= 0.8 else 0
+        elif len(w) >= 4 and any(_slip(_fold(w), h) for h in folded):
+            found += 1
     return max(found / len(want), concept(target, content))
 
 

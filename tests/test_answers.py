@@ -480,3 +480,14 @@ def test_near_spellings_and_generic_text_questions(scene_engine):
     text, cites = _ask(scene_engine, "what signs have you seen?", 28.0)
     assert "EXIT" in text and (18.0, 30.0) in cites, text
     assert "kind of place" not in _ask(scene_engine, "what room is the meeting in now?", 28.0)[0]
+
+
+def test_counts_compared_across_time_and_unseen_postures(scene_engine):
+    """Two people until 24 s, nobody at 28 s (the van stays): 'more people now than at 0:10?' is
+    No with both counts cited; 'fewer'? Yes; 'is anyone standing still?' is not a yes."""
+    text, cites = _ask(scene_engine, "are there more people now than at 0:10?", 28.0)
+    assert text.startswith("No") and "0 people" in text and "2 at 00:10.0" in text and len(cites) == 2, text
+    text, _ = _ask(scene_engine, "are there fewer people than 20 seconds ago?", 28.0)
+    assert text.startswith("Yes"), text
+    text, _ = _ask(scene_engine, "is anyone standing still?", 10.0)
+    assert not text.startswith("Yes") and "can't tell" in text, text

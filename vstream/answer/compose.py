@@ -559,6 +559,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
             return direction(q, f, cls)
         if _MOVING.search(low) and (not cls or t is AnswerType.YES_NO and cls is None):
             return moving(q, f)
+    if cls and not speech_or_text and q.window is not None and q.window.point is not None and _COMPARE.search(low):
+        return compare_counts(q, f, cls)  # "are there more people now than a minute ago?"
     if Modality.SCENE in q.modalities and t in (AnswerType.HOW_MANY, AnswerType.WHEN, AnswerType.YES_NO):
         return scene_changes(q, f)
     if t is AnswerType.HOW_MANY:
@@ -585,9 +587,26 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
 
 
 _EMPTY = re.compile(r"\b(empty|deserted|busy|crowded|full|packed)\b")
+_COMPARE = re.compile(r"\b(?:more|fewer|less)\b.{0,40}\bthan\b|\b(?:increased|decreased|gone up|gone down|grown)\b")
+
+
+def compare_counts(q: Query, f: EvidenceFinder, cls: str) -> Composed:
+    """"More people now than a minute ago?": the count now against the count at the time named,
+    both cited; the yes or no follows the comparison the question makes."""
+    if not f.has_detector(q):
+        return _no_detector(cls)
+    then, now = f.objects_at(q, q.point, cls), f.objects_at(q, q.now, cls)
+    if then is None or now is None:
+        return Composed(f"I have no detections at {fmt_time(q.point if then is None else q.now)} to compare.")
+    a, b = f.count(then, cls), f.count(now, cls)
+    fewer = bool(re.search(r"\b(fewer|less|decreased|gone down)\b", q.question.lower()))
+    holds = b < a if fewer else b > a
+    name = _name(cls)
+    said = f"{b} {plural(name, b)} in view now ({fmt_time(min(now.t_end, q.now))}) against {a} at {fmt_time(q.point)}"
+    return Composed(f"{'Yes' if holds else 'No'} — {said}.", _uniq([then, now]), count=b)
 # What a person has or does that the detector does not see (a bag, a hat, a phone in hand).
 _ATTRIBUTE = re.compile(r"\b(carrying|carry|holding|hold|wearing|wear|using|eating|drinking|pushing|pulling|"
-                        r"smoking|reading|texting|on (?:the|a|his|her) phone|with (?:a|an|some) (?!dog|cat|bike|bicycle|car)\w+)\b")
+                        r"smoking|reading|texting|standing|sitting|lying|waiting|dancing|fighting|on (?:the|a|his|her) phone|with (?:a|an|some) (?!dog|cat|bike|bicycle|car)\w+)\b")
 
 
 def empty_or_busy(q: Query, f: EvidenceFinder) -> Composed:

@@ -13,8 +13,11 @@ hash of the weights, written to a temporary file and renamed (two processes expo
 harmless). Without `onnx` or onnxruntime, callers keep their TorchScript path
 (`VSTREAM_ORT=0` forces that).
 
-Sessions start thread pools when built, so a fork server (vstream/zygote.py) may export before
-it forks but builds no session: each process builds its own on first use. Workers do not spin
+One OrtGraph per exported file and process (`load` caches them). A session with one thread
+starts no thread at all (checked: /proc/self/task unchanged), so a fork server (vstream/zygote.py)
+sets VSTREAM_ORT_THREADS=1, builds and runs its sessions before it forks, and every camera ingest
+shares their weights and pre-packed kernels copy-on-write (each child building its own took its
+USS from ~250 to ~400 MB). Elsewhere a session gets min(2, cores) threads. Workers do not spin
 (`allow_spinning 0`): with spinning on, two workers steal the core another stage or camera needs
 (the tower took 22–43 ms with spinning, 11–12 without, under the same load)."""
 
@@ -125,14 +128,23 @@ def _export(spec: Export, folder: Path) -> Path:
     return path
 
 
+def threads() -> int:
+    """Intra-op threads for new sessions: $VSTREAM_ORT_THREADS (a fork server sets 1), else min(2, cores)."""
+    try:
+        return max(1, int(os.environ.get("VSTREAM_ORT_THREADS", "0"))) if os.environ.get("VSTREAM_ORT_THREADS") \
+            else min(2, os.cpu_count() or 1)
+    except ValueError:
+        return min(2, os.cpu_count() or 1)
+
+
 class OrtGraph:
     """One exported model: call it with numpy arrays by input name, get its outputs in order.
-    The session is built on the first call (not in a fork server) and is safe to call from
-    several threads (ONNX Runtime's `run` is)."""
+    The session is built on the first call and is safe to call from several threads (ONNX
+    Runtime's `run` is)."""
 
-    def __init__(self, path: Path, threads: int | None = None):
+    def __init__(self, path: Path, n_threads: int | None = None):
         self.path = path
-        self.threads = threads or min(2, os.cpu_count() or 1)
+        self.threads = n_threads or threads()
         self._session = None
         self._lock = threading.Lock()
 
@@ -153,9 +165,15 @@ class OrtGraph:
         return self.session().run(None, feeds)
 
 
+_GRAPHS: dict[Path, OrtGraph] = {}
+
+
 def load(spec: Export) -> OrtGraph | None:
-    """An OrtGraph for `spec`, or None where ONNX Runtime cannot serve it (callers use torch)."""
+    """The process's OrtGraph for `spec`, or None where ONNX Runtime cannot serve it (callers use torch)."""
     if not enabled():
         return None
     path = exported(spec)
-    return OrtGraph(path) if path is not None else None
+    if path is None:
+        return None
+    with _EXPORT_LOCK:
+        return _GRAPHS.setdefault(path, OrtGraph(path))

@@ -366,7 +366,8 @@ def test_fork_launcher_restarts_a_killed_camera_in_seconds_and_survives_its_fork
 # restart is mostly waiting: backoff, poll, first frames). Measured: 6.3 s at load 11 (factor 4.7,
 # bound 13.7 s); the spawn launcher took 21-23 s at load ~8, models loaded afresh in the child ~15 s.
 RESTART_S = 6.3
-# Measured 230-250 MB USS per forked ingest (bench cameras); a spawned one ~550; a forked one that
+# Measured 230-250 MB USS per forked ingest (bench cameras; 218 with the ONNX Runtime sessions built
+# in the fork server, ~406 when each child built its own); a spawned one ~550; a forked one that
 # loads its own models again (the caches not reused) 310 (measured beside 252 at load 21).
 CHILD_USS_MB = 285.0
 

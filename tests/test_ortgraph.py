@@ -84,3 +84,32 @@ def test_minilm_on_onnxruntime_equals_torch(models):
     assert isinstance(ort._ort, ortgraph.OrtGraph), "MiniLM was not served by ONNX Runtime"
     assert float(np.abs(got - plain.embed(texts)).max()) < 1e-5
     assert float(np.abs(got[2] - ort.embed([texts[2]])[0]).max()) < 1e-5
+
+
+def test_one_thread_session_starts_no_thread_and_runs_after_fork(models, monkeypatch):
+    """What the fork server relies on: with VSTREAM_ORT_THREADS=1 building and running a session
+    adds no thread to the process, and a forked child runs the parent's session to the same
+    numbers (a lost thread pool would hang it: the parent waits at most 30 s)."""
+    import os
+    import select
+
+    monkeypatch.setenv("VSTREAM_ORT_THREADS", "1")
+    spec = ortgraph.Export("fork-test", lambda: (torch.nn.Linear(64, 8).eval(), (torch.zeros(1, 64),)), ["x"], ["y"],
+                           {"x": {0: "batch"}})
+    tasks = len(os.listdir("/proc/self/task"))
+    g = ortgraph.load(spec)
+    x = np.random.default_rng(0).random((256, 64), np.float32)
+    want = g(x=x)[0]
+    assert g.threads == 1 and len(os.listdir("/proc/self/task")) == tasks
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run the inherited session, report the largest difference
+        try:
+            os.write(w, repr(float(np.abs(g(x=x)[0] - want).max())).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    ready, _, _ = select.select([r], [], [], 30.0)
+    assert ready, "the forked child hung running the parent's session"
+    assert float(os.read(r, 100).decode()) == 0.0
+    os.waitpid(pid, 0)

@@ -67,6 +67,9 @@ def _entry_main() -> Callable[[list[str]], int]:
 def preload() -> dict[str, float]:
     """Import and load what every default camera ingest needs; seconds per step."""
     steps: dict[str, float] = {}
+    # ONNX Runtime sessions built here are run by every forked camera (shared copy-on-write); with
+    # one thread a session starts no thread pool, which a fork would lose (retrieval/ortgraph.py)
+    os.environ["VSTREAM_ORT_THREADS"] = "1"
 
     def step(name: str, fn: Callable[[], object]) -> None:
         t0 = time.monotonic()
@@ -86,7 +89,7 @@ def preload() -> dict[str, float]:
 def _minilm() -> None:
     from retrieval.embedder import default_embedder
 
-    default_embedder()
+    default_embedder().embed(["warm up"])  # builds its ONNX Runtime session before the fork
 
 
 def _encoder() -> None:

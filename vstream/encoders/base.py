@@ -73,6 +73,9 @@ class Encoder(ABC):
     def embedding_dim(self) -> int:
         """Size of EncodedFrame.embedding."""
 
+    def warm(self) -> None:  # noqa: B027 - optional hook: most encoders build nothing lazily
+        """Build what the first frame would (a fork server calls this before it forks)."""
+
     def tighten_ocr(self, interval_s: float) -> None:
         """OCR at least this often while frames change (a text watch wants prompt alerts)."""
         if self.ocr is not None:

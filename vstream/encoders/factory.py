@@ -15,7 +15,9 @@ _PREBUILT: list[tuple[EncoderConfig, Encoder]] = []
 
 def prebuild_encoder(cfg: EncoderConfig) -> None:
     """Build an encoder now for a later `make_encoder(cfg)` in this process or a forked child."""
-    _PREBUILT.append((cfg, _build(cfg)))
+    enc = _build(cfg)
+    enc.warm()
+    _PREBUILT.append((cfg, enc))
 
 
 def make_encoder(cfg: EncoderConfig) -> Encoder:

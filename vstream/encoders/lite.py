@@ -85,6 +85,11 @@ class LiteEncoder(Encoder):
             self._frozen = self._build_tower(x)
         return self._frozen(x)
 
+    def warm(self) -> None:
+        """Build and run the tower once (its ONNX Runtime session, shared by forked children)."""
+        with torch.inference_mode():
+            self._tower(torch.zeros(1, 3, self.cfg.short_side, self.cfg.short_side, device=self.device))
+
     def _build_tower(self, x: torch.Tensor):
         tower = _Tower(self.model)
         if self.device.type != "cpu":

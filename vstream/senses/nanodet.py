@@ -270,9 +270,13 @@ def _loaded(json_path: Path, jit: bool):
 
 
 def preload(folder: Path | None = None) -> None:
-    """Load the detector now (a fork server, before it forks): the graph, its ONNX export (no
-    session: each process builds its own) or its frozen TorchScript form."""
-    _loaded(find_model(folder), jit=True)
+    """Load the detector now and run it once (a fork server, before it forks): the graph and its
+    ONNX Runtime session (one thread there: no thread pool to lose in the fork) or its frozen
+    TorchScript form; forked children share them."""
+    run = _loaded(find_model(folder), jit=True)
+    graph = _loaded(find_model(folder), jit=False)
+    with graph.torch.inference_mode():
+        run(graph.torch.zeros(1, 3, INPUT, INPUT))
 
 
 def _ort_runner(graph: TfjsGraph, json_path: Path):

@@ -86,8 +86,8 @@ def lag_under_answers(folder: Path, seconds: float = 30.0) -> dict:
         a.wait(seconds)
         stats = a.stats()
         a.stop()
-        out[name] = {"lag_p95_s": round(stats["lag_p95_s"] or 0.0, 3), "frames_sampled": stats["frames_sampled"],
-                     "frames_encoded": stats["frames_encoded"], "frames_dropped": stats["frames_dropped"],
+        out[name] = {"lag_p95_s": round(stats.lag_p95_s or 0.0, 3), "frames_sampled": stats.frames_sampled,
+                     "frames_encoded": stats.frames_encoded, "frames_dropped": stats.frames_dropped,
                      "answers": len(answered), "answer_latency_p50_s": round(statistics.median(answered), 2) if answered else None}
     return out
 

@@ -122,7 +122,9 @@ def test_a_camera_named_in_the_question_selects_it(cams):
 
 def test_text_and_nothing_seen(cams):
     sign = cams.answer("what did the sign say?")
-    assert "DOOR OPEN" in sign.text and {c.camera for c in sign.citations} == {"door"}
+    # rapidocr 3.x reads this sign as "DOOROPEN" on every frame (checked frame by frame): the
+    # space is OCR's, the camera and the citation are what this test is about
+    assert "DOOROPEN" in sign.text.replace(" ", "") and {c.camera for c in sign.citations} == {"door"}
     assert any(_overlaps(c, SIGN) for c in sign.citations)
     car = cams.answer("where did you last see a red car?")
     assert not car.citations and car.text.startswith("None of the 2 cameras"), car.text

@@ -465,6 +465,7 @@ def test_sign_words_said_another_way(scene_engine):
     assert lexical("restroom", "TOILETS ->") == 1.0 and lexical("lift", "LIFT 2") == 1.0
     assert lexical("restroom", "RESTAURANT") < 0.8
     assert lexical("door open", "DOOROPEN") == 1.0 and lexical("open door", "DOOROPEN") < 0.6  # OCR dropped the space
+    assert lexical("0:17", "said at 00:01.7") < 0.6  # a time is not found inside another one
     text, cites = _ask(scene_engine, "where's the way out?", 28.0)
     assert "EXIT" in text and (18.0, 30.0) in cites, text
 

@@ -75,8 +75,10 @@ def lexical(target: str, content: str) -> float:
     want, have = words(target), words(content)
     if not want or not have:
         return 0.0
-    if " ".join(want) in " ".join(have) or (len(want) > 1 and "".join(want) in "".join(have)):
-        return 1.0  # the words in order; OCR often drops the space between them ("DOOROPEN")
+    if " ".join(want) in " ".join(have) or (len(want) > 1 and all(w.isalpha() for w in want) and
+                                             "".join(want) in "".join(have)):
+        return 1.0  # the words in order; OCR often drops the space between them ("DOOROPEN"); not
+        # numbers: "0:17" would be found in "00:01.7"
     folded = [_fold(h) for h in have]
     found = 0.0
     for w in want:

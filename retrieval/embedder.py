@@ -47,7 +47,7 @@ class MiniLMEmbedder(TextEmbedder):
         self.device = device
         self.max_length = max_length
         self._lock = threading.Lock()
-        self._ort: ortgraph.OrtGraph | None | bool = device != "cpu"  # False: not tried yet; True: GPU, no ORT
+        self._ort: ortgraph.OrtGraph | bool = device != "cpu"  # False: not tried yet; True: torch (GPU, or no ORT)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -65,8 +65,8 @@ class MiniLMEmbedder(TextEmbedder):
             return torch.nn.functional.normalize(pooled, dim=-1).cpu().numpy().astype(np.float32)
 
     def _runtime(self):
-        """ONNX Runtime on the CPU (retrieval/ortgraph.py: torch's kernels lose most under load);
-        built on the first call, so a fork server that loads MiniLM builds no session."""
+        """ONNX Runtime on the CPU (retrieval/ortgraph.py: torch's kernels lose most under load),
+        built on the first call (a fork server makes that call before it forks: vstream/zygote.py)."""
         if self._ort is False:
             self._ort = ortgraph.load(_export(self.model, minilm_dir())) or True
         return self._ort

@@ -82,7 +82,7 @@ _EXPORT_LOCK = threading.Lock()
 
 def exported(spec: Export) -> Path | None:
     """The cached .onnx file for `spec`, exporting it first if needed; None when it cannot be
-    made here (no `onnx` package, no writable folder, an export error — logged once)."""
+    made here (no `onnx` package, no writable folder, an export error — logged)."""
     for folder in cache_dirs():
         path = folder / f"{spec.name}.onnx"
         if path.exists():
@@ -130,9 +130,9 @@ def _export(spec: Export, folder: Path) -> Path:
 
 def threads() -> int:
     """Intra-op threads for new sessions: $VSTREAM_ORT_THREADS (a fork server sets 1), else min(2, cores)."""
+    raw = os.environ.get("VSTREAM_ORT_THREADS", "")
     try:
-        return max(1, int(os.environ.get("VSTREAM_ORT_THREADS", "0"))) if os.environ.get("VSTREAM_ORT_THREADS") \
-            else min(2, os.cpu_count() or 1)
+        return max(1, int(raw)) if raw else min(2, os.cpu_count() or 1)
     except ValueError:
         return min(2, os.cpu_count() or 1)
 

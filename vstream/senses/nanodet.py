@@ -273,8 +273,8 @@ def preload(folder: Path | None = None) -> None:
     """Load the detector now and run it once (a fork server, before it forks): the graph and its
     ONNX Runtime session (one thread there: no thread pool to lose in the fork) or its frozen
     TorchScript form; forked children share them."""
-    run = _loaded(find_model(folder), jit=True)
-    graph = _loaded(find_model(folder), jit=False)
+    path = find_model(folder)
+    run, graph = _loaded(path, jit=True), _loaded(path, jit=False)
     with graph.torch.inference_mode():
         run(graph.torch.zeros(1, 3, INPUT, INPUT))
 

@@ -45,12 +45,20 @@ def animal(labels: tuple[Label, ...] | list[Label]) -> tuple[str, float]:
 _SUBJECTS = ("person", "bird", "cat", "dog", "horse", "sheep", "cow", "bear", "teddy bear")
 
 
-def fuse(boxes: list[Box], labels, min_area: float = 0.33, min_p: float = 0.15,
+# A box filling at least this share of the frame is a close-up the whole-frame classifier speaks for.
+FRAME_FILLING = 0.33
+
+
+def frame_filling(b: Box, min_area: float = FRAME_FILLING) -> bool:
+    return (b.x1 - b.x0) * (b.y1 - b.y0) >= min_area
+
+
+def fuse(boxes: list[Box], labels, min_area: float = FRAME_FILLING, min_p: float = 0.15,
          seen: tuple[str, float] | None = None) -> list[Box]:
     """The boxes, with a lone frame-filling 'person' (or animal) relabelled to the animal the
     classifier sees (or dropped when COCO has no class for it). Several such boxes, or a smaller
     one, are left as they are. `seen`: the animal reading to use (AnimalHold's), else `labels`'."""
-    big = [b for b in boxes if b.label in _SUBJECTS and (b.x1 - b.x0) * (b.y1 - b.y0) >= min_area]
+    big = [b for b in boxes if b.label in _SUBJECTS and frame_filling(b, min_area)]
     people = [b for b in boxes if b.label == "person"]
     if len(big) != 1 or (big[0].label == "person" and len(people) != 1):
         return boxes

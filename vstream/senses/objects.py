@@ -28,9 +28,7 @@ from memory.records import (
 )
 from vstream.errors import ConfigError, require
 from vstream.senses.detect import DEFAULT_CLASSES, DETECTORS, Detector, make_detector, timed_detect
-from vstream.senses.fusion import AnimalHold, fuse
-
-FRAME_FILLING = 0.33  # box area share: a close-up the whole-frame classifier speaks for (fusion.fuse's min_area)
+from vstream.senses.fusion import AnimalHold, frame_filling, fuse
 
 # ---- zones ---------------------------------------------------------------------------------------------
 
@@ -353,7 +351,7 @@ class ObjectSense:
         the frame, not for a small one), when the classifier first did (AnimalHold.since)."""
         first = self.recent_ts[0]
         since = self.animal.since(box.label)
-        if since is not None and (box.x1 - box.x0) * (box.y1 - box.y0) >= FRAME_FILLING:
+        if since is not None and frame_filling(box):
             first = min(first, since)
         return first
 

@@ -396,12 +396,17 @@ def scene_changes(q: Query, f: EvidenceFinder) -> Composed:
 DESCRIBE_NOW_S = 6.0
 
 
+def _last(q: Query, seconds: float, end: float) -> Query:
+    """`q` asked about the `seconds` of stream up to `end` (now, or the moment asked)."""
+    return replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, end - seconds), end, "last"))
+
+
 def describe(q: Query, f: EvidenceFinder) -> Composed:
     """What the evidence in the asked window says: people and objects with counts, colours and
     places, moving things, text, speech, how the picture looks, the classifier's guess, cuts."""
     w = q
     if q.scope is Scope.NOW or q.scope is Scope.AT and q.window is not None and q.window.kind == "now":
-        w = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.now - DESCRIBE_NOW_S), q.now, "last"))
+        w = _last(q, DESCRIBE_NOW_S, q.now)
     parts: list[str] = []
     used: list[Evidence] = []
     for part in (_describe_objects, _describe_moving, _describe_text, _describe_speech, _describe_look,
@@ -737,7 +742,7 @@ def place(q: Query, f: EvidenceFinder) -> Composed:
 def _recent(q: Query) -> Query:
     """The asked window; for "now", the last DESCRIBE_NOW_S seconds (a place does not change by the frame)."""
     if q.scope is Scope.NOW:
-        return replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.now - DESCRIBE_NOW_S), q.now, "last"))
+        return _last(q, DESCRIBE_NOW_S, q.now)
     return q
 
 
@@ -1031,7 +1036,7 @@ TRACK_BACK_S = 30.0
 def _unclassified_direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     """The detector did not follow it: the longest moving thing of no drawn shape (a person or a
     car is no circle or square) in the last TRACK_BACK_S, said as what it is — an unrecognised thing."""
-    back = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - 10.0), q.point, "last"))
+    back = _last(q, 10.0, q.point)
     rows = [r for r in f.rows(back, (EvidenceKind.MOTION,)) if r.data.direction and not r.data.shape]
     if not rows:
         return Composed(f"I can't tell: I haven't seen the {_name(cls)} move {_upto(q)}.")
@@ -1045,7 +1050,7 @@ def _unclassified_direction(q: Query, f: EvidenceFinder, cls: str) -> Composed:
 def _track_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
     """(row, box) of the latest track of the class seen by the moment asked, over its life (up to
     TRACK_BACK_S): the detections carrying its track id."""
-    upto = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - TRACK_BACK_S), q.point, "last"))
+    upto = _last(q, TRACK_BACK_S, q.point)
     tracks = [t for t in f.tracks(upto, cls) if t.data.track_id is not None]
     if not tracks:
         return []
@@ -1057,7 +1062,7 @@ def _track_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, 
 
 def _track_ends(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
     """The latest track of the class (up to TRACK_BACK_S) by its first and last box."""
-    upto = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - TRACK_BACK_S), q.point, "last"))
+    upto = _last(q, TRACK_BACK_S, q.point)
     tracks = [t for t in f.tracks(upto, cls) if t.data.first_box is not None and t.data.last_box is not None]
     if not tracks:
         return []
@@ -1074,7 +1079,7 @@ def _chained_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence
     """Places of the class in the last 6 s from both detections rows (merged rows keep one frame's
     boxes) and the tracker's short fragments (each keeps its last box), chained back from the
     latest box to the nearest earlier one, so two people are not read as one moving."""
-    q6 = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - 6.0), q.point, "last"))
+    q6 = _last(q, 6.0, q.point)
     seen = [(min(r.t_end, q.point), r, b) for r in f.rows(q6, (EvidenceKind.OBJECTS,)) for b in r.data.boxes
             if b.label in members(cls)]
     seen += [(min(t.t_end, q.point), t, t.data.last_box) for t in f.tracks(q6, cls) if t.data.last_box is not None]
@@ -1090,7 +1095,7 @@ def _chained_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence
 
 
 def _window_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:
-    q6 = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.point - 6.0), q.point, "last"))
+    q6 = _last(q, 6.0, q.point)
     return [(r, b) for r in f.rows(q6, (EvidenceKind.OBJECTS,)) for b in r.data.boxes if b.label in members(cls)]
 
 

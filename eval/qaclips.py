@@ -56,6 +56,37 @@ class PersonEvent:
 
 
 @dataclass(frozen=True)
+class BrollShot:
+    """A shot of real footage (or a plain card): source seconds [src_t0, src_t1] of
+    ../shared/media/`media` played forward then backward (ping-pong, so the motion never jumps
+    and no cut appears inside the shot) to fill [t_start, t_end). `media` "" is a plain card of
+    `color`; a missing file falls back to the same plain card, so the shot times do not change."""
+
+    t_start: float
+    t_end: float
+    media: str = ""
+    src_t0: float = 0.0
+    src_t1: float = 0.0
+    color: tuple[int, int, int] = (0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Graphic:
+    """On-screen text drawn like broadcast graphics (Pillow, TrueType), visible in [t_start, t_end).
+
+    kind: "title" (big line + smaller subtitle, centred), "lower_third" (a semi-opaque coloured
+    bar, bottom-left: name + role, or one line), "chapter" (a centred band), "bug" (a small
+    corner box, top-right), "caption" (a centred band near the bottom), "credits" (lines
+    scrolling upward at CREDITS_SPEED px/s from the bottom of the frame)."""
+
+    kind: str
+    t_start: float
+    t_end: float
+    lines: tuple[str, ...]
+    color: tuple[int, int, int] = (20, 110, 130)
+
+
+@dataclass(frozen=True)
 class ClipSpec:
     name: str
     duration: float
@@ -67,9 +98,15 @@ class ClipSpec:
     people: tuple[PersonEvent, ...] = ()
     speech: tuple[SpeechEvent, ...] = ()
     scene_background: bool = False  # people clips: vtest.avi's empty scene as the backdrop
+    broll: tuple[BrollShot, ...] = ()  # explainer clips: real-footage shots instead of `segments`
+    graphics: tuple[Graphic, ...] = ()  # explainer clips: TrueType titles, banners, credits
 
     def key(self) -> str:
-        blob = json.dumps([GENERATOR_VERSION, asdict(self)], sort_keys=True, default=str)
+        d = asdict(self)
+        for name in ("broll", "graphics"):  # absent when empty: the older clips keep their keys (and caches)
+            if not d[name]:
+                del d[name]
+        blob = json.dumps([GENERATOR_VERSION, d], sort_keys=True, default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
@@ -115,6 +152,39 @@ CLIPS: dict[str, ClipSpec] = {
         segments=(Segment(0, 12, TEAL, seed=41),),
         texts=(TextEvent("GATE 7", 2, 6, (0.25, 0.55), 2.0), TextEvent("EXIT", 8, 11.5, (0.35, 0.55), 2.4)),
     ),
+    # 120 s explainer: a title card, B-roll cut from the real clips (8 cuts), lower-third name
+    # banners, a hashtag bug, a fact caption, a chapter title, a web address, a phone number,
+    # narration (some about what is shown, some only spoken) and rolling credits on black.
+    "explainer": ClipSpec(
+        "explainer", 120.0, size=(854, 480),
+        broll=(BrollShot(0, 6, color=(18, 24, 44)),
+               BrollShot(6, 20, "cockatoo.mp4", 0.5, 7.5, (60, 60, 60)),
+               BrollShot(20, 34, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(34, 48, "vtest.avi", 20.0, 34.0, (90, 100, 90)),
+               BrollShot(48, 62, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(62, 76, "cockatoo.mp4", 7.0, 13.5, (70, 60, 60)),
+               BrollShot(76, 90, "cityCC0.mpg", 5.4, 7.4, (25, 25, 50)),
+               BrollShot(90, 102, "vtest.avi", 50.0, 62.0, (90, 95, 100)),
+               BrollShot(102, 120)),
+        graphics=(Graphic("title", 0, 6, ("The Hidden Life of City Birds", "A short film by Harbor Lane Studio")),
+                  Graphic("lower_third", 9, 15, ("Dr. Maya Chen", "Ornithologist, Lakeside University"), (20, 110, 130)),
+                  Graphic("bug", 22, 46, ("#CityBirds",), (200, 60, 50)),
+                  Graphic("caption", 38, 44, ("Over 4,000 pigeons counted in 2025",), (20, 20, 20)),
+                  Graphic("chapter", 48, 53, ("Part 2: What they eat",), (15, 15, 25)),
+                  Graphic("lower_third", 64, 70, ("Tom Reyes", "Park Ranger, Eastside Gardens"), (200, 110, 20)),
+                  Graphic("lower_third", 80, 88, ("Learn more at citybirds.org",), (90, 50, 140)),
+                  Graphic("caption", 92, 98, ("Report injured birds: 555-0142",), (140, 20, 30)),
+                  Graphic("credits", 102, 120, ("Directed by Sam Ortiz", "Narrated by Lee Park", "Music by The Night Owls",
+                                                "Special thanks to Lakeside University", "\u00a9 2026 Harbor Lane Studio"))),
+        speech=(SpeechEvent("Every city is full of birds that most people never notice.", 7),
+                SpeechEvent("She has spent twelve years watching them from her office window.", 16),
+                SpeechEvent("Cockatoos can live for more than sixty years.", 25),
+                SpeechEvent("Each spring, volunteers count the pigeons in every park.", 36),
+                SpeechEvent("Most city birds eat seeds, insects, and the crumbs we drop.", 50),
+                SpeechEvent("In winter, the ranger leaves out sunflower seeds for the sparrows.", 66),
+                SpeechEvent("Bright towers at night can confuse birds that fly in the dark.", 78),
+                SpeechEvent("If you find a hurt bird, please call the number on the screen.", 92)),
+    ),
 }
 
 
@@ -148,7 +218,7 @@ def write_clip(spec: ClipSpec, path: Path) -> Path:
 
     audio = synth_audio(spec)
     script = SceneScript(spec.duration, spec.fps, spec.size, list(spec.segments), list(spec.texts), list(spec.shapes))
-    painter = PeoplePainter(spec)
+    painter = ExplainerPainter(spec) if spec.broll or spec.graphics else PeoplePainter(spec)
     with av.open(str(path), "w") as out:
         vs = out.add_stream("libx264", rate=Fraction(spec.fps).limit_denominator(1001))
         vs.width, vs.height = spec.size
@@ -349,6 +419,207 @@ def _drawn(k: int) -> tuple[np.ndarray, np.ndarray]:
     return img, alpha
 
 
+# ---- explainer clips: B-roll footage and broadcast-style graphics ---------------------------------------
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+CREDITS_SPEED = 40.0  # px/s the credits roll upward
+CREDITS_GAP = 64  # px between credit lines
+
+
+@dataclass
+class ExplainerPainter:
+    """Paints a clip made of BrollShots and Graphics (same paint() signature as PeoplePainter).
+    Only the current shot's source frames are held (decoded once, resized to the clip's size)."""
+
+    spec: ClipSpec
+    _shot: BrollShot | None = None
+    _frames: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (source time, RGB)
+
+    def paint(self, script: SceneScript, t: float, index: int, cache: dict) -> np.ndarray:
+        img = self._background(t)
+        live = [g for g in self.spec.graphics if g.t_start <= t < g.t_end]
+        return draw_graphics(img, live, t) if live else img
+
+    def _background(self, t: float) -> np.ndarray:
+        w, h = self.spec.size
+        shot = next((b for b in self.spec.broll if b.t_start <= t < b.t_end), None)
+        if shot is None:
+            return np.zeros((h, w, 3), np.uint8)
+        if shot is not self._shot:
+            self._shot, self._frames = shot, _load_shot(shot, self.spec.size)
+        if not self._frames:
+            return np.full((h, w, 3), shot.color, np.uint8)
+        src = _pingpong(t - shot.t_start, shot.src_t0, shot.src_t1)
+        return min(self._frames, key=lambda f: abs(f[0] - src))[1].copy()
+
+
+def _pingpong(u: float, a: float, b: float) -> float:
+    """Source time for u seconds into a shot that plays [a, b] forward, then backward, repeatedly."""
+    span = max(b - a, 1e-6)
+    phase = u % (2 * span)
+    return a + (phase if phase <= span else 2 * span - phase)
+
+
+def _load_shot(shot: BrollShot, size: tuple[int, int]) -> list[tuple[float, np.ndarray]]:
+    """Frames of the shot's source window, centre-cropped to the clip's aspect and resized; []
+    for a plain card or a missing file (the shot becomes a plain card)."""
+    import av
+
+    path = SHARED_MEDIA / shot.media
+    if not shot.media or not path.is_file():
+        return []
+    out = []
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        for f in c.decode(s):
+            ts = float(f.pts * s.time_base) if f.pts is not None else float(f.time)
+            if ts < shot.src_t0 - 0.05:
+                continue
+            if ts > shot.src_t1 + 0.05:
+                break
+            out.append((ts, _cover(f.to_ndarray(format="rgb24"), size)))
+    return out
+
+
+def _cover(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Centre crop to the target aspect ratio, then resize (no letterbox bars)."""
+    import cv2
+
+    w, h = size
+    ih, iw = img.shape[:2]
+    if iw * h > ih * w:  # too wide: crop the sides
+        cw = ih * w // h
+        img = img[:, (iw - cw) // 2:(iw - cw) // 2 + cw]
+    else:
+        ch = iw * h // w
+        img = img[(ih - ch) // 2:(ih - ch) // 2 + ch]
+    return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def _font(px: int, bold: bool = False):
+    """DejaVu Sans at px (None when Pillow or the font is missing: cv2 Hershey is used instead)."""
+    try:
+        from PIL import ImageFont
+    except ImportError:
+        return None
+    path = FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    return ImageFont.truetype(str(path), px) if path.is_file() else None
+
+
+def draw_graphics(img: np.ndarray, graphics: list[Graphic], t: float) -> np.ndarray:
+    """The graphics over the frame: semi-opaque boxes composited, then the text on top."""
+    if _font(20) is None:
+        return _draw_graphics_cv2(img, graphics, t)
+    from PIL import Image, ImageDraw
+
+    base = Image.fromarray(img).convert("RGBA")
+    layer = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(layer)
+    for g in graphics:
+        _GRAPHIC_DRAW[g.kind](d, g, base.size, t)
+    return np.asarray(Image.alpha_composite(base, layer).convert("RGB")).copy()
+
+
+def _text_w(d, text: str, font) -> int:
+    x0, _, x1, _ = d.textbbox((0, 0), text, font=font)
+    return x1 - x0
+
+
+def _title(d, g: Graphic, size, t) -> None:
+    w, h = size
+    big, small = _font(int(h * 0.095), bold=True), _font(int(h * 0.05))
+    y = int(h * 0.36)
+    d.text(((w - _text_w(d, g.lines[0], big)) // 2, y), g.lines[0], font=big, fill=(255, 255, 255, 255))
+    d.line([(w * 0.3, y + h * 0.15), (w * 0.7, y + h * 0.15)], fill=(230, 180, 60, 255), width=3)
+    if len(g.lines) > 1:
+        d.text(((w - _text_w(d, g.lines[1], small)) // 2, int(y + h * 0.19)), g.lines[1], font=small,
+               fill=(215, 220, 230, 255))
+
+
+def _lower_third(d, g: Graphic, size, t) -> None:
+    w, h = size
+    name, role = _font(int(h * 0.062), bold=True), _font(int(h * 0.042))
+    x, y1 = int(w * 0.05), int(h * 0.90)
+    two = len(g.lines) > 1
+    bh = int(h * (0.18 if two else 0.11))
+    bw = max(_text_w(d, g.lines[0], name), _text_w(d, g.lines[-1], role) if two else 0) + int(w * 0.06)
+    d.rectangle([x, y1 - bh, x + bw, y1], fill=(*g.color, 215))
+    d.rectangle([x, y1 - bh, x + 8, y1], fill=(255, 255, 255, 255))  # the accent stripe
+    d.text((x + 24, y1 - bh + int(h * 0.02)), g.lines[0], font=name, fill=(255, 255, 255, 255))
+    if two:
+        d.text((x + 24, y1 - bh + int(h * 0.102)), g.lines[1], font=role, fill=(235, 240, 245, 255))
+
+
+def _chapter(d, g: Graphic, size, t) -> None:
+    w, h = size
+    f = _font(int(h * 0.08), bold=True)
+    d.rectangle([0, int(h * 0.40), w, int(h * 0.58)], fill=(*g.color, 190))
+    d.text(((w - _text_w(d, g.lines[0], f)) // 2, int(h * 0.43)), g.lines[0], font=f, fill=(255, 255, 255, 255))
+
+
+def _bug(d, g: Graphic, size, t) -> None:
+    w, h = size
+    f = _font(int(h * 0.042), bold=True)
+    tw = _text_w(d, g.lines[0], f)
+    x1, y0 = w - int(w * 0.03), int(h * 0.05)
+    d.rectangle([x1 - tw - 24, y0, x1, y0 + int(h * 0.075)], fill=(*g.color, 200))
+    d.text((x1 - tw - 12, y0 + int(h * 0.014)), g.lines[0], font=f, fill=(255, 255, 255, 255))
+
+
+def _caption(d, g: Graphic, size, t) -> None:
+    w, h = size
+    f = _font(int(h * 0.058), bold=True)
+    tw = _text_w(d, g.lines[0], f)
+    d.rectangle([(w - tw) // 2 - 20, int(h * 0.77), (w + tw) // 2 + 20, int(h * 0.89)], fill=(*g.color, 200))
+    d.text(((w - tw) // 2, int(h * 0.785)), g.lines[0], font=f, fill=(255, 255, 255, 255))
+
+
+def credit_line_y(g: Graphic, k: int, t: float, h: int) -> float:
+    """Top of credit line k at time t: the first line starts near the bottom edge, all roll up."""
+    return h * 0.85 + k * CREDITS_GAP - CREDITS_SPEED * (t - g.t_start)
+
+
+def _credits(d, g: Graphic, size, t) -> None:
+    w, h = size
+    f = _font(int(h * 0.05))
+    for k, line in enumerate(g.lines):
+        y = credit_line_y(g, k, t, h)
+        if -40 < y < h:
+            d.text(((w - _text_w(d, line, f)) // 2, y), line, font=f, fill=(240, 240, 240, 255))
+
+
+_GRAPHIC_DRAW = {"title": _title, "lower_third": _lower_third, "chapter": _chapter, "bug": _bug,
+                 "caption": _caption, "credits": _credits}
+
+
+def _draw_graphics_cv2(img: np.ndarray, graphics: list[Graphic], t: float) -> np.ndarray:
+    """Fallback without Pillow/DejaVu: each line in Hershey, dark bars behind, same places and times."""
+    import cv2
+
+    from eval.synthvideo import put_text
+
+    h, w = img.shape[:2]
+    for g in graphics:
+        ys = ([credit_line_y(g, k, t, h) + 30 for k in range(len(g.lines))] if g.kind == "credits"
+              else [h * (0.78 + 0.07 * k) for k in range(len(g.lines))])
+        for line, y in zip(g.lines, ys):
+            if 0 < y < h:
+                cv2.rectangle(img, (20, int(y) - 28), (w - 20, int(y) + 8), (20, 20, 20), -1)
+                put_text(img, line, (30, int(y)), scale=0.8, thickness=2)
+    return img
+
+
+def credit_spans(spec: ClipSpec) -> list[tuple[str, float, float]]:
+    """(credit line, first, last time it is wholly inside the frame), for ground truth."""
+    h, out = spec.size[1], []
+    for g in (g for g in spec.graphics if g.kind == "credits"):
+        for k, line in enumerate(g.lines):
+            ts = [i / spec.fps for i in range(int(g.t_start * spec.fps), int(g.t_end * spec.fps))
+                  if 0 <= credit_line_y(g, k, i / spec.fps, h) and credit_line_y(g, k, i / spec.fps, h) + h * 0.06 <= h]
+            if ts:
+                out.append((line, ts[0], ts[-1]))
+    return out
+
+
 def main() -> None:  # python -m eval.qaclips [NAME ...]: build clips, print their paths and speech times
     import sys
 
@@ -356,6 +627,8 @@ def main() -> None:  # python -m eval.qaclips [NAME ...]: build clips, print the
         print(name, build(name))
         for text, a, b in speech_spans(CLIPS[name]):
             print(f"  {a:6.2f}-{b:6.2f}  {text}")
+        for text, a, b in credit_spans(CLIPS[name]):
+            print(f"  {a:6.2f}-{b:6.2f}  [credits] {text}")
 
 
 if __name__ == "__main__":

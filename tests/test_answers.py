@@ -45,6 +45,9 @@ def test_matching_tolerates_ocr_digits_and_names_kinds():
     assert lexical("room", "R00M 214") == 1.0  # OCR read the O's as zeros
     assert lexical("website", "www.harbortickets.com") >= 0.8
     assert lexical("pizza", "the delivery truck is waiting at dock seven") == 0.0
+    assert lexical("counting", "volunteers counted the pigeons") == 1.0  # one stem, two endings
+    assert lexical("thanks", "they live for more than 60 years") == 0.0  # a shorter word is not a misreading
+    assert lexical("hashtag", "#CityBirds") >= 0.8 and lexical("copyright year", "© 2026 Harbor Lane") == 0.9
 
 
 @pytest.mark.parametrize("rgb,name", [((220, 30, 30), "red"), ((30, 60, 220), "blue"), ((240, 220, 40), "yellow"),
@@ -435,6 +438,101 @@ def test_a_person_with_something_unseen_is_not_a_yes(scene_engine):
     assert text.startswith("Possibly") and "bow tie" in text and (1.0, 4.0) in cites, text
     text, _ = _ask(scene_engine, "is he wearing a tie?", 12.0)  # that label is long gone: no guess
     assert "can't tell" in text and "bow tie" not in text, text
+
+
+def test_an_action_the_senses_do_not_see_is_not_a_yes(scene_engine):
+    """People in view are not a "yes" to "did anyone drop something?" or "is anybody running?";
+    arriving, leaving and being there still are answered from the detections."""
+    for question in ("did anyone drop something?", "is anybody running?", "somebody fell?", "did the man wave?",
+                     "does anyone have a phone"):
+        text, _ = _ask(scene_engine, question, 10.0)
+        assert not text.startswith("Yes") and "can't tell" in text and "2 people" in text, (question, text)
+    text, cites = _ask(scene_engine, "is anyone walking on the path?", 10.0)
+    assert text.startswith("Yes") and (0.0, 24.0) in cites, text
+    text, _ = _ask(scene_engine, "how old is he?", 10.0)  # an attribute of a person in view, not whether one is
+    assert "can't tell" in text and not text.startswith(("Yes", "No")), text
+
+
+def test_not_in_view_now_still_names_the_last_sighting(scene_engine):
+    text, cites = _ask(scene_engine, "is there a person?", 40.0)  # last seen 25-25.5 s, long before "now"
+    assert text.startswith("No") and "25.0" in text and (25.0, 25.5) in cites and "so far" not in text, text
+
+
+def test_weather_is_not_judged_from_brightness(scene_engine):
+    text, cites = _ask(scene_engine, "what's the weather like?", 10.0)
+    assert "can't tell the weather" in text and (0.0, 30.0) in cites, text
+    text, _ = _ask(scene_engine, "what time of day is it?", 10.0)
+    assert "daytime" in text, text
+
+
+def test_a_question_naming_who_speaks_is_whether_anyone_spoke(scene_engine):
+    text, _ = _ask(scene_engine, "is the man talking?", 20.0)  # the only sentence is at 22 s
+    assert text.startswith("No") and "anyone speak" in text, text
+    text, cites = _ask(scene_engine, "is the man talking?", 24.0)
+    assert text.startswith("Yes") and "cafeteria" in text and (22.0, 24.0) in cites, text
+
+
+def _explainer_rows():
+    """A 120 s explainer as its evidence: a title card, two name captions (lower thirds) over footage
+    with no person detected, a caption with a stated count, a web address, narration, rolling credits."""
+    from memory.records import Evidence, SpeechData
+
+    def text(t0, t1, line):
+        return Evidence(EvidenceKind.TEXT, t0, t1, line)
+
+    def said(t0, t1, line):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, line, SpeechData())
+
+    return [_objects(0.0, 120.0), text(0.0, 6.0, "The Hidden Life of City Birds"),
+            text(0.0, 6.0, "A short film by Harbor Lane Studio"), text(9.0, 15.0, "Dr. Maya Chen"),
+            text(9.0, 15.0, "Ornithologist, Lakeside University"), said(16.0, 20.5, "She has spent 12 years watching them."),
+            said(25.0, 28.5, "Cockatoos can live for more than 60 years."), text(38.0, 44.0, "Over 4,000 pigeons counted in 2025"),
+            said(36.0, 40.5, "Each spring volunteers count the pigeons in every park."),
+            text(64.0, 70.0, "Tom Reyes"), text(64.2, 70.0, "Park Ranger, Eastside Gardens"),
+            text(80.0, 88.0, "Learn more at citybirds.org"), text(102.0, 112.0, "Directed by Sam Ortiz"),
+            text(102.6, 113.8, "Narrated by Lee Park"), text(103.0, 115.0, "Music by The Night Owls"),
+            text(105.8, 117.0, "Special thanks to Lakeside University"), text(107.4, 118.6, "© 2026 Harbor Lane Studio")]
+
+
+@pytest.fixture(scope="module")
+def explainer_engine():
+    from vstream.answer.engine import AnswerEngine
+
+    return AnswerEngine(_EmbeddedView(_explainer_rows()))
+
+
+@pytest.mark.parametrize("question, now, want, wrong, cite", [
+    ("what's this video called?", 4.0, "Hidden Life", None, (0.0, 6.0)),
+    ("who's it by?", 5.0, "Harbor Lane", None, (0.0, 6.0)),
+    ("who made this?", 50.0, "Harbor Lane", "Maya Chen", (0.0, 6.0)),
+    ("who's the woman being interviewed?", 12.0, "Maya Chen", "Tom Reyes", (9.0, 15.0)),
+    ("what does she do?", 13.0, "Ornithologist", None, (9.0, 15.0)),
+    ("which university is Maya Chen from?", 30.0, "Lakeside", None, (9.0, 15.0)),
+    ("what's Tom Reyes's job?", 75.0, "Park Ranger", "Ornithologist", (64.0, 70.0)),
+    ("who counts the pigeons?", 45.0, "volunteers", None, (36.0, 40.5)),
+    ("how many pigeons did they count?", 47.0, "4,000", None, (38.0, 44.0)),
+    ("what year was the count?", 47.0, "2025", "12 years", (38.0, 44.0)),
+    ("what's the website?", 90.0, "citybirds.org", None, (80.0, 88.0)),
+    ("who directed it?", 110.0, "Sam Ortiz", "Lee Park", (102.0, 112.0)),
+    ("who did the music?", 110.0, "Night Owls", "Lee Park", (103.0, 115.0)),
+    ("who narrated it?", 116.0, "Lee Park", "Sam Ortiz", (102.6, 113.8)),
+    ("who are they thanking at the end?", 118.0, "Lakeside", "60 years", (105.8, 117.0)),
+    ("what year is the copyright?", 119.0, "2026", "2025", (107.4, 118.6)),
+    ("how long has she been studying birds?", 22.0, "12 years", None, (16.0, 20.5)),
+])
+def test_an_explainer_is_answered_from_its_own_text_and_narration(explainer_engine, question, now, want, wrong, cite):
+    """Who questions read captions and credits (no person is detected); roles come from the line under a
+    name; the video's stated numbers are quoted; kinds of text (website, year, copyright) by their look."""
+    text, cites = _ask(explainer_engine, question, now)
+    assert want in text and cite in cites, (question, text, cites)
+    assert wrong is None or wrong not in text, (question, text)
+
+
+def test_an_explainer_before_its_facts_says_not_seen(explainer_engine):
+    text, _ = _ask(explainer_engine, "who is Maya Chen?", 8.0)  # her caption comes up at 9 s
+    assert "Maya" not in text.replace("“Maya Chen”", "") and "haven't" in text, text
+    text, _ = _ask(explainer_engine, "who directed it?", 60.0)  # the credits roll from 102 s
+    assert "Ortiz" not in text, text
 
 
 def test_where_is_a_coloured_car_uses_boxes_not_a_matching_line(scene_engine):

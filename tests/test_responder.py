@@ -120,6 +120,21 @@ def test_should_speak_polling(tmp_path):
     assert len(fired) == 1 and fired[0][0] in (8, 9) and "GATE 3" in fired[0][1].message
 
 
+def test_a_kind_of_text_watch_fires_on_the_first_line_of_that_kind(tmp_path):
+    """"Tell me when a website appears": no words given, so any web address — not the sign before it."""
+    clip = SceneScript(duration=16, fps=10, segments=[Segment(0, 16, (50, 50, 140), 4)],
+                       texts=[TextEvent("OPEN DAILY", 2.0, 6.0), TextEvent("visit harbor.org", 9.0, 14.0, scale=1.2)]
+                       ).write(tmp_path / "c.mp4")
+    a = Assistant(Config(source=SourceConfig(source=str(clip), speed="max", fps=2)), session=tmp_path / "s")
+    a.open()
+    w = a.watch("let me know when a website appears")
+    a.step_until(16.0)
+    fired = a.history((EventKind.WATCH,))
+    a.stop()
+    assert w.kind is WatchKind.TEXT and w.pattern, w
+    assert len(fired) == 1 and 9.0 <= fired[0].payload["detected_at"] <= 11.0 and "harbor.org" in fired[0].message, fired
+
+
 def test_parse_watch():
     assert parse_watch('tell me when the text "EXIT" shows up').target == "EXIT"
     assert parse_watch("tell me when the sign says OPEN").target == "OPEN"

@@ -17,6 +17,7 @@ import numpy as np
 
 from memory.records import Evidence, EvidenceKind, ObjectsData
 from vstream.answer.compose import fmt_time
+from vstream.answer.evidence import strict_concept
 from vstream.answer.query import OBJECT_WORDS, plural
 from vstream.errors import VStreamError
 from vstream.types import EncodedFrame, Event, EventKind
@@ -44,6 +45,7 @@ class Watch:
     count: int = 1  # OBJECT: fire when at least this many are in view
     leave: bool = False  # OBJECT/ZONE: fire when it goes (count drops to zero / leaves the zone)
     zone: str = ""  # ZONE: the zone's name
+    pattern: str = ""  # TEXT: a kind of text by its look (a web address, a phone number, end credits), not words
     id: int = 0
     description: str = ""
     fired: int = 0
@@ -70,7 +72,8 @@ class Watch:
         return True
 
     def to_json(self) -> dict:
-        return {"id": self.id, "kind": self.kind.value, "target": self.target, "description": self.description,
+        return {"id": self.id, "kind": self.kind.value, "target": self.target, "pattern": self.pattern,
+                "description": self.description,
                 "threshold": self.threshold, "cooldown_s": self.cooldown_s, "fired": self.fired}
 
 
@@ -111,7 +114,7 @@ def parse_watch(text: str) -> Watch:
     low = t.lower()
     if re.search(r"scene (changes?|cuts?)|\bcuts?\b|new scene|shot changes?", low):
         return Watch(WatchKind.SCENE, cooldown_s=1.0, rearm_after=1, description=t)  # cuts are discrete
-    for parse in (_speech_watch, _text_watch, _zone_watch, _object_watch):
+    for parse in (_speech_watch, _text_kind_watch, _text_watch, _zone_watch, _object_watch):
         w = parse(t, low)
         if w is not None:
             return w
@@ -131,6 +134,17 @@ def _speech_watch(t: str, low: str) -> Watch | None:
         return None
     target = m.group(1).strip(" .!?\"'")
     return Watch(WatchKind.SPEECH, target, threshold=0.8, description=t) if target else None
+
+
+def _text_kind_watch(t: str, low: str) -> Watch | None:
+    """"Tell me when a website appears", "…when the credits start": a kind of on-screen text by its
+    look, when no words to read are given (quoted words are matched as words)."""
+    if _QUOTED.search(t) or re.search(r"\b(says?|said|mentions?|hear|heard)\b", low):
+        return None
+    m = re.search(r"\b(website|web ?site|web address|url|link|e-?mail(?: address)?|phone(?: number)?|telephone|"
+                  r"number to call|hashtag|copyright|(?:end )?credits?)\b", low)
+    kind = strict_concept(m.group(1)) if m else None
+    return Watch(WatchKind.TEXT, m.group(1), pattern=kind.pattern, description=t) if kind is not None else None
 
 
 def _text_watch(t: str, low: str) -> Watch | None:
@@ -268,7 +282,9 @@ def _frame_condition(w: Watch, enc: EncodedFrame) -> tuple[bool | None, float, s
     if w.kind is WatchKind.TEXT:
         if not enc.ocr_ran:
             return None, ts, "", ts
-        best = max(((text_matches(w.target, line), line) for line in enc.text.splitlines()), default=(0.0, ""))
+        lines = enc.text.splitlines()
+        best = max(((1.0 if w.pattern and re.search(w.pattern, line, re.I) else 0.0 if w.pattern else
+                     text_matches(w.target, line), line) for line in lines), default=(0.0, ""))
         onset = enc.text_onsets.get(best[1], enc.text_since if enc.text_since is not None else ts)
         return best[0] >= w.threshold, onset, best[1], ts
     if w.kind is WatchKind.SIMILAR:

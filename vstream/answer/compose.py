@@ -19,7 +19,16 @@ from vstream.answer.evidence import (
     members,
     motion_fit,
 )
-from vstream.answer.query import OBJECT_WORDS, AnswerType, Modality, Query, Scope, asks_past, plural
+from vstream.answer.query import (
+    GROUPS,
+    OBJECT_WORDS,
+    AnswerType,
+    Modality,
+    Query,
+    Scope,
+    asks_past,
+    plural,
+)
 from vstream.senses.colour import where
 
 
@@ -194,8 +203,8 @@ def objects_present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         similar = _seen_members(row, LOOKALIKE[cls]) if cls in LOOKALIKE else ""
         if similar:
             return Composed(f"Yes, a vehicle — I see {similar} at {fmt_time(min(row.t_end, q.point))}.", [row])
-        earlier = _first_seen(q, f, cls)
-        tail = f" (one was in view {span_text(earlier.t_start, earlier.t_end)})" if earlier else \
+        earlier = _last_seen(replace(q, scope=Scope.ALL), f, cls)  # "so far" means all so far, not the now window
+        tail = f" (one was in view {span_text(earlier.t_start, min(earlier.t_end, q.now))})" if earlier else \
             f", and I haven't seen any {plural(name, 2)} so far"
         return Composed(f"No — no {name} in view at {fmt_time(q.point)}{tail}.", [earlier] if earlier else [])
     seen = _last_seen(q, f, cls)
@@ -245,7 +254,7 @@ def when_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     if tracks:
         first = tracks[0]
         return Composed(f"A {_name(cls)} first appeared at {fmt_time(first.t_start)} (in view until "
-                        f"{fmt_time(first.t_end)}).", tracks[:1])
+                        f"{fmt_time(min(first.t_end, q.now))}).", tracks[:1])
     seen = _first_seen(q, f, cls)
     if seen is None:
         return Composed(f"I haven't seen any {plural(_name(cls), 2)} {_upto(q)}.")
@@ -280,7 +289,29 @@ def lookup(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...] | None =
     if not found:
         return not_found(q, kinds)
     best = _best(found, n)
-    return Composed(_sentence("; ".join(quote(s.row) for s in best)), [s.row for s in best])
+    rows = _with_beside(f, q, [s.row for s in best])
+    return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+
+
+BESIDE_S = 1.0  # on-screen lines that came up within a second of each other are one graphic (a lower third)
+
+
+def _with_beside(f: EvidenceFinder, q: Query, rows: list[Evidence]) -> list[Evidence]:
+    """The rows, each on-screen line followed by the lines shown with it ("Dr. Maya Chen" with
+    "Ornithologist, Lakeside University"): the line that matched is often not the one that answers."""
+    if not any(r.kind is EvidenceKind.TEXT for r in rows):
+        return rows
+    text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+    out: list[Evidence] = []
+    for r in rows:
+        out += [r] if r.kind is not EvidenceKind.TEXT else beside(r, text)
+    return _uniq(out)
+
+
+def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
+    """The row and the on-screen lines that came up with it and overlap it, top to bottom as read."""
+    return [row] + [o for o in text if o is not row and abs(o.t_start - row.t_start) <= BESIDE_S
+                    and o.t_start < row.t_end and row.t_start < o.t_end][:3]
 
 
 def _best(found: list[Scored], n: int) -> list[Scored]:
@@ -439,14 +470,17 @@ def _describe_moving(q: Query, f: EvidenceFinder) -> Composed | None:
 
 
 def _describe_text(q: Query, f: EvidenceFinder) -> Composed | None:
-    rows = f.rows(q, (EvidenceKind.TEXT,))[-3:]
+    rows = f.rows(q, (EvidenceKind.TEXT,))
+    # all so far: how it opened (a title) as well as the latest lines; a window: its latest lines
     if not rows:
         return None
+    rows = _uniq(beside(rows[0], rows)[:2] + rows[-2:]) if q.scope is Scope.ALL else rows[-3:]
     return Composed("on screen " + ", ".join(f"“{r.content}” ({span_text(r.t_start, r.t_end)})" for r in rows), rows)
 
 
 def _describe_speech(q: Query, f: EvidenceFinder) -> Composed | None:
-    rows = f.rows(q, (EvidenceKind.SPEECH,))[-2:]
+    rows = f.rows(q, (EvidenceKind.SPEECH,))
+    rows = _uniq(rows[:1] + rows[-2:]) if q.scope is Scope.ALL else rows[-2:]
     return Composed("; ".join(quote(r) for r in rows), rows) if rows else None
 
 
@@ -547,6 +581,10 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
     low = q.question.lower()
+    if _ROLE_Q.search(low) and (role := role_answer(q, f)) is not None:
+        return role  # "what does she do?" under a name caption
+    if TITLE_Q.search(low):
+        return title(q, f)
     if not speech_or_text and t in (AnswerType.WHERE, AnswerType.WHAT, AnswerType.YES_NO) and PLACE_QUESTION.search(low):
         return place(q, f)
     if not speech_or_text and t is not AnswerType.HOW_MANY and asks_action(q):
@@ -558,6 +596,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
             return colour_present(q, f, cls, colour_word(q.target))
         if t is AnswerType.YES_NO and cls == "person" and _ATTRIBUTE.search(low):
             return activity(q, f, cls)  # "is anyone carrying a bag?": a person in view is not a yes
+        if t is AnswerType.YES_NO and cls and unseen_action(low):
+            return activity(q, f, cls)  # "did anyone drop something?", "is the bird eating?"
         if _COLOUR.search(low):
             return colour(q, f, cls)
         if _DIRECTION.search(low) and cls:
@@ -568,6 +608,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return compare_counts(q, f, cls)  # "are there more people now than a minute ago?"
     if Modality.SCENE in q.modalities and t in (AnswerType.HOW_MANY, AnswerType.WHEN, AnswerType.YES_NO):
         return scene_changes(q, f)
+    if t in (AnswerType.HOW_MANY, AnswerType.WHEN) and (stated := stated_fact(q, f)) is not None:
+        return stated  # "how many pigeons did they count?", "how long has she been studying birds?"
     if t is AnswerType.HOW_MANY:
         if cls and not speech_or_text:
             return how_many_objects(q, f, cls)
@@ -591,6 +633,53 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     return open_question(q, f)
 
 
+# A number the video itself gives ("how many pigeons did they count?"), or a duration it states
+# ("how long has she been studying birds?") — not something the senses can count or time.
+_REPORTED = re.compile(r"\b(?:did|do|does|have|had|has) (?:they|he|she|the \w+|it) (?:count|counted|say|said|report|"
+                       r"reported|find|found|record|recorded|mention|mentioned|estimate|estimated|list)\b|"
+                       r"\baccording to\b")
+_HOW_LONG_DOING = re.compile(r"\bhow long (?:has|have|had) .{1,40}? been (\w+ing)\b")
+# What a thing in view can be timed doing: its track's span answers "how long has it been standing there?"
+_TIMED_VERBS = {"standing", "sitting", "waiting", "parked", "lying", "staying", "hanging", "perching", "stopping", "idling", "hovering", "floating"}
+
+
+def _reported(low: str, t: AnswerType) -> bool:
+    """HOW_MANY: a count the video gives; WHEN: "how long has she been <doing what is not seen>"."""
+    if t is AnswerType.HOW_MANY:
+        return bool(_REPORTED.search(low))
+    m = _HOW_LONG_DOING.search(low)
+    return bool(m and m.group(1) not in _SEEN_VERBS | _TIMED_VERBS)
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                     r"sixty|seventy|eighty|ninety|hundred|thousand|million|dozen)\b", re.I)
+
+
+def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
+    """The line or sentence that states the asked number, quoted; None when the question does not
+    ask for a stated one or nothing matching states a number."""
+    if not _reported(q.question.lower(), q.answer_type):
+        return None
+    topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "many", "count", "counted"))
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    kinds = (EvidenceKind.TEXT, EvidenceKind.SPEECH)
+    found = [s for s in f.matching(past, kinds, target=topic or q.target)
+             if _NUMBER.search(s.row.content)] if (topic or q.target) else []
+    if found:
+        return Composed(_sentence(quote(found[0].row)), [found[0].row])
+    if q.answer_type is not AnswerType.WHEN:
+        return None
+    # "how long has she been studying birds?" and nothing says so in those words: the durations that were
+    # stated, said as such (not the time a bird was in view, which is not what was asked)
+    spans = [r for r in f.rows(past, kinds) if _DURATION.search(r.content)][-2:]
+    if not spans:
+        return Composed(f"I haven't seen or heard how long {_upto(past)}.")
+    return Composed("Not in those words; the durations I have seen or heard stated: "
+                    + "; ".join(quote(r) for r in spans) + ".", spans)
+
+
+_DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                       r"sixty|a few|several|many)\s+(years?|months?|weeks?|days?|hours?|minutes?|decades?)\b", re.I)
+
+
 _EMPTY = re.compile(r"\b(empty|deserted|busy|crowded|full|packed)\b")
 _COMPARE = re.compile(r"\b(?:more|fewer|less)\b.{0,40}\bthan\b|\b(?:increased|decreased|gone up|gone down|grown)\b")
 
@@ -609,6 +698,33 @@ def compare_counts(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     name = _name(cls)
     said = f"{b} {plural(name, b)} in view now ({fmt_time(min(now.t_end, q.now))}) against {a} at {fmt_time(q.point)}"
     return Composed(f"{'Yes' if holds else 'No'} — {said}.", _uniq([then, now]), count=b)
+# "Did anyone drop something?", "is anybody running?", "somebody fell?": the verb said of a person
+# or thing. The senses see presence, arrival, leaving and movement, not other actions, so any
+# other verb makes the question one they cannot answer (a person in view is not a "yes").
+_SUBJECT = (r"(?:anyone|anybody|someone|somebody|everyone|everybody|people|he|she|they|it|"
+            r"(?:the|a|an|any|that|this|some) (?:\w+ )?\w+)")
+_AUX_VERB = re.compile(rf"^(?:did|does|do|can|could|will|would|has|have|had)\s+{_SUBJECT}\s+(?:just |ever |already |actually )?([a-z]+)\b")
+_BE_VERB = re.compile(rf"^(?:is|are|was|were)\s+(?:there\s+)?{_SUBJECT}\s+(?:still |just |currently |now )?([a-z]+ing)\b")
+_BARE_VERB = re.compile(r"^(?:anyone|anybody|someone|somebody|any ?one)\s+(?:just )?([a-z]+(?:ing|ed)|fell|ran|threw|took|hit|sat|stood)\b")
+_SEEN_VERBS = set("""be been being come comes coming came enter enters entering entered leave leaves leaving left appear
+appears appearing appeared arrive arrives arriving arrived show shows showing showed shown pass passes passing passed
+walk walks walking walked go goes going gone went move moves moving moved cross crosses crossing crossed stay stays
+staying stayed remain remains remaining remained exit exits exiting exited return returns returning returned get gets
+getting got turn turning turned pop popping popped drive driving drove fly flying flew roll rolling rolled head heading
+headed ride rides riding rode ridden cycle cycles cycling cycled still there here around visible present""".split())
+
+
+def unseen_action(low: str) -> bool:
+    """The question says a verb of its subject that the senses do not see (see _SEEN_VERBS)."""
+    low = re.sub(r"[?!.,]", " ", low).strip()
+    for rx in (_AUX_VERB, _BE_VERB, _BARE_VERB):
+        m = rx.search(low)
+        if m:
+            verb = m.group(1)
+            return verb not in _SEEN_VERBS and verb not in OBJECT_WORDS and verb not in GROUPS
+    return False
+
+
 # What a person has or does that the detector does not see (a bag, a hat, a phone in hand).
 _ATTRIBUTE = re.compile(r"\b(carrying|carry|holding|hold|wearing|wear|using|eating|drinking|pushing|pulling|"
                         r"smoking|reading|texting|standing|sitting|lying|waiting|dancing|fighting|on (?:the|a|his|her) phone|with (?:a|an|some) (?!dog|cat|bike|bicycle|car)\w+)\b")
@@ -632,28 +748,37 @@ def empty_or_busy(q: Query, f: EvidenceFinder) -> Composed:
     return Composed(f"I count {n} {plural('person', n)} in view at {when}.", [row], count=n)
 
 
+_IDENTITY_WORDS = set("animal animals creature creatures bird birds pet pets kind type sort species breed this that "
+                      "it one".split())
+
+
 def open_question(q: Query, f: EvidenceFinder) -> Composed:
     """what / who / where: what was read or heard about it; else what is seen."""
     cls = q.object_class
     low = q.question.lower()
-    if re.search(r"\b(animal|animals|creature|bird|pet)\b", low) and not (q.modalities & {Modality.SPEECH, Modality.TEXT}):
+    if re.search(r"\b(animal|animals|creature|bird|pet)\b", low) and not (q.modalities & {Modality.SPEECH, Modality.TEXT}) \
+            and not set((q.target or "").split()) - _IDENTITY_WORDS:  # not "what should I do if I find a hurt bird?"
         return identify(replace(q, object_class="animal"), f)
-    if q.answer_type is AnswerType.WHO and cls == "person" and not q.modalities & {Modality.SPEECH, Modality.TEXT}:
-        return who(q, f)  # "who's walking by?": the people in view, not a sentence that mentions walking
+    if q.answer_type is AnswerType.WHO and (cls in (None, "person")):
+        credited = credit_answer(q, f)  # "who directed it?": a credit line, not the people in view
+        if credited is not None:
+            return credited
+        if not q.modalities & {Modality.SPEECH}:
+            return who(q, f)  # "who's walking by?": a name caption, else the people in view
     if q.answer_type is AnswerType.WHERE and cls and not q.modalities & {Modality.SPEECH, Modality.TEXT}:
         return where_is(q, f, cls)  # "where is the red car?": its boxes, not a line that matches "red"
     found = f.matching(q, kinds_for(q)) if q.target else []
     if not found and q.target and q.scope in (Scope.NOW, Scope.ALL):  # "which room is the meeting in now?":
         found = f.matching(replace(q, scope=Scope.ALL), kinds_for(q))  # the fact may have been given earlier
     if found:
-        best = _best(found, 2)
-        return Composed(_sentence("; ".join(quote(s.row) for s in best)), [s.row for s in best])
+        rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
+        return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
     if q.answer_type is AnswerType.WHO and cls == "person":
         return who(q, f)
     if q.answer_type is AnswerType.WHERE and cls:
         return where_is(q, f, cls)
-    if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO):
-        return activity(q, f, cls)
+    if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO or _without_subjects(q.target)):
+        return activity(q, f, cls)  # "how old is he?", "what's his name?": not whether one is there
     if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) or (cls is None and not q.target) or \
             re.search(r"\bwhat (?:kind|sort|type|types|kinds) of\b", low):
         return identify(q, f)
@@ -795,8 +920,124 @@ def where_coloured(q: Query, f: EvidenceFinder, cls: str, colour: str) -> Compos
                     f"{span_text(row.t_start, min(row.t_end, q.now))}.", [row])
 
 
+# A caption that names a person: "Dr. Maya Chen", "Tom Reyes", "Prof. A. Okafor" — two or three
+# capitalised words (an honorific and initials allowed), none of them a word titles are made of.
+_HONORIFIC = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Professor|Sir|Dame|Rev|Capt|Captain|Sgt|Officer|Judge|Senator|Sen|Mayor|Chef|Coach)"
+_NAME_LINE = re.compile(rf"^(?:{_HONORIFIC}\.?\s*)?(?:[A-Z]\.\s*)?[A-Z][a-z\u00e0-\u00ff'’-]+(?:\s+[A-Z]\.)?"
+                        rf"(?:\s+[A-Z][a-z\u00e0-\u00ff'’-]+){{1,2}}$")
+_NOT_NAME = set("the of and in at for to a an by with from on our your my this that part chapter episode welcome "
+                "thanks thank you new live news breaking city world life story how why what when".split())
+_ROLE_Q = re.compile(r"\b(what (?:does|do|did) (?:s?he|they|that (?:man|woman|guy|person)) do|job|occupation|profession|"
+                     r"role|position|works? (?:as|for|at)|what is (?:s?he|his|her)\b.*\b(?:title|job))\b")
+
+
+def name_line(text: str) -> bool:
+    words = re.findall(r"[A-Za-z]+", text)
+    return bool(_NAME_LINE.match(text.strip())) and not any(w.lower() in _NOT_NAME for w in words)
+
+
+def captions(q: Query, f: EvidenceFinder) -> list[list[Evidence]]:
+    """On-screen captions that name someone, each with the lines shown beside it (their role),
+    in time order: the ones on screen at the moment asked, else (past tense, or nothing now) all so far."""
+    rows = f.rows(replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q, (EvidenceKind.TEXT,))
+    groups = [[g[0]] + [o for o in g[1:] if not name_line(o.content) and len(o.content.split()) <= 8]
+              for g in (beside(r, rows) for r in rows if name_line(r.content))]
+    if q.scope is Scope.NOW:
+        now = [g for g in groups if g[0].t_start <= q.point + 0.5 and g[0].t_end >= q.point - RECENT_S]
+        return now or (groups if asks_past(q.question) else [])
+    return groups
+
+
+def caption_answer(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Who's the woman being interviewed?" while a name caption is up: the caption, quoted and
+    cited (faces are not recognised; the caption is what the video itself says)."""
+    groups = captions(q, f)
+    if not groups:
+        return None
+    g = groups[-1]
+    lines = " / ".join(f"“{r.content}”" for r in g)
+    return Composed(f"The caption on screen names them: {lines} ({span_text(g[0].t_start, max(r.t_end for r in g))}) — "
+                    f"I go by the caption; I can't recognise faces.", g)
+
+
+# "What's this video called?", "what's the title?", "when did the title appear?"
+TITLE_Q = re.compile(r"\b(?:what(?:'s| is| was) (?:this|the) (?:video|film|movie|clip|show|documentary|programme|program)"
+                     r" called|(?:the |its |this )title\b(?! of the (?:book|song|sign))|name of (?:this|the) (?:video|film|"
+                     r"movie|clip|show|documentary|programme|program))")
+
+
+def title(q: Query, f: EvidenceFinder) -> Composed:
+    """A video's title is the first text it shows (with the lines shown beside it, a subtitle)."""
+    rows = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+    if not rows:
+        return Composed(f"I haven't seen a title or any text on screen {_upto(replace(q, scope=Scope.ALL))}.")
+    first = beside(rows[0], rows)
+    lines = " / ".join(f"“{r.content}”" for r in first)
+    if q.answer_type is AnswerType.WHEN:
+        return Composed(f"The first text on screen, likely the title, came up at {fmt_time(first[0].t_start)}: {lines}.",
+                        first)
+    return Composed(f"The first text on screen, likely the title: {lines} ({span_text(first[0].t_start, first[0].t_end)}).",
+                    first)
+
+
+def role_answer(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"What does she do?" / "what's Tom Reyes's job?": the line under a name caption (its role),
+    for the name asked about, else the caption up now or last shown."""
+    groups = [g for g in captions(replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q, f) if len(g) > 1]
+    if not groups:
+        return None
+    asked = [g for g in groups if lexical(g[0].content, q.question) >= 0.5]
+    now = [g for g in groups if g[0].t_start <= q.point + 0.5 and g[0].t_end >= q.point - RECENT_S]
+    g = (asked or now or groups)[-1]
+    roles = " / ".join(f"“{r.content}”" for r in g[1:])
+    return Composed(f"The caption for “{g[0].content}” reads {roles} ({span_text(g[0].t_start, g[0].t_end)}).", g)
+
+
+# "Who made this?", "who's it by?": the lines that credit someone.
+_MAKER_Q = re.compile(r"\b(made|make|makes|created|creates|produced|produces|behind|by|author|owns?|filmed)\b")
+_MAKER_WORDS = set("made make makes created creates produced produces behind author own owns filmed".split())
+_MAKER_LINE = re.compile(r"\bby\s+[A-Z0-9]|©|\b(presents|production|productions|studios?)\b")
+# Credit roles by the words people ask with: "who narrated it?" / "who's the narrator?" ~ "Narrated by".
+_ROLE_WORDS = {"narrator": "narrated", "narration": "narrated", "director": "directed", "producer": "produced",
+               "composer": "music", "writer": "written", "editor": "edited", "presenter": "presented",
+               "voiceover": "narrated", "thanking": "thanks", "thanked": "thanks", "wrote": "written"}
+
+
+def credit_answer(q: Query, f: EvidenceFinder) -> Composed | None:
+    """A "who" question with a deed ("who directed it?", "who did the music?", "who counts the
+    pigeons?", "who made this?"): the on-screen line or sentence that says who, quoted; None when
+    the question names no deed (then it is about the people in view)."""
+    low = q.question.lower()
+    deed = " ".join(_ROLE_WORDS.get(w, w) for w in re.findall(r"[a-z]+", low)
+                    if w in _ROLE_WORDS) or _without_subjects(q.target)
+    deed = " ".join(w for w in deed.split() if w not in _SEEN_VERBS and w not in _PLACE_WORDS)
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    kinds = (EvidenceKind.TEXT, EvidenceKind.SPEECH)
+    if deed and not set(deed.split()) <= _MAKER_WORDS:
+        found = f.matching(past, kinds, target=deed)
+        if found and found[0].score >= LEXICAL_MIN:  # one line: credits roll together, the next is someone else's
+            return Composed(_sentence(quote(found[0].row)), [found[0].row])
+        if re.search(r"\s[A-Z][a-z]+", q.question):  # "who is Maya Chen?" before her name came up
+            return not_found(replace(q, scope=past.scope), kinds)
+        return None
+    if _MAKER_Q.search(low):
+        rows = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if _MAKER_LINE.search(r.content)]
+        if rows:
+            return Composed(_sentence("; ".join(quote(r) for r in rows[:2])), rows[:2])
+        return Composed(f"I haven't seen a credit or a “by” line on screen {_upto(past)}.")
+    return None
+
+
+_PLACE_WORDS = set("left right centre center middle top bottom front back path road street here there scene video "
+                   "frame picture view background foreground".split())
+
+
 def who(q: Query, f: EvidenceFinder) -> Composed:
-    """People can't be recognised by name here: say how many are in view (and when)."""
+    """People can't be recognised by name here: a caption that names them, else how many are in
+    view (and when)."""
+    named = caption_answer(q, f)
+    if named is not None:
+        return named
     if not f.has_detector(q):
         return _no_detector("person")
     row = f.objects_at(q, q.point, "person")
@@ -829,8 +1070,9 @@ _TALK_GENERIC = "talking speaking speech saying say said anything something voic
 
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     kinds = kinds_for(q)
-    generic_talk = not q.target or lexical(q.target, _TALK_GENERIC) >= 0.99
-    if kinds == (EvidenceKind.SPEECH,) and generic_talk and (_TALK.search(q.question.lower()) or not q.target):
+    topic = _without_subjects(q.target)  # "is the bird talking?": the bird is who, not what about
+    generic_talk = not topic or lexical(topic, _TALK_GENERIC) >= 0.99
+    if kinds == (EvidenceKind.SPEECH,) and generic_talk and (_TALK.search(q.question.lower()) or not topic):
         # "is anyone talking?", "anything said in the last 10 seconds?"
         recent = q.scope is Scope.NOW or re.match(r"(is|are)\b", q.question.lower())
         rows = f.rows(replace(q, scope=Scope.WINDOW, window=TimeWindow(q.now - 10.0, q.now, "last"))
@@ -847,6 +1089,11 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
         return Composed("No, " + _lower_first(not_found(q, kinds).text))
     best = _best(found, 2)
     return Composed("Yes — " + "; ".join(quote(s.row) for s in best) + ".", [s.row for s in best])
+
+
+def _without_subjects(target: str | None) -> str:
+    """The target's words less the ones that name a person, animal or thing (who, not what)."""
+    return " ".join(w for w in (target or "").split() if w not in OBJECT_WORDS and w not in GROUPS)
 
 
 def _lower_first(text: str) -> str:
@@ -886,7 +1133,10 @@ _MOVING = re.compile(r"\b(moving(?! to)|move(?! to)|moves(?! to)|moved(?! to)|we
 _DIRECTION = re.compile(r"\b(which way|what direction|which direction|heading|going left|going right|"
                         r"left or (?:to the )?right|right or (?:to the )?left|up or down)\b")
 _LOOK = re.compile(r"\b(day or night|night or day|daytime|night ?time|is it (?:dark|night|day|light|bright)|"
-                   r"dark or light|lit|lighting|indoors|outdoors|inside or outside|indoors or outside)\b")
+                   r"dark or light|lit|lighting|indoors|outdoors|inside or outside|indoors or outside|"
+                   r"time of (?:the )?day|morning|afternoon|evening|dusk|dawn|sunset|sunrise|weather|sunny|raining|"
+                   r"rainy|snowing|snowy|cloudy|overcast|foggy)\b")
+_WEATHER = re.compile(r"\b(weather|sunny|raining|rainy|snowing|snowy|cloudy|overcast|foggy)\b")
 _POSITION = (("middle", 0.5), ("centre", 0.5), ("center", 0.5), ("left", 0.15), ("right", 0.85))
 
 
@@ -1162,6 +1412,9 @@ def look(q: Query, f: EvidenceFinder) -> Composed:
         labels = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.LABEL,))
         guess = f"; {quote(labels[-1])}" if labels else ""
         return Composed(f"I can't tell indoors from outdoors for sure: {r.content}{guess}.", [r] + labels[-1:])
+    if _WEATHER.search(low):  # brightness is not weather: say what the picture shows, no verdict
+        return Composed(f"I can't tell the weather from what I recognise; {r.content} "
+                        f"({span_text(r.t_start, r.t_end)}).", [r])
     # Mean luma: night scenes measured 0-60, a lit night skyline 110-115, a shaded street by day 66-106,
     # daylight 120-140. Between 60 and 120 the picture alone does not say which.
     if r.data.dark or r.data.brightness < 60:

@@ -31,6 +31,7 @@ _NUM_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "f
 class Scored:
     row: Evidence
     score: float  # 0..1: how well it matches the asked words or meaning
+    lexical: float = 0.0  # the share of the asked words it has
 
 
 def words(text: str) -> list[str]:
@@ -65,8 +66,14 @@ def _slip(w: str, h: str) -> bool:
     """`h` is `w` misread or misheard ("dock" / "Doc", "harbour" / "harbor"): close spelling and
     the same first letter, or very close spelling. Spelling alone at 0.8 took "parking" for
     "speaking" and "talking" for "walking"."""
+    if _stem(w) == _stem(h):  # "towers" / "tower", "counted" / "count", "thanking" / "thanks"
+        return True
     ratio = difflib.SequenceMatcher(None, w, h).ratio()
-    return ratio >= 0.9 or (ratio >= 0.8 and w[:1] == h[:1])
+    return ratio >= 0.9 or (ratio >= 0.8 and w[:1] == h[:1] and abs(len(w) - len(h)) <= 1)  # not "than" for "thanks"
+
+
+def _stem(w: str) -> str:
+    return re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w
 
 
 def lexical(target: str, content: str) -> float:
@@ -95,16 +102,33 @@ _CONCEPTS = (
      re.compile(r"(https?://|www\.|\b[a-z0-9-]+\.(com|org|net|io|co|uk|de|edu|gov)\b)", re.I)),
     (re.compile(r"\b(e-?mail|email address)\b"), re.compile(r"\b\S+@\S+\.\w+\b")),
     (re.compile(r"\b(phone|telephone|number to call)\b"), re.compile(r"\d[\d\s().-]{6,}\d")),
+    (re.compile(r"\b(hashtag|hash tag|tag)\b"), re.compile(r"#\w{2,}")),
+    (re.compile(r"\b(copyright|copyrighted)\b"), re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b", re.I)),
+    # end credits: "Directed by …", "Music by …", "Special thanks to …"
+    (re.compile(r"\b(credits?|credited)\b"),
+     re.compile(r"\b(directed|produced|written|narrated|edited|filmed|music|camera|cinematography|animation|editing|"
+                r"sound|starring|presented|executive producer|producer|director|editor)\b.{0,30}\bby\b|"
+                r"\b(special )?thanks to\b|^\s*cast\b|©", re.I)),
+    (re.compile(r"\b(chapter|section|episode|segment|lesson)\b"),
+     re.compile(r"^\s*(part|chapter|section|episode|lesson|step)\s+(\d+|[ivx]+\b|one|two|three|four|five)", re.I)),
+    (re.compile(r"\b(year)\b"), re.compile(r"\b(19|20)\d{2}\b")),
     (re.compile(r"\b(time|when|o'?clock)\b"), re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b", re.I)),
     (re.compile(r"\b(price|cost|how much)\b"), re.compile(r"[$€£]\s?\d|\d\s?(dollars|euros|pounds)\b", re.I)),
     (re.compile(r"\b(number|room|gate|platform|dock|door|floor|level|bus|route)\b"), re.compile(r"\d")),
 )
 
 
+# Kinds whose look alone picks the rows: asked for the website, only rows that look like one answer.
+# Not time and number: "when" and "which room" also fit rows by their words.
+_STRICT = 8  # the first _STRICT concepts above
+
+
 def concept(target: str, content: str) -> float:
-    """0.8 when the target names a kind of thing (website, time, number…) the content is, else 0.
+    """0.8 when the target names a kind of thing (website, time, number…) the content is, 0.9 when
+    it is two kinds the target names ("the copyright year": "© 2026"), else 0.
     A named word must also be there for the 'number' kinds: "room" needs ROOM 214, not any digit."""
     t = target.lower()
+    hits = 0
     for asks, looks in _CONCEPTS:
         m = asks.search(t)
         if m and looks.search(content):
@@ -112,8 +136,14 @@ def concept(target: str, content: str) -> float:
             if looks.pattern == r"\d" and word not in ("number",):
                 if word not in [_fold(h) for h in words(content)]:
                     continue
-            return 0.8
-    return 0.0
+            hits += 1
+    return 0.0 if not hits else 0.8 if hits == 1 else 0.9
+
+
+def strict_concept(target: str) -> re.Pattern | None:
+    """The look of the kind the target asks for when that look alone decides (website, phone, hashtag…)."""
+    t = target.lower()
+    return next((looks for asks, looks in _CONCEPTS[:_STRICT] if asks.search(t)), None)
 
 
 # ---- a time index over the view's rows -------------------------------------------------------------------
@@ -272,15 +302,18 @@ class EvidenceFinder:
         rows = self.rows(query, kinds)
         if not rows:
             return []
+        kind = strict_concept(target) if not query.quoted else None
+        if kind is not None and any(kind.search(ev.content) for ev in rows):
+            rows = [ev for ev in rows if kind.search(ev.content)]  # "what's the website?": only web addresses
         semantic = self._semantic(target, query)
         out = []
         for ev in rows:
-            score = max(lexical(target, ev.content), semantic.get(ev.id, 0.0), motion_fit(target, ev))
-            if query.quoted:
-                score = lexical(query.quoted, ev.content)
+            lex = lexical(query.quoted or target, ev.content)
+            score = lex if query.quoted else max(lex, semantic.get(ev.id, 0.0), motion_fit(target, ev))
             if score >= min(LEXICAL_MIN, SEMANTIC_MIN):
-                out.append(Scored(ev, score))
-        return sorted(out, key=lambda s: (-s.score, s.row.t_start))
+                out.append(Scored(ev, score, lex))
+        # ties (MiniLM's scaled score saturates at 1.0) go to the row that has the asked words
+        return sorted(out, key=lambda s: (-s.score, -s.lexical, s.row.t_start))
 
     def _semantic(self, target: str, query: Query) -> dict[int, float]:
         """MiniLM cosine of the target to each row, scaled so SEMANTIC_MIN maps to LEXICAL_MIN."""

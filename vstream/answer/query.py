@@ -55,7 +55,7 @@ for _cls, _words in {
     "bus": "bus buses", "truck": "truck trucks lorry lorries van vans", "dog": "dog dogs puppy",
     "cat": "cat cats kitten", "bird": "bird birds parrot parrots cockatoo cockatoos pigeon pigeons",
     "animal": "animal animals creature creatures pet pets",
-    "horse": "horse horses", "train": "train trains", "boat": "boat boats", "traffic light": "traffic light lights",
+    "horse": "horse horses", "train": "train trains", "boat": "boat boats",
 }.items():
     for _w in _words.split():
         OBJECT_WORDS[_w] = _cls
@@ -74,10 +74,10 @@ def plural(cls: str, n: int) -> str:
 
 _TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|caption|captions|title|titles|"
                         r"headline|board|poster|display|displayed|label|logo|website|web address|url|subtitle|"
-                        r"subtitles|slide|credits|read|reads)\b")
+                        r"subtitles|slide|credits|credit|credited|read|reads|hashtag|copyright|chapter)\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
                           r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"
-                          r"narrator|speaker|audio|sound|sounds|noise|noises|noisy)\b")
+                          r"narrator|narration|voiceover|voice-over|speaker|presenter|audio|sound|sounds|noise|noises|noisy)\b")
 _SCENE_CUES = re.compile(r"\b(scenes? (?:changes?|changed|changing|cuts?|switch(?:es|ed)?)|cuts?|shots?|"
                          r"(?:camera|view|angle|shot|background|backdrop|picture) (?:change[sd]?|switch(?:es|ed)?)|new scene|scenes)\b")
 _PAST = re.compile(r"\b(was|were|did|had|saw|seen|spotted|noticed|earlier|before|so far|previously|ever|at any point|have you|has there|"
@@ -89,7 +89,9 @@ _YES_NO = re.compile(r"^(is|are|was|were|did|do|does|has|have|had|can|could|will
                      r"(?:seen|see|saw|spot|spotted|notice|noticed|got) (?:any|a|an|anything|anyone|anybody|someone))\b")
 _DESCRIBE = re.compile(r"\b(describe|summari[sz]e|summary|what(?:'s| is| was) (?:happening|going on)|"
                        r"what (?:do|did|can) you see|what(?:'s| is) (?:in|on) (?:the )?(?:view|frame|picture|video|scene)|"
-                       r"what happened|what(?:'s| is) there|tell me about|what (?:are|am) (?:we|i) (?:looking at|seeing|watching)|"
+                       r"what happened|what(?:'s| is) there|tell me about|"
+                       r"what(?:'s| is) (?:in|on) (?:this|that) (?:shot|scene|frame|picture|image|part|view|bit)|"
+                       r"what(?:'s| is) (?:shown|showing|on) (?:right )?now|what (?:are|am) (?:we|i) (?:looking at|seeing|watching)|"
                        r"what(?:'s| is) (?:this|the) (?:video|clip|scene|footage) (?:about|of|showing))\b")
 _BUSY = re.compile(r"\b(busy|crowded|full|packed|quiet|empty)\b")
 _STOP = set("""a an the is are was were be been being am do does did doing have has had having i you he she it we
@@ -103,7 +105,8 @@ screen text sign written write read reads on-screen video clip stream camera fra
 appears appearing first last lately recently just point minute minutes second seconds hour hours around between
 during within past since until currently ok okay hey hi pls plz get got come came comes coming up show showing
 pop popped whats wheres whos hows thats theres anymore really exactly announce announced announces announcing
-announcement announcements spoke speak speaks speaking spoken talk talks talking tell told hearing""".split())
+announcement announcements spoke speak speaks speaking spoken talk talks talking tell told hearing narrator narration
+voiceover presenter""".split())
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,8 @@ def _modalities(low: str) -> frozenset[Modality]:
 
 def _object_class(low: str) -> str | None:
     """The class asked about; a thing beats a person ("did anyone ride a bike?" is about bikes)."""
+    if re.search(r"\b(?:traffic|stop) ?lights?\b", low):  # "lights" alone are lamps or windows, not signals
+        return "traffic light"
     found = []
     for w in re.findall(r"[a-z]+", low):
         if w in OBJECT_WORDS and w != "one":
@@ -224,6 +229,8 @@ def _object_class(low: str) -> str | None:
 def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) -> AnswerType:
     if options:
         return AnswerType.CHOICE
+    if re.match(r"(?:what|which) (?:year|date|day|month|season)\b", low):
+        return AnswerType.WHAT  # "what year was the count?" asks for a year, not a count
     if re.search(r"\b(how many|how much|number of|count the|count of|how often|how many times|count)\b", low) or \
             re.search(r"\bhow (?:busy|crowded|full|packed|quiet|empty)\b", low) or \
             re.search(r"\b(?:the )?(?:most|max|maximum|peak|largest number of)\s+(?:\w+\s+)?(?:people|persons|cars|vehicles|"
@@ -258,6 +265,11 @@ def asks_past(question: str) -> bool:
     return bool(_PAST.search(question.lower()))
 
 
+# "What is this video about?", "summarize the video": the whole stream so far, not the last seconds.
+_WHOLE = re.compile(r"\b(?:video|film|clip|documentary|footage|show|it|this) (?:is |was )?about\b|"
+                    r"\bsummari[sz]e (?:the|this|it)\b(?! (?:last|past|moment))|\bsummary of (?:the|this) (?:video|film|clip)\b")
+
+
 def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: frozenset[Modality]) -> Scope:
     if window is not None:
         if window.kind == "now":
@@ -265,7 +277,7 @@ def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: f
         return Scope.AT if window.point is not None else Scope.WINDOW
     if answer_type in (AnswerType.WHEN, AnswerType.WHAT_SAID, AnswerType.WHAT) or Modality.SPEECH in mods:
         return Scope.ALL
-    if _PAST.search(low):
+    if _PAST.search(low) or _WHOLE.search(low):
         return Scope.ALL
     if answer_type in (AnswerType.HOW_MANY, AnswerType.DESCRIBE, AnswerType.WHERE, AnswerType.WHAT_SHOWN) or \
             _PRESENT.search(low):

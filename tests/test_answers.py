@@ -458,6 +458,13 @@ def test_not_in_view_now_still_names_the_last_sighting(scene_engine):
     assert text.startswith("No") and "25.0" in text and (25.0, 25.5) in cites and "so far" not in text, text
 
 
+def test_a_detection_that_flickered_out_a_moment_ago_is_still_there(scene_engine):
+    text, cites = _ask(scene_engine, "is there a person?", 26.0)  # seen 25-25.5 s, missed at 26 s
+    assert text.startswith("Yes") and "person in red" in text and (25.0, 25.5) in cites, text
+    text, _ = _ask(scene_engine, "is there a person?", 27.0)  # 1.5 s without one: gone
+    assert text.startswith("No"), text
+
+
 def test_weather_is_not_judged_from_brightness(scene_engine):
     text, cites = _ask(scene_engine, "what's the weather like?", 10.0)
     assert "can't tell the weather" in text and (0.0, 30.0) in cites, text
@@ -488,7 +495,7 @@ def _explainer_rows():
             text(9.0, 15.0, "Ornithologist, Lakeside University"), said(16.0, 20.5, "She has spent 12 years watching them."),
             said(25.0, 28.5, "Cockatoos can live for more than 60 years."), text(38.0, 44.0, "Over 4,000 pigeons counted in 2025"),
             said(36.0, 40.5, "Each spring volunteers count the pigeons in every park."),
-            text(64.0, 70.0, "Tom Reyes"), text(64.2, 70.0, "Park Ranger, Eastside Gardens"),
+            text(48.0, 53.0, "Part 2: What they eat"), text(64.0, 70.0, "Tom Reyes"), text(64.2, 70.0, "Park Ranger, Eastside Gardens"),
             text(80.0, 88.0, "Learn more at citybirds.org"), text(102.0, 112.0, "Directed by Sam Ortiz"),
             text(102.6, 113.8, "Narrated by Lee Park"), text(103.0, 115.0, "Music by The Night Owls"),
             text(105.8, 117.0, "Special thanks to Lakeside University"), text(107.4, 118.6, "© 2026 Harbor Lane Studio")]
@@ -507,6 +514,8 @@ def explainer_engine():
     ("who made this?", 50.0, "Harbor Lane", "Maya Chen", (0.0, 6.0)),
     ("who's the woman being interviewed?", 12.0, "Maya Chen", "Tom Reyes", (9.0, 15.0)),
     ("what does she do?", 13.0, "Ornithologist", None, (9.0, 15.0)),
+    ("what's her name?", 13.0, "Maya Chen", None, (9.0, 15.0)),
+    ("what's the chapter called?", 60.0, "What they eat", None, (48.0, 53.0)),
     ("which university is Maya Chen from?", 30.0, "Lakeside", None, (9.0, 15.0)),
     ("what's Tom Reyes's job?", 75.0, "Park Ranger", "Ornithologist", (64.0, 70.0)),
     ("who counts the pigeons?", 45.0, "volunteers", None, (36.0, 40.5)),
@@ -528,11 +537,46 @@ def test_an_explainer_is_answered_from_its_own_text_and_narration(explainer_engi
     assert wrong is None or wrong not in text, (question, text)
 
 
+def test_a_name_is_never_guessed_without_a_caption(scene_engine):
+    text, cites = _ask(scene_engine, "what's the name of that guy?", 10.0)
+    assert "can't tell names" in text and not cites, text
+
+
+def test_who_is_passing_by_is_the_people_in_view_not_a_by_line(scene_engine):
+    text, cites = _ask(scene_engine, "who's walking by", 10.0)
+    assert "2 people" in text and (0.0, 24.0) in cites, text
+
+
 def test_an_explainer_before_its_facts_says_not_seen(explainer_engine):
     text, _ = _ask(explainer_engine, "who is Maya Chen?", 8.0)  # her caption comes up at 9 s
     assert "Maya" not in text.replace("“Maya Chen”", "") and "haven't" in text, text
     text, _ = _ask(explainer_engine, "who directed it?", 60.0)  # the credits roll from 102 s
     assert "Ortiz" not in text, text
+
+
+def _gait_engine(runner: bool):
+    """Two people followed 10-20 s (box height 0.3): a walker crossing half the frame, and one who stays
+    put; optionally a third moving 1.7 frame widths in 2.5 s (about 2.3 body heights a second)."""
+    from memory.records import Box, Evidence, TrackData
+    from vstream.answer.engine import AnswerEngine
+
+    def track(i, t0, t1, x0, x1):
+        box = lambda x: Box(x, 0.4, x + 0.1, 0.7, "person", 0.8, i)  # noqa: E731
+        return Evidence(EvidenceKind.TRACK, t0, t1, f"person #{i}", TrackData(i, "person", (), box(x1), box(x0)))
+    rows = [_objects(10.0, 20.0, ("person", "black", 0.2), ("person", "red", 0.6)),
+            track(1, 10.0, 20.0, 0.1, 0.6), track(2, 10.0, 20.0, 0.62, 0.63)]
+    if runner:
+        rows.append(track(3, 17.5, 20.0, 0.0, 1.7))
+    return AnswerEngine(_EmbeddedView(rows))
+
+
+def test_walking_standing_and_running_come_from_how_far_each_track_moved():
+    text, cites = _ask(_gait_engine(False), "are the people standing still or walking?", 20.0)
+    assert text.startswith("1 of the 2") and "barely moved" in text and (10.0, 20.0) in cites, text
+    text, _ = _ask(_gait_engine(False), "is anybody running?", 20.0)
+    assert text.startswith("No one") and "0.2 body heights" in text, text
+    text, _ = _ask(_gait_engine(True), "is anybody running?", 20.0)
+    assert text.startswith("Yes — 1 of the 3") and "running pace" in text, text
 
 
 def test_where_is_a_coloured_car_uses_boxes_not_a_matching_line(scene_engine):

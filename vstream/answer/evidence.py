@@ -79,6 +79,11 @@ def _stem(w: str) -> str:
 def lexical(target: str, content: str) -> float:
     """Share of the target's words found in the content (fuzzy per word, for OCR/ASR slips), or
     the content's fit to a kind of thing the target names (a website, a number, a time)."""
+    return max(lexical_words(target, content), concept(target, content))
+
+
+def lexical_words(target: str, content: str) -> float:
+    """Share of the target's words found in the content (fuzzy per word, for OCR/ASR slips)."""
     want, have = words(target), words(content)
     if not want or not have:
         return 0.0
@@ -93,7 +98,7 @@ def lexical(target: str, content: str) -> float:
             found += 1
         elif len(w) >= 4 and any(_slip(_fold(w), h) for h in folded):
             found += 1
-    return max(found / len(want), concept(target, content))
+    return found / len(want)
 
 
 # Things people ask for by kind rather than by content: "the website", "the room number".
@@ -128,7 +133,7 @@ def concept(target: str, content: str) -> float:
     it is two kinds the target names ("the copyright year": "© 2026"), else 0.
     A named word must also be there for the 'number' kinds: "room" needs ROOM 214, not any digit."""
     t = target.lower()
-    hits = 0
+    hits, named = 0, set()
     for asks, looks in _CONCEPTS:
         m = asks.search(t)
         if m and looks.search(content):
@@ -137,7 +142,19 @@ def concept(target: str, content: str) -> float:
                 if word not in [_fold(h) for h in words(content)]:
                     continue
             hits += 1
-    return 0.0 if not hits else 0.8 if hits == 1 else 0.9
+        named |= {w for a in asks.findall(t) for w in (a if isinstance(a, tuple) else (a,)) for w in w.split()}
+    if not hits:
+        return 0.0
+    # the rest of the target must be there too: "has the music been credited?" is not any credit line
+    rest = " ".join(w for w in words(t) if w not in named and w not in _CONCEPT_FILLER)
+    if rest and lexical_words(rest, content) < 0.5:
+        return 0.0
+    return 0.8 if hits == 1 else 0.9
+
+
+_CONCEPT_FILLER = {"what", "which", "their", "its", "the", "end", "on", "up", "any", "there", "mention", "mentioned",
+                   "show", "shown", "given", "listed", "number", "title", "heading", "name", "address", "code", "sign", "called", "named", "say", "says",
+                   "read", "reads", "about", "latest", "last", "first"}
 
 
 def strict_concept(target: str) -> re.Pattern | None:

@@ -62,7 +62,7 @@ for _cls, _words in {
 _PLURAL = {"person": "people", "bus": "buses", "truck/van": "trucks/vans"}
 # Classes that stand for a group of detector classes.
 GROUPS = {"vehicle": ("car", "truck", "bus", "motorcycle"), "animal": ("bird", "cat", "dog", "horse"),
-          "carlike": ("car", "truck")}
+          "carlike": ("car", "truck"), "twowheel": ("motorcycle",)}
 _PEOPLE = {w for w, c in OBJECT_WORDS.items() if c == "person"}
 
 

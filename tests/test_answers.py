@@ -537,6 +537,18 @@ def test_an_explainer_is_answered_from_its_own_text_and_narration(explainer_engi
     assert wrong is None or wrong not in text, (question, text)
 
 
+def test_where_is_a_thing_not_in_view_quotes_where_it_was_said_to_be():
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    said = Evidence(EvidenceKind.SPEECH, 4.0, 7.0, "The delivery truck is waiting at dock seven.", SpeechData())
+    engine = AnswerEngine(_EmbeddedView([_objects(0.0, 12.0), said]))
+    text, cites = _ask(engine, "where is the delivery truck?", 12.0)
+    assert "don't see" in text and "dock seven" in text and cites == [(4.0, 7.0)], text
+    text, cites = _ask(engine, "where's the car?", 12.0)  # nothing said about a car
+    assert "don't see a car" in text and not cites, text
+
+
 def test_a_name_is_never_guessed_without_a_caption(scene_engine):
     text, cites = _ask(scene_engine, "what's the name of that guy?", 10.0)
     assert "can't tell names" in text and not cites, text

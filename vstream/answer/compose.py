@@ -966,6 +966,10 @@ def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     labels = best_label(f, q)
     guess = f"; {quote(labels[0])}" if labels else ""
     if seen is None:
+        told = f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH, EvidenceKind.TEXT))
+        if told and told[0].lexical >= LEXICAL_MIN:  # "where is the delivery truck?" — it was said where
+            return Composed(f"I don't see a {_name(cls)} at {fmt_time(q.point)}, but {quote(told[0].row)}.",
+                            [told[0].row])
         return Composed(f"I don't see a {_name(cls)} at {fmt_time(q.point)}{guess}.", labels)
     row, boxes = seen
     if len(boxes) == 1:

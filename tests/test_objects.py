@@ -566,3 +566,16 @@ def test_a_frame_filling_animal_is_dated_from_the_classifiers_first_sure_reading
     # sure at 0 s, then no animal at all: the reading is held 5 s, so a box from 6.5 s is new
     lapsed = lambda i: sure if i == 0 else none  # noqa: E731
     assert first_seen(big, lapsed, boxed_from=4) == 0.0 and first_seen(big, lapsed, boxed_from=13) == 6.5
+
+
+def test_a_weak_box_inside_a_stronger_one_of_its_class_is_a_part_not_a_second_thing():
+    """carphone_pristine.mp4 at 0.5 s: the man 0.74 over the frame and 0.46 on a strip of his jacket."""
+    from memory.records import Box
+    from vstream.senses.detect import drop_parts
+
+    man, strip = Box(0.17, 0.09, 0.97, 0.99, "person", 0.74), Box(0.63, 0.4, 0.72, 0.95, "person", 0.46)
+    assert drop_parts([strip, man]) == [man]
+    sure = Box(0.63, 0.4, 0.72, 0.95, "person", 0.7)  # a sure detection is kept: someone in front
+    assert len(drop_parts([sure, man])) == 2
+    bag = Box(0.63, 0.4, 0.72, 0.95, "handbag", 0.46)  # another class inside a person is no part
+    assert len(drop_parts([bag, man])) == 2

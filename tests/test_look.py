@@ -101,3 +101,20 @@ def test_real_clips_day_and_night(name, times, night):
     rows = [_look(img) for img in _frames(path, times)]
     assert len(rows) == len(times)
     assert [r.data.dark for r in rows] == [night] * len(times), [(r.data.brightness, r.content) for r in rows]
+
+
+def test_a_close_ups_clothes_are_below_the_face():
+    """A head-and-shoulders box (as wide as tall): the colour worn is the lower part (a dark jacket),
+    not the upper part where a standing person's torso is (here the face)."""
+    import numpy as np
+
+    from memory.records import Box
+    from vstream.senses.colour import box_colour
+
+    img = np.full((200, 200, 3), 128, np.uint8)
+    img[20:110, 40:160] = (225, 150, 110)  # a face, skin-orange
+    img[110:200, 20:180] = (20, 20, 30)  # a dark jacket
+    assert box_colour(img, Box(0.1, 0.1, 0.9, 1.0, "person", 0.8)) == "black"
+    tall = np.full((300, 100, 3), 128, np.uint8)
+    tall[60:165, 20:80] = (200, 30, 30)  # a standing person's red top at 0.2-0.55 of the box
+    assert box_colour(tall, Box(0.1, 0.0, 0.9, 1.0, "person", 0.8)) == "red"

@@ -549,6 +549,13 @@ def test_where_is_a_thing_not_in_view_quotes_where_it_was_said_to_be():
     assert "don't see a car" in text and not cites, text
 
 
+def test_the_colour_of_a_part_is_not_the_colour_of_the_top(scene_engine):
+    text, _ = _ask(scene_engine, "what colour are his shoes?", 10.0)
+    assert "can't single out the shoes" in text, text
+    text, cites = _ask(scene_engine, "what colour is the person on the left wearing?", 10.0)
+    assert "red" in text and "single out" not in text and (0.0, 24.0) in cites, text
+
+
 def test_a_name_is_never_guessed_without_a_caption(scene_engine):
     text, cites = _ask(scene_engine, "what's the name of that guy?", 10.0)
     assert "can't tell names" in text and not cites, text

@@ -1277,6 +1277,11 @@ def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
     elif q.window is None:
         q = replace(q, scope=Scope.ALL)
     pairs = _coloured_boxes(q, f, cls) if cls else []
+    part = _PART.search(q.question.lower()) if cls == "person" else None
+    if pairs and part:  # "what colour is his tie?": the box gives the top (or a close-up's jacket) only
+        row, box = pairs[0]
+        return Composed(f"I can't single out the {part.group(1)}; the person's top looks {box.colour} "
+                        f"(at {fmt_time(row.t_start)}).", [row])
     if pairs:
         x = next((x for word, x in _POSITION if word in q.question.lower()), None)
         row, box = min(pairs, key=lambda p: abs((p[1].x0 + p[1].x1) / 2 - x)) if x is not None else pairs[0]
@@ -1300,6 +1305,11 @@ def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
         return Composed(f"Mostly {r.data.colours[0]} in view ({span_text(r.t_start, r.t_end)}); I can't single out "
                         f"the {_about(q)} to tell its colour.", [r])
     return Composed(f"I can't tell the colour: I haven't seen the {_about(q)} {_upto(q)}.")
+
+
+# What a person has whose colour is not the colour of their top (which the box colour is).
+_PART = re.compile(r"\b(tie|bow tie|hat|cap|helmet|shoes?|boots?|trousers|pants|jeans|shorts|skirt|socks|bag|backpack|"
+                   r"hair|eyes|glasses|scarf|gloves|umbrella|car|bike|bicycle|phone|beard|skin)\b")
 
 
 def _coloured_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidence, object]]:

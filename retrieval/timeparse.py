@@ -1,7 +1,8 @@
 """Time expressions in questions → a stream-time window.
 
 "in the last 5 minutes", "2 minutes ago", "around 01:30", "at 1:30", "between 1:00 and 2:00",
-"after 90 seconds", "before 0:45", "in the first 30 seconds", "now / right now / currently"."""
+"after 90 seconds", "before 0:45", "in the first 30 seconds", "at the (very) start", "now / right now /
+currently"."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ _NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five"
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(_NUM_WORDS) + r")"
 _UNIT = r"(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b"
 _CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
+
+
+START_S = 3.0  # "at the start" is the first few seconds of the stream
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ def parse_time_window(question: str, now: float, tolerance: float = 5.0) -> Time
         return TimeWindow(0.0, clock(m.group(1)), "before")
     if m := re.search(rf"(?:in|during) the first {_NUM}\s*{_UNIT}", q):
         return TimeWindow(0.0, _dur(m.group(1), m.group(2)), "first")
+    if re.search(r"\b(?:at|in|from|near|during) the (?:very )?(?:start|beginning|outset|opening)\b|"
+                 r"\bat first\b|\bright at the start\b", q):
+        # "how many were there at the very start?": the first moments (the first sampled frames)
+        return TimeWindow(0.0, min(now, START_S), "around", 0.0)
     if re.search(r"\b(a moment ago|just now|just before)\b", q):
         return TimeWindow(max(0.0, now - 10.0), now, "ago", max(0.0, now - 3.0))
     if re.search(r"\b(right now|now|currently|at the moment|at this moment)\b", q):

@@ -143,6 +143,20 @@ def test_parse_watch():
     assert w.kind is WatchKind.OBJECT and w.target == "dog"
     with pytest.raises(VStreamError, match="cannot tell what to watch for"):
         parse_watch("hmm")
+    topic = parse_watch("tell me if there's breaking news")  # a topic: its particular word, on screen
+    assert topic.kind is WatchKind.TEXT and topic.target == "breaking"
+    assert parse_watch("let me know when the weather comes on").target == "weather"
+
+
+def test_a_speech_watch_matches_words_as_answers_do():
+    from memory.records import Evidence, EvidenceKind, SpeechData
+    from vstream.watches import _speech_hit
+
+    snow = parse_watch("alert me if anyone mentions snow")
+    said = Evidence(EvidenceKind.SPEECH, 31.0, 35.0, "How long does your drive to work take now?", SpeechData())
+    assert not _speech_hit(snow, said)  # "now" is not "snow"
+    dock = parse_watch("tell me when someone says dock seven")
+    assert _speech_hit(dock, Evidence(EvidenceKind.SPEECH, 4.0, 7.0, "The truck is waiting at Doc 7.", SpeechData()))
 
 
 def test_cli_ask_on_saved_session(run):

@@ -17,7 +17,7 @@ import numpy as np
 
 from memory.records import Evidence, EvidenceKind, ObjectsData
 from vstream.answer.compose import fmt_time
-from vstream.answer.evidence import strict_concept
+from vstream.answer.evidence import lexical_words, strict_concept
 from vstream.answer.query import OBJECT_WORDS, plural
 from vstream.errors import VStreamError
 from vstream.types import EncodedFrame, Event, EventKind
@@ -120,6 +120,8 @@ def parse_watch(text: str) -> Watch:
             return w
     if m := re.search(r"\b(?:see|sees|spot|appears?|shows up)\b\s+(?:an?|the|some)?\s*([a-z][a-z -]{1,40})", low):
         return Watch(WatchKind.LABEL, m.group(1).strip(" ."), threshold=0.15, description=t)
+    if (w := _topic_watch(t, low)) is not None:
+        return w
     raise VStreamError(f"cannot tell what to watch for in {t!r}; try: tell me when the text \"EXIT\" shows up / "
                        "when someone says fire / when a person appears / when the scene changes")
 
@@ -145,6 +147,25 @@ def _text_kind_watch(t: str, low: str) -> Watch | None:
                   r"number to call|hashtag|copyright|(?:end )?credits?)\b", low)
     kind = strict_concept(m.group(1)) if m else None
     return Watch(WatchKind.TEXT, m.group(1), pattern=kind.pattern, description=t) if kind is not None else None
+
+
+# Words that name no particular text: "breaking news" is watched for as "breaking".
+_GENERIC_TOPIC = set("news text info information update updates story stories something anything thing things stuff "
+                     "item items segment part bit report the a an some any on screen".split())
+
+
+def _topic_watch(t: str, low: str) -> Watch | None:
+    """"Tell me if there's breaking news", "let me know when the weather comes on": a topic shown on
+    screen, watched for as its particular words (a graphic usually names its topic)."""
+    m = re.search(r"\b(?:if|when|once|whenever)\s+(?:there(?:'s| is| are)\s+)?(?:the\s+|a\s+|an\s+|some\s+|any\s+)?"
+                  r"([a-z][a-z ]{1,40}?)\s*(?:comes? on|starts?|begins?|appears?|shows? up|is on|are on|comes? up|"
+                  r"is shown)?\s*[.!?]*$", low)
+    if m is None:
+        return None
+    words = [w for w in m.group(1).split() if w not in _GENERIC_TOPIC]
+    if not words or len(words) > 3:
+        return None
+    return Watch(WatchKind.TEXT, " ".join(words), description=t)
 
 
 def _text_watch(t: str, low: str) -> Watch | None:
@@ -255,13 +276,9 @@ def _conditions(w: Watch, enc: EncodedFrame | None, rows, events):
 
 
 def _speech_hit(w: Watch, ev: Evidence) -> bool:
-    words = _norm(ev.content).split()
-    target = _norm(w.target)
-    if target in " ".join(words):
-        return True
-    n = len(target.split())
-    grams = [" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))]
-    return any(difflib.SequenceMatcher(None, target, g).ratio() >= w.threshold for g in grams)
+    """The answer path's word match (misheard words allowed, but "now" is not "snow"): watch and
+    answer agree on what was said."""
+    return lexical_words(w.target, ev.content) >= w.threshold
 
 
 def _object_hit(w: Watch, ev: Evidence) -> tuple[bool, float, str, float]:

@@ -310,19 +310,33 @@ BESIDE_S = 1.0  # on-screen lines that came up within a second of each other are
 def _with_beside(f: EvidenceFinder, q: Query, rows: list[Evidence]) -> list[Evidence]:
     """The rows, each on-screen line followed by the lines shown with it ("Dr. Maya Chen" with
     "Ornithologist, Lakeside University"): the line that matched is often not the one that answers."""
-    if not any(r.kind is EvidenceKind.TEXT for r in rows):
-        return rows
-    text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+    kinds = {r.kind for r in rows}
+    text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if EvidenceKind.TEXT in kinds else []
+    said = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)) if EvidenceKind.SPEECH in kinds else []
     out: list[Evidence] = []
     for r in rows:
-        out += [r] if r.kind is not EvidenceKind.TEXT else beside(r, text)
+        out += beside(r, text) if r.kind is EvidenceKind.TEXT else reply(r, said, q.now) \
+            if r.kind is EvidenceKind.SPEECH else [r]
     return _uniq(out)
 
 
+REPLY_S = 3.0  # an answer starts within this of the question it answers (the interview clip: 0.5-1 s)
+
+
+def reply(row: Evidence, said: list[Evidence], now: float) -> list[Evidence]:
+    """A question that was said, with what was said next (its answer): "how long does your drive
+    take?" matched the asked words, "About forty minutes" is the answer."""
+    if not row.content.rstrip().endswith("?"):
+        return [row]
+    nxt = next((o for o in said if row.t_end - 0.5 <= o.t_start <= row.t_end + REPLY_S and o is not row
+                and o.t_start <= now), None)
+    return [row, nxt] if nxt is not None else [row]
+
+
 def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
-    """The row and the on-screen lines that came up with it and overlap it, top to bottom as read."""
+    """The row and the on-screen lines that came up and went with it, as read."""
     return [row] + [o for o in text if o is not row and abs(o.t_start - row.t_start) <= BESIDE_S
-                    and o.t_start < row.t_end and row.t_start < o.t_end][:3]
+                    and abs(o.t_end - row.t_end) <= BESIDE_S][:3]  # came and went together (not a ticker passing)
 
 
 def _best(found: list[Scored], n: int) -> list[Scored]:
@@ -361,7 +375,8 @@ def _ordinal(q: Query, rows: list[Evidence]) -> list[Evidence]:
 _CARRIERS = set("""top roof side front back bottom wall door window lamp post pole building shop store street road
 banner board poster notice placard plate name label sticker screen shirt van bus truck car taxi cab vehicle bike
 window left right middle centre center big small large little green red blue yellow white black orange grey gray
-pink purple brown above below near next behind under over corner""".split())
+pink purple brown above below near next behind under over corner ticker crawl headline headlines clock graphic fact
+caption band logo slide on-screen""".split())
 
 
 def _about_carrier(target: str) -> bool:
@@ -370,9 +385,11 @@ def _about_carrier(target: str) -> bool:
 
 
 def what_shown(q: Query, f: EvidenceFinder) -> Composed:
-    generic = not q.target or lexical(q.target, _GENERIC) >= 0.5 or _about_carrier(q.target)
+    # "what did the ticker say about ferries?": the ferries, wherever on screen; "what does the clock show?": all
+    about = " ".join(w for w in (q.target or "").split() if w not in _CARRIERS and w not in OBJECT_WORDS)
+    generic = not about or lexical(q.target, _GENERIC) >= 0.5 or _about_carrier(q.target)
     if not generic:
-        return lookup(q, f, (EvidenceKind.TEXT,))
+        return lookup(replace(q, target=about), f, (EvidenceKind.TEXT,))
     rows = _ordinal(q, f.rows(q, (EvidenceKind.TEXT,)))
     if not rows and not _TEXT_WORDS.search(q.question.lower()):
         return describe(q, f)  # "what's on the screen?" with no text: what is seen
@@ -401,8 +418,8 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
     if q.target and not generic:
         found = f.matching(q, (EvidenceKind.SPEECH,))
         if found:
-            best = _best(found, 3)
-            return Composed(_sentence("; ".join(quote(s.row) for s in best)), [s.row for s in best])
+            rows = _with_beside(f, q, [s.row for s in _best(found, 3)])  # a question said, with its answer
+            return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
     rows = _ordinal(q, f.rows(q, (EvidenceKind.SPEECH,)))
     if not rows:
         return Composed(f"I haven't heard any speech {_upto(q)}.")
@@ -562,7 +579,8 @@ def activity(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     guess = _label_naming(q, f)
     if guess is not None:  # "is he wearing a tie?" and the classifier saw a bow tie: its guess, said as one
         return Composed(f"Possibly — {quote(guess)}.{seen}", [guess] + ([row] if row else []))
-    return Composed(f"I can't tell that from what I recognise (people and objects, on-screen text, speech).{seen}",
+    return Composed(f"I can't tell: I haven't seen or heard anything that shows it (I recognise people and objects, "
+                    f"on-screen text and speech, not actions or details like that).{seen}",
                     [row] if row else [])
 
 
@@ -592,11 +610,12 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
     low = q.question.lower()
-    if _ROLE_Q.search(low) and (role := role_answer(q, f)) is not None:
-        return role  # "what does she do?" under a name caption
+    if _ROLE_Q.search(low) and not q.modalities & {Modality.SPEECH}:
+        return role_answer(q, f) or Composed(  # "what does she do?" under a name caption
+            f"I haven't seen a caption or heard anything saying what they do {_upto(q)} (I can't tell a job by sight).")
     if _NAME_Q.search(low) and not q.modalities & {Modality.SPEECH}:
         return caption_answer(q, f) or Composed(
-            f"I can't tell names by sight, and no caption naming anyone was on screen {_upto(q)}.")
+            f"I haven't seen a caption or heard a name for them {_upto(q)} (I can't tell names by sight).")
     if TITLE_Q.search(low):
         return title(q, f)
     if not speech_or_text and t in (AnswerType.WHERE, AnswerType.WHAT, AnswerType.YES_NO) and PLACE_QUESTION.search(low):
@@ -612,7 +631,7 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
             return gait  # "is anyone standing still?", "are they walking or standing?", "is anybody running?"
         if t is AnswerType.YES_NO and cls == "person" and _ATTRIBUTE.search(low):
             return activity(q, f, cls)  # "is anyone carrying a bag?": a person in view is not a yes
-        if t is AnswerType.YES_NO and cls and unseen_action(low):
+        if t is AnswerType.YES_NO and cls and unseen_action(low) and Modality.SCENE not in q.modalities:
             return activity(q, f, cls)  # "did anyone drop something?", "is the bird eating?"
         if _COLOUR.search(low):
             return colour(q, f, cls)
@@ -640,7 +659,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         if cls and not speech_or_text and not q.quoted:
             return objects_present(q, f, cls)
         return yes_no(q, f)
-    if t is AnswerType.WHAT_SHOWN or t is AnswerType.WHAT and q.modalities == {Modality.TEXT} and _generic_text(q.target):
+    if t is AnswerType.WHAT_SHOWN or t is AnswerType.WHAT and q.modalities == {Modality.TEXT} and \
+            (_generic_text(q.target) or _about_carrier(q.target)):
         return what_shown(q, f)  # "what signs have you seen?", "list all the text that appeared"
     if t is AnswerType.WHAT_SAID or (t is AnswerType.WHO and Modality.SPEECH in q.modalities):
         return what_said(q, f)
@@ -659,10 +679,11 @@ _HOW_LONG_DOING = re.compile(r"\bhow long (?:has|have|had) .{1,40}? been (\w+ing
 _TIMED_VERBS = {"standing", "sitting", "waiting", "parked", "lying", "staying", "hanging", "perching", "stopping", "idling", "hovering", "floating"}
 
 
-def _reported(low: str, t: AnswerType) -> bool:
+def _reported(low: str, t: AnswerType, cls: str | None = None) -> bool:
     """HOW_MANY: a count the video gives; WHEN: "how long has she been <doing what is not seen>"."""
-    if t is AnswerType.HOW_MANY:
-        return bool(_REPORTED.search(low))
+    if t is AnswerType.HOW_MANY:  # reported ("did they count"), or a count of nothing the detector counts
+        return bool(_REPORTED.search(low)) or (cls is None and not re.search(r"\b(times|often|cuts?|scenes?|shots?)\b", low)
+                                              and not _UTTERANCES.search(low))
     m = _HOW_LONG_DOING.search(low)
     return bool(m and m.group(1) not in _SEEN_VERBS | _TIMED_VERBS)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -672,7 +693,7 @@ _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
 def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
     """The line or sentence that states the asked number, quoted; None when the question does not
     ask for a stated one or nothing matching states a number."""
-    if not _reported(q.question.lower(), q.answer_type):
+    if not _reported(q.question.lower(), q.answer_type, q.object_class):
         return None
     topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "many", "count", "counted"))
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
@@ -1000,8 +1021,8 @@ _NAME_LINE = re.compile(rf"^(?:{_HONORIFIC}\.?\s*)?(?:[A-Z]\.\s*)?[A-Z][a-z\u00e
                         rf"(?:\s+[A-Z][a-z\u00e0-\u00ff'’-]+){{1,2}}$")
 _NOT_NAME = set("the of and in at for to a an by with from on our your my this that part chapter episode welcome "
                 "thanks thank you new live news breaking city world life story how why what when".split())
-_ROLE_Q = re.compile(r"\b(what (?:does|do|did) (?:s?he|they|that (?:man|woman|guy|person)) do|job|occupation|profession|"
-                     r"role|position|works? (?:as|for|at)|what is (?:s?he|his|her)\b.*\b(?:title|job))\b")
+_ROLE_Q = re.compile(r"\b(what (?:does|do) (?:s?he|they|that (?:man|woman|guy|person)) do(?! (?:next|now|then|after|with|to))|"
+                     r"job|occupation|profession|role|works? (?:as|for|at)|what is (?:s?he|his|her)\b.*\b(?:title|job))\b")
 
 
 def name_line(text: str) -> bool:
@@ -1164,11 +1185,13 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
         shown = what_shown(q, f)
         return Composed(("Yes — " + shown.text) if shown.used else ("No, " + _lower_first(shown.text)),
                         shown.used)
-    found = f.matching(q, kinds)
+    # a yes needs the asked words on screen (a sign is literal: "breaking news" is not "Evening News");
+    # what was said may say it in other words (MiniLM)
+    found = [s for s in f.matching(q, kinds) if s.lexical >= LEXICAL_MIN or s.row.kind is not EvidenceKind.TEXT]
     if not found:
         return Composed("No, " + _lower_first(not_found(q, kinds).text))
-    best = _best(found, 2)
-    return Composed("Yes — " + "; ".join(quote(s.row) for s in best) + ".", [s.row for s in best])
+    rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
+    return Composed("Yes — " + "; ".join(quote(r) for r in rows) + ".", rows)
 
 
 def _without_subjects(target: str | None) -> str:
@@ -1215,8 +1238,9 @@ _DIRECTION = re.compile(r"\b(which way|what direction|which direction|heading|go
 _LOOK = re.compile(r"\b(day or night|night or day|daytime|night ?time|is it (?:dark|night|day|light|bright)|"
                    r"dark or light|lit|lighting|indoors|outdoors|inside or outside|indoors or outside|"
                    r"time of (?:the )?day|morning|afternoon|evening|dusk|dawn|sunset|sunrise|weather|sunny|raining|"
-                   r"rainy|snowing|snowy|cloudy|overcast|foggy|lights? (?:are |were |is |was )?(?:on|off)|lit up)\b")
-_WEATHER = re.compile(r"\b(weather|sunny|raining|rainy|snowing|snowy|cloudy|overcast|foggy)\b")
+                   r"rain|rainy|snowing|snowy|cloudy|overcast|foggy|forecast|temperature|"
+                   r"lights? (?:are |were |is |was )?(?:on|off)|lit up)\b")
+_WEATHER = re.compile(r"\b(weather|forecast|sunny|rain|raining|rainy|snowing|snowy|cloudy|overcast|foggy|temperature)\b")
 _POSITION = (("middle", 0.5), ("centre", 0.5), ("center", 0.5), ("left", 0.15), ("right", 0.85))
 
 
@@ -1491,14 +1515,28 @@ def _did(r: Evidence, q: Query) -> str:
     return f"I saw {r.content}{still} ({span_text(r.t_start, min(r.t_end, q.now))})"
 
 
+_FORECAST = re.compile(r"°|\b(weather|forecast|rain|rainy|showers?|sunny|sunshine|cloudy|clouds?|snow|storms?|windy|"
+                       r"fog|foggy|mild|temperatures?|degrees|celsius|fahrenheit|frost|drizzle|thunder)\b", re.I)
+
+
+def _weather_told(q: Query, f: EvidenceFinder) -> list[Evidence]:
+    """Weather shown on screen or said (a forecast panel, a presenter's line), latest two, with the
+    lines shown beside them ("WEATHER" over "Tomorrow: 18°C, light rain")."""
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    rows = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _FORECAST.search(r.content)]
+    return _with_beside(f, q, sorted(rows[-2:], key=lambda r: r.t_start)) if rows else []
+
+
 def look(q: Query, f: EvidenceFinder) -> Composed:
     """Day or night, dark or bright: how the picture looks at the moment asked about."""
     rows = f.rows(_now_if_all(q), (EvidenceKind.LOOK,))
+    low = q.question.lower()
+    if _WEATHER.search(low) and (told := _weather_told(q, f)):  # a forecast shown or said answers it
+        return Composed(_sentence("; ".join(quote(r) for r in told)), told)
     if not rows:
         return Composed(f"I can't tell: I haven't seen the picture {_upto(q)}.")
     r = rows[-1]
-    low = q.question.lower()
-    if re.search(r"\b(indoors|outdoors|inside|outside)\b", low):
+    if re.search(r"\b(indoors|outdoors|inside|outside)\b", low) and not re.search(r"\b(night|day|dark|light)\b", low):
         labels = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.LABEL,))
         guess = f"; {quote(labels[-1])}" if labels else ""
         return Composed(f"I can't tell indoors from outdoors for sure: {r.content}{guess}.", [r] + labels[-1:])

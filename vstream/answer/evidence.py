@@ -73,7 +73,9 @@ def _slip(w: str, h: str) -> bool:
 
 
 def _stem(w: str) -> str:
-    return re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w
+    if len(w) <= 4:
+        return w
+    return re.sub(r"ies$", "y", w) if w.endswith("ies") else re.sub(r"(?:ing|ed|es|s)$", "", w)
 
 
 def lexical(target: str, content: str) -> float:
@@ -102,7 +104,17 @@ def lexical_words(target: str, content: str) -> float:
 
 
 # Things people ask for by kind rather than by content: "the website", "the room number".
+_MONTHS = "january february march april may june july august september october november december jan feb mar apr " \
+          "jun jul aug sep sept oct nov dec"
 _CONCEPTS = (
+    # "what date is this from?": a weekday, a month name or a numeric date
+    (re.compile(r"\b(date|dated|what day|which day)\b"),
+     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + _MONTHS.replace(" ", "|") +
+                r")\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I)),
+    # "how do I contact them?": an e-mail address, a phone number or a web address
+    (re.compile(r"\b(contact|get in touch|reach them|reach us|write to|email them|call them)\b"),
+     re.compile(r"\b\S+@\S+\.\w+\b|\d[\d\s().-]{6,}\d|https?://|www\.|\b[a-z0-9-]+\.(com|org|net|io|co|uk|de|edu|gov)\b",
+                re.I)),
     (re.compile(r"\b(website|web ?site|web address|url|link|site|homepage)\b"),
      re.compile(r"(https?://|www\.|\b[a-z0-9-]+\.(com|org|net|io|co|uk|de|edu|gov)\b)", re.I)),
     (re.compile(r"\b(e-?mail|email address)\b"), re.compile(r"\b\S+@\S+\.\w+\b")),
@@ -125,7 +137,7 @@ _CONCEPTS = (
 
 # Kinds whose look alone picks the rows: asked for the website, only rows that look like one answer.
 # Not time and number: "when" and "which room" also fit rows by their words.
-_STRICT = 8  # the first _STRICT concepts above
+_STRICT = 10  # the first _STRICT concepts above
 
 
 def concept(target: str, content: str) -> float:
@@ -152,9 +164,8 @@ def concept(target: str, content: str) -> float:
     return 0.8 if hits == 1 else 0.9
 
 
-_CONCEPT_FILLER = {"what", "which", "their", "its", "the", "end", "on", "up", "any", "there", "mention", "mentioned",
-                   "show", "shown", "given", "listed", "number", "title", "heading", "name", "address", "code", "sign", "called", "named", "say", "says",
-                   "read", "reads", "about", "latest", "last", "first"}
+_CONCEPT_FILLER = set("""what which their its the end on up any there mention mentioned show shown given listed number title heading name
+address code sign called named say says read reads about latest last first bulletin video film clip programme program broadcast episode report them us they do how get touch from this""".split())
 
 
 def strict_concept(target: str) -> re.Pattern | None:

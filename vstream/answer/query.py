@@ -74,7 +74,8 @@ def plural(cls: str, n: int) -> str:
 
 _TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|caption|captions|title|titles|"
                         r"headline|board|poster|display|displayed|label|logo|website|web address|url|subtitle|"
-                        r"subtitles|slide|credits|credit|credited|read|reads|hashtag|copyright|chapter)\b")
+                        r"subtitles|slide|credits|credit|credited|read|reads|hashtag|copyright|chapter|ticker|"
+                        r"headline|headlines|on-screen|clock|graphic|crawl)\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
                           r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"
                           r"narrator|narration|voiceover|voice-over|speaker|presenter|audio|sound|sounds|noise|noises|noisy)\b")
@@ -106,7 +107,7 @@ appears appearing first last lately recently just point minute minutes second se
 during within past since until currently ok okay hey hi pls plz get got come came comes coming up show showing
 pop popped whats wheres whos hows thats theres anymore really exactly announce announced announces announcing
 announcement announcements spoke speak speaks speaking spoken talk talks talking tell told hearing narrator narration
-voiceover presenter""".split())
+voiceover presenter start beginning outset very""".split())
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,8 @@ _CONTRACTIONS = ((r"\bwhats\b", "what is"), (r"\bwheres\b", "where is"), (r"\bwh
                  (r"\bcolours\b(?= (?:that|this|the|his|her|it)\b)", "colour is"),
                  # apostrophes people leave out: "wasnt there a sign", "isnt he", "didnt she"
                  (r"\b(is|was|are|were|did|does|do|has|have|had|could|would|should)nt\b", r"\1 not"),
-                 (r"\bcant\b", "can not"), (r"\bwont\b", "will not"))
+                 (r"\bcant\b", "can not"), (r"\bwont\b", "will not"),
+                 (r"(?<=[a-z])'s\b", ""))  # a possessive: "date's" / "Tom's" is the noun ("what date's this from")
 
 
 def _normalise(q: str) -> str:
@@ -197,12 +199,18 @@ def _quoted(q: str) -> str | None:
     return (m.group(1) or m.group(2)).strip() if m else None
 
 
+# "What did the ticker / clock / sign say?": a thing on screen that "says", not speech.
+_SHOWN_THINGS = (r"sign|signs|screen|banner|board|poster|caption|captions|title|text|ticker|crawl|headline|headlines|"
+                 r"clock|graphic|graphics|fact|on-screen|label|logo|band|lower third|slide|subtitle|subtitles|display")
+_SHOWN_SAYS = re.compile(rf"\b(?:{_SHOWN_THINGS})\b[^?]{{0,30}}\bsays?|\bsaid on (?:the )?screen|\bon-screen\b")
+
+
 def _modalities(low: str) -> frozenset[Modality]:
     out = set()
     text, speech = _TEXT_CUES.search(low), _SPEECH_CUES.search(low)
     if text:
         out.add(Modality.TEXT)
-    if speech and not (text and re.search(r"\b(sign|screen|banner|board|poster|caption|title|text)\b[^?]{0,30}\bsay", low)):
+    if speech and not (text and _SHOWN_SAYS.search(low)):
         out.add(Modality.SPEECH)
     if _object_class(low):
         out.add(Modality.OBJECTS)

@@ -77,7 +77,11 @@ class Graphic:
     kind: "title" (big line + smaller subtitle, centred), "lower_third" (a semi-opaque coloured
     bar, bottom-left: name + role, or one line), "chapter" (a centred band), "bug" (a small
     corner box, top-right), "caption" (a centred band near the bottom), "credits" (lines
-    scrolling upward at CREDITS_SPEED px/s from the bottom of the frame)."""
+    scrolling upward at CREDITS_SPEED px/s from the bottom of the frame), "ticker" (a band at the
+    very bottom: a fixed "LATEST" label, the lines scrolling leftward at TICKER_SPEED px/s, looping),
+    "clock" (a small top-left box; lines[0] "HH:MM:SS" is the time at t_start, shown as HH:MM and
+    ticking on), "breaking" (a red band under the top: a white "BREAKING" box + lines[1]),
+    "weather" (a centred panel: lines[0] as its header, lines[1] large)."""
 
     kind: str
     t_start: float
@@ -184,6 +188,44 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("In winter, the ranger leaves out sunflower seeds for the sparrows.", 66),
                 SpeechEvent("Bright towers at night can confuse birds that fly in the dark.", 78),
                 SpeechEvent("If you find a hurt bird, please call the number on the screen.", 92)),
+    ),
+    # 90 s local news bulletin: a title card, city/path B-roll with number captions, a BREAKING
+    # band, a talking-head interview (carphone_pristine.mp4 upscaled, ping-pong) with a lower third,
+    # a presenter voice (female) asking and the interviewee (a second, en-gb voice) answering, a
+    # looping headline ticker and a clock + channel bug over 6-80 s, a weather panel, and a web
+    # address + email on the end card. Shots cut at 6, 18, 30, 58, 70, 80 s (6 cuts).
+    "newsdesk": ClipSpec(
+        "newsdesk", 90.0, size=(854, 480),
+        broll=(BrollShot(0, 6, color=(14, 22, 48)),
+               BrollShot(6, 18, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(18, 30, "vtest.avi", 20.0, 30.0, (90, 100, 90)),
+               BrollShot(30, 58, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(58, 70, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(70, 80, color=(30, 80, 150)),
+               BrollShot(80, 90, color=(14, 22, 48))),
+        graphics=(Graphic("title", 0, 6, ("Northgate Evening News", "Tuesday 14 October")),
+                  Graphic("bug", 6, 80, ("NGN LIVE",), (180, 30, 40)),
+                  Graphic("clock", 6, 80, ("18:29:36",), (20, 30, 60)),
+                  Graphic("ticker", 6, 80, ("Council approves new river bridge", "Ferry fares rise 10% from Monday",
+                                            "City library to open on Sundays"), (20, 30, 60)),
+                  Graphic("caption", 9, 15, ("Traffic up 12% since March",), (20, 20, 20)),
+                  Graphic("breaking", 20, 27, ("BREAKING", "Main Street closed after water pipe burst"), (190, 20, 30)),
+                  Graphic("lower_third", 33, 41, ("Daniel Okafor", "Commuter, Riverside"), (30, 120, 60)),
+                  Graphic("caption", 61, 67, ("3 new cycle lanes by 2027",), (20, 20, 20)),
+                  Graphic("weather", 71, 79, ("WEATHER", "Tomorrow: 18\u00b0C, light rain"), (25, 60, 120)),
+                  Graphic("title", 81, 90, ("northgatenews.co.uk", "Email us: tips@northgatenews.co.uk"))),
+        speech=(SpeechEvent("Good evening, here is tonight's news.", 1, "en-us+f3"),
+                SpeechEvent("Traffic in the city has grown again this year.", 7, "en-us+f3"),
+                SpeechEvent("Main Street will stay closed until Friday morning.", 21, "en-us+f3"),
+                SpeechEvent("Daniel, how long does your drive to work take now?", 31, "en-us+f3"),
+                SpeechEvent("About forty minutes. It used to be twenty.", 36, "en-gb"),
+                SpeechEvent("What would make your commute easier?", 41, "en-us+f3"),
+                SpeechEvent("More buses, and a second bridge over the river.", 44, "en-gb"),
+                SpeechEvent("Would you ever cycle to work instead?", 49, "en-us+f3"),
+                SpeechEvent("Not yet. The roads feel too busy.", 52.5, "en-gb"),
+                SpeechEvent("The council plans three new cycle lanes.", 60, "en-us+f3"),
+                SpeechEvent("Tomorrow will be mild, with light rain after lunch.", 72, "en-us+f3"),
+                SpeechEvent("That is all from us. Good night.", 83, "en-us+f3")),
     ),
 }
 
@@ -423,6 +465,9 @@ def _drawn(k: int) -> tuple[np.ndarray, np.ndarray]:
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CREDITS_SPEED = 40.0  # px/s the credits roll upward
 CREDITS_GAP = 64  # px between credit lines
+TICKER_SPEED = 50.0  # px/s the ticker scrolls leftward (5 px a frame at 10 fps: each headline ~6 s whole)
+TICKER_SEP = "   \u2022   "  # between ticker headlines
+TICKER_LABEL = "LATEST"
 
 
 @dataclass
@@ -587,8 +632,85 @@ def _credits(d, g: Graphic, size, t) -> None:
             d.text(((w - _text_w(d, line, f)) // 2, y), line, font=f, fill=(240, 240, 240, 255))
 
 
+def _ticker_geometry(d, g: Graphic, w: int) -> tuple[int, list[tuple[str, int, int]], int]:
+    """(label box right edge, [(headline, offset, width)] within one loop, loop width) in px."""
+    f, lf = _font(int(480 * 0.046), bold=True), _font(int(480 * 0.042), bold=True)
+    label_r = _text_w(d, TICKER_LABEL, lf) + 28
+    sep, items, off = _text_w(d, TICKER_SEP, f), [], 0
+    for line in g.lines:
+        tw = _text_w(d, line, f)
+        items.append((line, off, tw))
+        off += tw + sep
+    return label_r, items, off
+
+
+def ticker_x(g: Graphic, t: float, w: int) -> float:
+    """Left edge of the ticker text's first loop at time t: it enters at the right edge at t_start."""
+    return w - TICKER_SPEED * (t - g.t_start)
+
+
+def _ticker(d, g: Graphic, size, t) -> None:
+    w, h = size
+    f, lf = _font(int(480 * 0.046), bold=True), _font(int(480 * 0.042), bold=True)
+    y0, y1 = int(h * 0.915), int(h * 0.995)
+    d.rectangle([0, y0, w, y1], fill=(*g.color, 235))
+    label_r, items, loop = _ticker_geometry(d, g, w)
+    x = ticker_x(g, t, w)
+    reps = range(max(0, int((-x) // loop) - 1), int((w - x) // loop) + 2)
+    for r in reps:
+        for line, off, tw in items:
+            lx = x + r * loop + off
+            if lx < w and lx + tw > label_r:
+                d.text((lx, y0 + 6), line, font=f, fill=(255, 255, 255, 255))
+                d.text((lx + tw, y0 + 6), TICKER_SEP, font=f, fill=(240, 200, 60, 255))
+    d.rectangle([0, y0, label_r, y1], fill=(200, 30, 40, 255))  # the label hides text scrolling under it
+    d.text((14, y0 + 8), TICKER_LABEL, font=lf, fill=(255, 255, 255, 255))
+
+
+def clock_text(g: Graphic, t: float) -> str:
+    """The clock's HH:MM at time t (lines[0] is HH:MM:SS at t_start)."""
+    hh, mm, ss = (int(v) for v in g.lines[0].split(":"))
+    s = (hh * 3600 + mm * 60 + ss + int(t - g.t_start)) % 86400
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}"
+
+
+def _clock(d, g: Graphic, size, t) -> None:
+    w, h = size
+    f = _font(int(h * 0.042), bold=True)
+    text = clock_text(g, t)
+    x0, y0 = int(w * 0.03), int(h * 0.05)
+    d.rectangle([x0, y0, x0 + _text_w(d, text, f) + 24, y0 + int(h * 0.075)], fill=(*g.color, 210))
+    d.text((x0 + 12, y0 + int(h * 0.014)), text, font=f, fill=(255, 255, 255, 255))
+
+
+def _breaking(d, g: Graphic, size, t) -> None:
+    w, h = size
+    f = _font(int(h * 0.05), bold=True)
+    y0, y1 = int(h * 0.16), int(h * 0.26)
+    d.rectangle([0, y0, w, y1], fill=(*g.color, 235))
+    lw = _text_w(d, g.lines[0], f) + 28
+    d.rectangle([0, y0, lw, y1], fill=(255, 255, 255, 255))
+    d.text((14, y0 + int(h * 0.02)), g.lines[0], font=f, fill=(*g.color, 255))
+    if len(g.lines) > 1:
+        d.text((lw + 16, y0 + int(h * 0.02)), g.lines[1], font=f, fill=(255, 255, 255, 255))
+
+
+def _weather(d, g: Graphic, size, t) -> None:
+    w, h = size
+    head, big = _font(int(h * 0.055), bold=True), _font(int(h * 0.075), bold=True)
+    bw = max(_text_w(d, line, big) for line in g.lines[1:]) + 80 if len(g.lines) > 1 else w // 2
+    x0, y0 = (w - bw) // 2, int(h * 0.28)
+    d.rectangle([x0, y0, x0 + bw, y0 + int(h * 0.10)], fill=(240, 180, 40, 255))
+    d.text(((w - _text_w(d, g.lines[0], head)) // 2, y0 + int(h * 0.02)), g.lines[0], font=head, fill=(20, 20, 30, 255))
+    for k, line in enumerate(g.lines[1:]):
+        y = y0 + int(h * (0.10 + 0.13 * k))
+        d.rectangle([x0, y, x0 + bw, y + int(h * 0.13)], fill=(*g.color, 225))
+        d.text(((w - _text_w(d, line, big)) // 2, y + int(h * 0.025)), line, font=big, fill=(255, 255, 255, 255))
+
+
 _GRAPHIC_DRAW = {"title": _title, "lower_third": _lower_third, "chapter": _chapter, "bug": _bug,
-                 "caption": _caption, "credits": _credits}
+                 "caption": _caption, "credits": _credits, "ticker": _ticker, "clock": _clock,
+                 "breaking": _breaking, "weather": _weather}
 
 
 def _draw_graphics_cv2(img: np.ndarray, graphics: list[Graphic], t: float) -> np.ndarray:
@@ -599,9 +721,11 @@ def _draw_graphics_cv2(img: np.ndarray, graphics: list[Graphic], t: float) -> np
 
     h, w = img.shape[:2]
     for g in graphics:
+        lines = ((clock_text(g, t),) if g.kind == "clock" else (TICKER_SEP.join(g.lines),) if g.kind == "ticker"
+                 else g.lines)
         ys = ([credit_line_y(g, k, t, h) + 30 for k in range(len(g.lines))] if g.kind == "credits"
-              else [h * (0.78 + 0.07 * k) for k in range(len(g.lines))])
-        for line, y in zip(g.lines, ys):
+              else [h * 0.97] if g.kind == "ticker" else [h * (0.78 + 0.07 * k) for k in range(len(lines))])
+        for line, y in zip(lines, ys):
             if 0 < y < h:
                 cv2.rectangle(img, (20, int(y) - 28), (w - 20, int(y) + 8), (20, 20, 20), -1)
                 put_text(img, line, (30, int(y)), scale=0.8, thickness=2)
@@ -620,6 +744,25 @@ def credit_spans(spec: ClipSpec) -> list[tuple[str, float, float]]:
     return out
 
 
+def ticker_spans(spec: ClipSpec) -> list[tuple[str, float, float]]:
+    """(headline, first, last time it is wholly visible right of the label), one row per pass,
+    for ground truth (needs Pillow + DejaVu, as the rendering does)."""
+    if _font(20) is None:
+        return []
+    from PIL import Image, ImageDraw
+
+    d, w, out = ImageDraw.Draw(Image.new("RGB", spec.size)), spec.size[0], []
+    for g in (g for g in spec.graphics if g.kind == "ticker"):
+        label_r, items, loop = _ticker_geometry(d, g, w)
+        for r in range(int(TICKER_SPEED * (g.t_end - g.t_start) // loop) + 2):
+            for line, off, tw in items:
+                ts = [i / spec.fps for i in range(int(g.t_start * spec.fps), int(g.t_end * spec.fps))
+                      if label_r <= ticker_x(g, i / spec.fps, w) + r * loop + off <= w - tw]
+                if ts:
+                    out.append((line, ts[0], ts[-1]))
+    return sorted(out, key=lambda x: x[1])
+
+
 def main() -> None:  # python -m eval.qaclips [NAME ...]: build clips, print their paths and speech times
     import sys
 
@@ -629,6 +772,8 @@ def main() -> None:  # python -m eval.qaclips [NAME ...]: build clips, print the
             print(f"  {a:6.2f}-{b:6.2f}  {text}")
         for text, a, b in credit_spans(CLIPS[name]):
             print(f"  {a:6.2f}-{b:6.2f}  [credits] {text}")
+        for text, a, b in ticker_spans(CLIPS[name]):
+            print(f"  {a:6.2f}-{b:6.2f}  [ticker] {text}")
 
 
 if __name__ == "__main__":

@@ -515,6 +515,8 @@ def explainer_engine():
     ("who's the woman being interviewed?", 12.0, "Maya Chen", "Tom Reyes", (9.0, 15.0)),
     ("what does she do?", 13.0, "Ornithologist", None, (9.0, 15.0)),
     ("what's her name?", 13.0, "Maya Chen", None, (9.0, 15.0)),
+    ("name of the bird expert?", 100.0, "Maya Chen", "Tom Reyes", (9.0, 15.0)),
+    ("who's the park ranger?", 100.0, "Tom Reyes", "Maya Chen", (64.0, 70.0)),
     ("what's the chapter called?", 60.0, "What they eat", None, (48.0, 53.0)),
     ("which university is Maya Chen from?", 30.0, "Lakeside", None, (9.0, 15.0)),
     ("what's Tom Reyes's job?", 75.0, "Park Ranger", "Ornithologist", (64.0, 70.0)),

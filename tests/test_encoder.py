@@ -272,3 +272,24 @@ def test_taxi_sign_is_read_on_hazy_bikes_frames():
             if i > 74:
                 break
     assert hits >= 3, hits
+
+
+@pytest.mark.media
+@pytest.mark.timeout(300)
+def test_cuts_on_real_footage_and_no_cut_for_fast_moves():
+    """bikes.mp4 cuts at 1.20, 3.04, 5.48, 7.48 s (9.68 is after the last 2 fps frame): the first
+    sampled frames after them, and nothing else (a car passes close to the lens at 3.3-4.2 s);
+    cockatoo.mp4 has no cut, but the bird pulls back from the lens at ~8 s (hand-held)."""
+    from pathlib import Path
+
+    media = Path(__file__).resolve().parents[2] / "shared" / "media"
+    if not (media / "bikes.mp4").exists() or not (media / "cockatoo.mp4").exists():
+        pytest.skip(f"{media} lacks bikes.mp4 or cockatoo.mp4")
+    cuts = {}
+    for name in ("bikes.mp4", "cockatoo.mp4"):
+        ing = Ingest(Config(source=SourceConfig(source=str(media / name), speed="max", fps=2),
+                            encoder=EncoderConfig(ocr=False)))
+        frames = []
+        ing.run(on_frame=frames.append)
+        cuts[name] = [round(e.frame_ts, 2) for e in frames if e.scene_change]
+    assert cuts == {"bikes.mp4": [1.52, 3.52, 5.52, 7.52], "cockatoo.mp4": []}

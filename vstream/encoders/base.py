@@ -39,6 +39,7 @@ class EncoderStats:
     ocr_full_runs: int = 0  # runs that read the whole frame (first frame, cut, periodic refresh)
     ocr_pixels: int = 0  # pixels given to the OCR engine, all runs
     ocr_frame_pixels: int = 0  # pixels of the frames OCR ran on (what reading them whole would cost)
+    ocr_checks: int = 0  # crop reads that dated a line coming or going over moving footage
     tower_s: float = 0.0  # seconds in the vision tower
     drop_s: float = 0.0  # token drop, cut detection and the region record
     ocr_s: float = 0.0
@@ -107,7 +108,8 @@ class Encoder(ABC):
         t0 = time.perf_counter()
         hist = colour_histogram(frame.image)
         drop = self.dropper(feats.tokens, hist)
-        self.regions.record(frame.ts, drop.kept, feats.grid)
+        if self.ocr is not None:  # what OCR will date lines by (nothing to date without OCR)
+            self.regions.record(frame.ts, drop.kept, feats.grid, frame.image)
         self.stats.drop_s += time.perf_counter() - t0
         text, since, ran, onsets, ends = self._maybe_ocr(frame, drop.kept_ratio, drop.scene_change)
         s = self.stats
@@ -135,13 +137,15 @@ class Encoder(ABC):
         # Only where patches changed since the last run; a cut or the first frame reads it all.
         read = self.reader.read(frame.image, self.regions.changed(), full=scene_change, ts=frame.ts)
         lines = read.lines
+        checks = self.regions.checks
+        onsets, ends = self.regions.resolve(lines, since, self.reader.shows)
         s = self.stats
         s.ocr_s += time.perf_counter() - t0
         s.ocr_runs += 1
         s.ocr_full_runs += int(read.full)
         s.ocr_pixels += read.pixels
         s.ocr_frame_pixels += frame.image.shape[0] * frame.image.shape[1]
-        onsets, ends = self.regions.resolve(lines, since)
+        s.ocr_checks += self.regions.checks - checks
         return "\n".join(line.text for line in lines), since, True, onsets, ends
 
 

@@ -1,11 +1,14 @@
 """On-screen text as evidence: OCR lines become TEXT rows that live while the line stays on
-screen. A line starts when the patches under it first changed (`text_onsets`; else the first
-change anywhere since the previous OCR run, `text_since`) and ends likewise when an OCR run no
-longer sees it."""
+screen. A line starts at the first sampled frame that shows it (`text_onsets`: the change under
+its box, checked by reading the box where the footage moves under it; see RegionTimer; else the
+first change anywhere since the previous OCR run, `text_since`) and ends likewise at the first
+frame that no longer shows it (`text_ends`). A line the engine reads with other spacing or case
+('© 2026' / '©2026' on rolling credits) stays one row."""
 
 from __future__ import annotations
 
 from memory.records import Evidence, EvidenceKind
+from vstream.encoders.ocr import same_line
 from vstream.types import EncodedFrame
 
 # below this share of changed tokens a frame shows what the previous one showed
@@ -41,8 +44,11 @@ class TextTracker:
         since = enc.text_since if enc.text_since is not None else enc.frame_ts
         moved = []
         for line, ev in list(self.active.items()):
-            if line in lines:
+            again = line if line in lines else self._reread(line, lines)
+            if again is not None:  # still there (the engine may read it a little differently)
                 ev.t_end = enc.frame_ts
+                del self.active[line]
+                self.active[again] = ev
             else:  # gone since the change under its box (or, without one, any change)
                 ev.t_end = max(ev.t_start, enc.text_ends.get(line, since))
                 del self.active[line]
@@ -53,3 +59,8 @@ class TextTracker:
             self.active[line] = ev
             new.append(ev)
         return moved + new
+
+    def _reread(self, line: str, lines: set[str]) -> str | None:
+        """The new reading of an active line that this run read differently ('© 2026' then
+        '©2026' on rolling credits), if any, and not a line of its own already active."""
+        return next((x for x in sorted(lines) if x not in self.active and same_line(line, x)), None)

@@ -465,6 +465,20 @@ def test_a_detection_that_flickered_out_a_moment_ago_is_still_there(scene_engine
     assert text.startswith("No"), text
 
 
+def test_a_moderately_lit_green_picture_is_day_and_a_night_lit_one_is_night():
+    from memory.records import Evidence, LookData
+    from vstream.answer.engine import AnswerEngine
+
+    def engine(content, luma, colours):
+        return AnswerEngine(_EmbeddedView([Evidence(EvidenceKind.LOOK, 0.0, 10.0, content, LookData(luma, colours, False))]))
+    text, _ = _ask(engine("the picture is moderately lit; mostly green", 95.0, ("green",)), "is it night?", 8.0)
+    assert "daytime" in text, text
+    text, _ = _ask(engine("the picture is moderately lit; mostly grey", 95.0, ("grey",)), "is it night?", 8.0)
+    assert "can't tell day from night" in text, text
+    night = engine("the picture is night-lit (many small lights); mostly cyan", 75.0, ("cyan",))
+    assert "daytime" not in _ask(night, "is it night?", 8.0)[0]
+
+
 def test_weather_is_not_judged_from_brightness(scene_engine):
     text, cites = _ask(scene_engine, "what's the weather like?", 10.0)
     assert "can't tell the weather" in text and (0.0, 30.0) in cites, text
@@ -572,7 +586,7 @@ def test_who_is_passing_by_is_the_people_in_view_not_a_by_line(scene_engine):
 def news_engine():
     """A news bulletin as evidence: a dated title card, a ticker line, an interview (a question said,
     then its answer), a stated count, a weather panel and a forecast said, contact lines at the end."""
-    from memory.records import Evidence, SpeechData
+    from memory.records import Evidence, MotionData, SpeechData
     from vstream.answer.engine import AnswerEngine
 
     def text(t0, t1, line):
@@ -586,6 +600,9 @@ def news_engine():
         said(1.0, 4.0, "Good evening, here is tonight's news."), text(24.0, 30.0, "Ferry fares rise 10% from Monday"),
         said(31.0, 35.0, "Daniel, how long does your drive to work take now?"),
         said(36.0, 40.0, "About forty minutes. It used to be twenty."),
+        said(44.0, 47.5, "More buses, and a second bridge over the river."),
+        Evidence(EvidenceKind.MOTION, 15.5, 17.0, "a blue thing came in at the left edge, moving upwards",
+                 MotionData(None, "blue", "", "upwards")),
         said(60.0, 63.5, "The council plans three new cycle lanes."), said(45.0, 48.0, "Ferries run late tonight."),
         text(71.0, 79.0, "WEATHER"),
         text(71.0, 79.0, "Tomorrow: 18°C, light rain"), text(81.0, 90.0, "northgatenews.co.uk"),
@@ -597,6 +614,7 @@ def news_engine():
     ("what did the ticker say about ferries?", 60.0, "Ferry fares", (24.0, 30.0)),
     ("so how long does it take him to get to work?", 42.0, "forty minutes", (36.0, 40.0)),
     ("how many new cycle lanes are they planning", 66.0, "three new cycle lanes", (60.0, 63.5)),
+    ("what does he think would fix things?", 48.5, "second bridge", (44.0, 47.5)),
     ("what's the weather going to be?", 75.0, "light rain", (71.0, 79.0)),
     ("how do I contact them?", 88.0, "tips@northgatenews.co.uk", (81.0, 90.0)),
 ])

@@ -376,7 +376,7 @@ _CARRIERS = set("""top roof side front back bottom wall door window lamp post po
 banner board poster notice placard plate name label sticker screen shirt van bus truck car taxi cab vehicle bike
 window left right middle centre center big small large little green red blue yellow white black orange grey gray
 pink purple brown above below near next behind under over corner ticker crawl headline headlines clock graphic fact
-caption band logo slide on-screen""".split())
+caption band logo slide on-screen scrolling scrolls""".split())
 
 
 def _about_carrier(target: str) -> bool:
@@ -1561,6 +1561,11 @@ def _weather_told(q: Query, f: EvidenceFinder) -> list[Evidence]:
     return _with_beside(f, q, sorted(rows[-2:], key=lambda r: r.t_start)) if rows else []
 
 
+# A moderately lit picture whose main colour is grass, sky or sunlit paint is day (vtest.avi's overcast
+# campus: luma ~90-110, mostly green); at night colours fade to black and lamp-light (night-lit).
+_DAY_HUES = ("green", "blue", "cyan", "yellow")
+
+
 def look(q: Query, f: EvidenceFinder) -> Composed:
     """Day or night, dark or bright: how the picture looks at the moment asked about."""
     rows = f.rows(_now_if_all(q), (EvidenceKind.LOOK,))
@@ -1585,7 +1590,8 @@ def look(q: Query, f: EvidenceFinder) -> Composed:
     # daylight 120-140. Between 60 and 120 the picture alone does not say which.
     if r.data.dark or r.data.brightness < 60:
         verdict = "It looks like night, or an unlit place"
-    elif r.data.brightness > 120:
+    elif r.data.brightness > 120 or (r.data.brightness >= 70 and "night-lit" not in r.content and r.data.colours
+                                     and r.data.colours[0] in _DAY_HUES):
         verdict = "It looks like daytime, or a well-lit place"
     else:
         verdict = "I can't tell day from night for sure"

@@ -336,8 +336,11 @@ class EvidenceFinder:
         semantic = self._semantic(target, query)
         out = []
         for ev in rows:
-            lex = lexical(query.quoted or target, ev.content)
-            score = lex if query.quoted else max(lex, semantic.get(ev.id, 0.0), motion_fit(target, ev))
+            if ev.kind is EvidenceKind.MOTION:  # our own words ("a blue thing came in at the left edge"): only
+                lex = score = motion_fit(target, ev)  # colour and shape match, not "things" or "left"
+            else:
+                lex = lexical(query.quoted or target, ev.content)
+                score = lex if query.quoted else max(lex, semantic.get(ev.id, 0.0))
             if score >= min(LEXICAL_MIN, SEMANTIC_MIN):
                 out.append(Scored(ev, score, lex))
         # ties (MiniLM's scaled score saturates at 1.0) go to the row that has the asked words

@@ -75,7 +75,7 @@ def plural(cls: str, n: int) -> str:
 _TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|caption|captions|title|titles|"
                         r"headline|board|poster|display|displayed|label|logo|website|web address|url|subtitle|"
                         r"subtitles|slide|credits|credit|credited|read|reads|hashtag|copyright|chapter|ticker|"
-                        r"headline|headlines|on-screen|clock|graphic|crawl)\b")
+                        r"headline|headlines|on-screen|clock|graphic|crawl|scrolling|scrolls)\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
                           r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"
                           r"narrator|narration|voiceover|voice-over|speaker|presenter|audio|sound|sounds|noise|noises|noisy)\b")
@@ -205,11 +205,17 @@ _SHOWN_THINGS = (r"sign|signs|screen|banner|board|poster|caption|captions|title|
 _SHOWN_SAYS = re.compile(rf"\b(?:{_SHOWN_THINGS})\b[^?]{{0,30}}\bsays?|\bsaid on (?:the )?screen|\bon-screen\b")
 
 
+_OPINION = re.compile(r"\b(?:he|she|they|the (?:man|woman|guy|speaker|presenter|reporter|narrator|interviewee|expert))"
+                      r" (?:think|thinks|thought|believe|believes|feel|feels|want|wants|suggest|suggests|suggested|"
+                      r"recommend|recommends|propose|proposes|reckon|reckons|prefer|prefers)\b")
+
+
 def _modalities(low: str) -> frozenset[Modality]:
     out = set()
     text, speech = _TEXT_CUES.search(low), _SPEECH_CUES.search(low)
     if text:
         out.add(Modality.TEXT)
+    speech = speech or _OPINION.search(low)  # "what does he think would fix things?": what he said
     if speech and not (text and _SHOWN_SAYS.search(low)):
         out.add(Modality.SPEECH)
     if _object_class(low):

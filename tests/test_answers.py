@@ -565,6 +565,16 @@ def test_where_is_a_thing_not_in_view_quotes_where_it_was_said_to_be():
     assert "don't see a car" in text and not cites, text
 
 
+def test_colour_of_a_thing_gone_is_its_colour_when_last_seen(scene_engine):
+    text, cites = _ask(scene_engine, "what colour is the person wearing?", 40.0)  # last seen 25-25.5 s, in red
+    assert "don't see" in text and "red" in text and "25.0" in text and (25.0, 25.5) in cites, text
+
+
+def test_a_thing_named_by_colour_and_place_is_not_an_unseen_detail(scene_engine):
+    text, cites = _ask(scene_engine, "whats that white vehicle by the building", 10.0)
+    assert text.startswith("Yes") and "truck/van" in text and (0.0, 24.0) in cites, text
+
+
 def test_the_colour_of_a_part_is_not_the_colour_of_the_top(scene_engine):
     text, _ = _ask(scene_engine, "what colour are his shoes?", 10.0)
     assert "can't single out the shoes" in text, text

@@ -869,7 +869,7 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         return who(q, f)
     if q.answer_type is AnswerType.WHERE and cls:
         return where_is(q, f, cls)
-    if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO or _without_subjects(q.target)):
+    if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO or _unseen_detail(q.target)):
         return activity(q, f, cls)  # "how old is he?", "what's his name?": not whether one is there
     if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) or (cls is None and not q.target) or \
             re.search(r"\bwhat (?:kind|sort|type|types|kinds) of\b", low):
@@ -1228,6 +1228,13 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     return Composed("Yes — " + "; ".join(quote(r) for r in rows) + ".", rows)
 
 
+def _unseen_detail(target: str | None) -> bool:
+    """The target asks more than what, where and what colour ("how old is he?", "what's his mood?"):
+    words beyond things, places and colours ("that white vehicle by the building" asks none)."""
+    return any(w not in _CARRIERS and w not in _PLACE_WORDS and w not in _COLOUR_NAMES
+               for w in _without_subjects(target).split())
+
+
 def _without_subjects(target: str | None) -> str:
     """The target's words less the ones that name a person, animal or thing (who, not what)."""
     return " ".join(w for w in (target or "").split() if w not in OBJECT_WORDS and w not in GROUPS)
@@ -1335,6 +1342,12 @@ def colour(q: Query, f: EvidenceFinder, cls: str | None) -> Composed:
     elif q.window is None:
         q = replace(q, scope=Scope.ALL)
     pairs = _coloured_boxes(q, f, cls) if cls else []
+    if not pairs and cls and q.scope is Scope.NOW:  # not in view now: its colour when last seen, said so
+        last = _coloured_boxes(replace(q, scope=Scope.ALL), f, cls)[-1:]
+        if last:
+            row, box = last[0]
+            return Composed(f"I don't see the {_name(cls)} now; it looked {box.colour} when I last saw it "
+                            f"(at {fmt_time(row.t_start)}).", [row])
     part = _PART.search(q.question.lower()) if cls == "person" else None
     if pairs and part:  # "what colour is his tie?": the box gives the top (or a close-up's jacket) only
         row, box = pairs[0]
@@ -1375,6 +1388,8 @@ def _coloured_boxes(q: Query, f: EvidenceFinder, cls: str) -> list[tuple[Evidenc
     frame in scope for the past."""
     if q.scope in (Scope.NOW, Scope.AT):
         seen = sighting(q, f, cls)
+        if seen is None and q.scope is Scope.AT and q.window is not None:  # "at the start": anywhere in it
+            return [(r, b) for r, b in _boxes(replace(q, scope=Scope.WINDOW), f, cls) if b.colour][:1]
         return [(seen[0], b) for b in seen[1] if b.colour] if seen else []
     return [(r, b) for r, b in _boxes(q, f, cls) if b.colour]
 

@@ -634,6 +634,11 @@ def test_a_bulletin_is_answered_from_what_it_shows_and_says(news_engine, questio
     assert "ticker" not in question or "run late" not in text, text  # the ticker is on screen, not a voice
 
 
+def test_a_forecast_before_one_is_shown_or_said_is_not_seen(news_engine):
+    text, cites = _ask(news_engine, "what's the forecast?", 70.0)  # the panel comes up at 71 s
+    assert "haven't seen or heard a weather forecast" in text and not cites, text
+
+
 def test_an_explainer_before_its_facts_says_not_seen(explainer_engine):
     text, _ = _ask(explainer_engine, "who is Maya Chen?", 8.0)  # her caption comes up at 9 s
     assert "Maya" not in text.replace("“Maya Chen”", "") and "haven't" in text, text

@@ -344,7 +344,8 @@ class EvidenceFinder:
             if score >= min(LEXICAL_MIN, SEMANTIC_MIN):
                 out.append(Scored(ev, score, lex))
         # ties (MiniLM's scaled score saturates at 1.0) go to the row that has the asked words
-        return sorted(out, key=lambda s: (-s.score, -s.lexical, s.row.t_start))
+        # and then to the fuller line (a ticker read mid-scroll leaves fragments: "Fer", "Ferry far")
+        return sorted(out, key=lambda s: (-s.score, -s.lexical, -len(s.row.content), s.row.t_start))
 
     def _semantic(self, target: str, query: Query) -> dict[int, float]:
         """MiniLM cosine of the target to each row, scaled so SEMANTIC_MIN maps to LEXICAL_MIN."""

@@ -1587,6 +1587,8 @@ def look(q: Query, f: EvidenceFinder) -> Composed:
     low = q.question.lower()
     if _WEATHER.search(low) and (told := _weather_told(q, f)):  # a forecast shown or said answers it
         return Composed(_sentence("; ".join(quote(r) for r in told)), told)
+    if re.search(r"\b(forecast|going to be|tomorrow|will it)\b", low):  # a forecast is told, not seen
+        return Composed(f"I haven't seen or heard a weather forecast {_upto(replace(q, scope=Scope.ALL))}.")
     if not rows:
         return Composed(f"I can't tell: I haven't seen the picture {_upto(q)}.")
     r = rows[-1]
@@ -1598,8 +1600,6 @@ def look(q: Query, f: EvidenceFinder) -> Composed:
         lit = "night-lit" in r.content  # the look sense's many-small-lights-in-a-dark-picture reading
         verdict = "Yes — the picture shows many small lights" if lit else "I can't tell"
         return Composed(f"{verdict}: {r.content} ({span_text(r.t_start, r.t_end)}).", [r])
-    if re.search(r"\b(forecast|going to be|tomorrow|will it)\b", low):  # a forecast is told, not seen
-        return Composed(f"I haven't seen or heard a weather forecast {_upto(replace(q, scope=Scope.ALL))}.")
     if _WEATHER.search(low):  # brightness is not weather: say what the picture shows, no verdict
         return Composed(f"I can't tell the weather from what I recognise; {r.content} "
                         f"({span_text(r.t_start, r.t_end)}).", [r])

@@ -634,6 +634,13 @@ def test_a_bulletin_is_answered_from_what_it_shows_and_says(news_engine, questio
     assert "ticker" not in question or "run late" not in text, text  # the ticker is on screen, not a voice
 
 
+def test_a_stated_number_must_count_the_asked_thing(news_engine):
+    text, _ = _ask(news_engine, "how many ferries were there?", 60.0)  # "Ferry fares rise 10%" counts no ferries
+    assert "10%" not in text, text
+    text, cites = _ask(news_engine, "how many new cycle lanes are they planning", 66.0)
+    assert "three new cycle lanes" in text and cites == [(60.0, 63.5)], text
+
+
 def test_a_forecast_before_one_is_shown_or_said_is_not_seen(news_engine):
     text, cites = _ask(news_engine, "what's the forecast?", 70.0)  # the panel comes up at 71 s
     assert "haven't seen or heard a weather forecast" in text and not cites, text

@@ -702,6 +702,8 @@ def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
     kinds = (EvidenceKind.TEXT, EvidenceKind.SPEECH)
     found = [s for s in f.matching(past, kinds, target=topic or q.target)
              if _NUMBER.search(s.row.content)] if (topic or q.target) else []
+    if q.answer_type is AnswerType.HOW_MANY:  # the number must count the asked thing: "3 new cycle lanes"
+        found = [s for s in found if _counts(s.row.content, topic or q.target or "")]
     if found:
         return Composed(_sentence(quote(found[0].row)), [found[0].row])
     if q.answer_type is not AnswerType.WHEN:
@@ -713,6 +715,19 @@ def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
         return Composed(f"I haven't seen or heard how long {_upto(past)}.")
     return Composed("Not in those words; the durations I have seen or heard stated: "
                     + "; ".join(quote(r) for r in spans) + ".", spans)
+
+
+def _counts(content: str, topic: str) -> bool:
+    """A number followed within three words by one of the topic's words ("Over 4,000 pigeons counted")."""
+    toks = re.findall(r"[\w,.%°]+", content.lower())
+    asked = {_stem_word(w) for w in topic.split()}
+    return any(_NUMBER.fullmatch(t.strip(",.")) or re.fullmatch(r"[\d,.]+", t)
+               for i, t in enumerate(toks) if any(_stem_word(u) in asked for u in toks[i + 1:i + 4]))
+
+
+def _stem_word(w: str) -> str:
+    w = w.strip(",.")
+    return w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") and len(w) > 3 else w
 
 
 _DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -1022,7 +1037,9 @@ _HONORIFIC = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Professor|Sir|Dame|Rev|Capt|Captain|Sgt|O
 _NAME_LINE = re.compile(rf"^(?:{_HONORIFIC}\.?\s*)?(?:[A-Z]\.\s*)?[A-Z][a-z\u00e0-\u00ff'’-]+(?:\s+[A-Z]\.)?"
                         rf"(?:\s+[A-Z][a-z\u00e0-\u00ff'’-]+){{1,2}}$")
 _NOT_NAME = set("the of and in at for to a an by with from on our your my this that part chapter episode welcome "
-                "thanks thank you new live news breaking city world life story how why what when".split())
+                "thanks thank you new live news breaking city world life story how why what when street road avenue "
+                "square station university college school hospital studio studios gardens garden "
+                "weather sport sports center centre market bridge river lake news tonight today evening morning".split())
 _ROLE_Q = re.compile(r"\b(what (?:does|do) (?:s?he|they|that (?:man|woman|guy|person)) do(?! (?:next|now|then|after|with|to))|"
                      r"job|occupation|profession|role|works? (?:as|for|at)|what is (?:s?he|his|her)\b.*\b(?:title|job))\b")
 

@@ -72,7 +72,7 @@ def parse_time_window(question: str, now: float, tolerance: float = 5.0) -> Time
                  r"\bat first\b|\bright at the start\b", q):
         # "how many were there at the very start?": the first moments (the first sampled frames)
         return TimeWindow(0.0, min(now, START_S), "around", 0.0)
-    if re.search(r"\b(a moment ago|just now|just before)\b", q):
+    if re.search(r"\b(a moment ago|just now|just before(?= *[?.!]*$| now\b))", q):
         return TimeWindow(max(0.0, now - 10.0), now, "ago", max(0.0, now - 3.0))
     if re.search(r"\b(right now|now|currently|at the moment|at this moment)\b", q):
         return TimeWindow(max(0.0, now - tolerance), now, "now", now)

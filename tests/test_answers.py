@@ -544,6 +544,8 @@ def explainer_engine():
     ("who are they thanking at the end?", 118.0, "Lakeside", "60 years", (105.8, 117.0)),
     ("what year is the copyright?", 119.0, "2026", "2025", (107.4, 118.6)),
     ("how long has she been studying birds?", 22.0, "12 years", None, (16.0, 20.5)),
+    ("what was said right after the title?", 20.0, "12 years", None, (16.0, 20.5)),
+    ("what was said just before the website came up?", 90.0, "volunteers", "12 years", (36.0, 40.5)),
 ])
 def test_an_explainer_is_answered_from_its_own_text_and_narration(explainer_engine, question, now, want, wrong, cite):
     """Who questions read captions and credits (no person is detected); roles come from the line under a
@@ -625,6 +627,9 @@ def news_engine():
     ("so how long does it take him to get to work?", 42.0, "forty minutes", (36.0, 40.0)),
     ("how many new cycle lanes are they planning", 66.0, "three new cycle lanes", (60.0, 63.5)),
     ("what does he think would fix things?", 48.5, "second bridge", (44.0, 47.5)),
+    ("how much have ferry fares gone up?", 30.0, "10%", (24.0, 30.0)),
+    ("which day is the bulletin?", 5.0, "Tuesday 14 October", (0.0, 6.0)),
+    ("what did he say right after the question about his drive?", 45.0, "forty minutes", (36.0, 40.0)),
     ("what's the weather going to be?", 75.0, "light rain", (71.0, 79.0)),
     ("how do I contact them?", 88.0, "tips@northgatenews.co.uk", (81.0, 90.0)),
 ])
@@ -644,6 +649,13 @@ def test_a_stated_number_must_count_the_asked_thing(news_engine):
 def test_a_forecast_before_one_is_shown_or_said_is_not_seen(news_engine):
     text, cites = _ask(news_engine, "what's the forecast?", 70.0)  # the panel comes up at 71 s
     assert "haven't seen or heard a weather forecast" in text and not cites, text
+
+
+def test_a_yes_about_speech_needs_the_asked_word(explainer_engine):
+    text, _ = _ask(explainer_engine, "have they talked about sparrows yet?", 40.0)  # birds were, sparrows not
+    assert text.startswith("No") and "haven't heard" in text, text
+    text, cites = _ask(explainer_engine, "did they mention volunteers?", 45.0)
+    assert text.startswith("Yes") and (36.0, 40.5) in cites, text
 
 
 def test_an_explainer_before_its_facts_says_not_seen(explainer_engine):

@@ -58,6 +58,11 @@ _WAY = re.compile(r"\b(?:way out|way in|car park)\b")
 _OCR_FOLD = str.maketrans("015|8", "olsib")  # digits OCR reads for letters: R00M → room, 5TOP → stop
 
 
+def words_raw(text: str) -> list[str]:
+    """Tokens with their dots and at-signs (web and e-mail addresses whole)."""
+    return re.findall(r"[a-z0-9@._-]+", text.lower())
+
+
 def _fold(w: str) -> str:
     return w.translate(_OCR_FOLD) if not w.isdigit() else w
 
@@ -94,9 +99,10 @@ def lexical_words(target: str, content: str) -> float:
         return 1.0  # the words in order; OCR often drops the space between them ("DOOROPEN"); not
         # numbers: "0:17" would be found in "00:01.7"
     folded = [_fold(h) for h in have]
+    addresses = [h for h in words_raw(content) if "." in h or "@" in h]  # "harbortickets.com" holds "tickets"
     found = 0.0
     for w in want:
-        if w in have or _fold(w) in folded:
+        if w in have or _fold(w) in folded or (len(w) >= 5 and any(w in a for a in addresses)):
             found += 1
         elif len(w) >= 4 and any(_slip(_fold(w), h) for h in folded):
             found += 1
@@ -108,7 +114,7 @@ _MONTHS = "january february march april may june july august september october n
           "jun jul aug sep sept oct nov dec"
 _CONCEPTS = (
     # "what date is this from?": a weekday, a month name or a numeric date
-    (re.compile(r"\b(date|dated|what day|which day)\b"),
+    (re.compile(r"\b(date|dated|day|weekday)\b"),
      re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + _MONTHS.replace(" ", "|") +
                 r")\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I)),
     # "how do I contact them?": an e-mail address, a phone number or a web address

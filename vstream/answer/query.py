@@ -250,6 +250,8 @@ def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) 
             re.search(r"\b(?:the )?(?:most|max|maximum|peak|largest number of)\s+(?:\w+\s+)?(?:people|persons|cars|vehicles|"
                       r"pedestrians)\b", low):
         return AnswerType.HOW_MANY
+    if re.search(r"\bwhat time (?:does|did|is|was) (?:the |that )?(?:on-screen |corner )?(?:clock|watch|display|timer)\b", low):
+        return AnswerType.WHAT_SHOWN  # "what time did the clock show?": its digits, not when
     if re.match(r"(when|at what (?:time|point|moment)|what time did|since when|how long ago)\b", low) or \
             re.search(r"\bhow long (?:has|have|had) .{1,60}? been\b", low) or \
             re.search(r"\b(when did|when was|when were|when does|when is|at what point)\b", low):

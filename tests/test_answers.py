@@ -654,6 +654,8 @@ def test_a_forecast_before_one_is_shown_or_said_is_not_seen(news_engine):
 def test_a_yes_about_speech_needs_the_asked_word(explainer_engine):
     text, _ = _ask(explainer_engine, "have they talked about sparrows yet?", 40.0)  # birds were, sparrows not
     assert text.startswith("No") and "haven't heard" in text, text
+    text, _ = _ask(explainer_engine, "was a bus mentioned?", 45.0)  # a thing named is the topic, not a speaker
+    assert text.startswith("No"), text
     text, cites = _ask(explainer_engine, "did they mention volunteers?", 45.0)
     assert text.startswith("Yes") and (36.0, 40.5) in cites, text
 

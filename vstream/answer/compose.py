@@ -1273,7 +1273,7 @@ _TALK_GENERIC = "talking speaking speech saying say said anything something voic
 
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     kinds = kinds_for(q)
-    topic = _without_subjects(q.target)  # "is the bird talking?": the bird is who, not what about
+    topic = _without_speakers(q.target)  # "is the bird talking?": the bird is who; "was a bus mentioned?": what
     generic_talk = not topic or lexical(topic, _TALK_GENERIC) >= 0.99
     if kinds == (EvidenceKind.SPEECH,) and generic_talk and (_TALK.search(q.question.lower()) or not topic):
         # "is anyone talking?", "anything said in the last 10 seconds?"
@@ -1302,6 +1302,14 @@ def _unseen_detail(target: str | None) -> bool:
     words beyond things, places and colours ("that white vehicle by the building" asks none)."""
     return any(w not in _CARRIERS and w not in _PLACE_WORDS and w not in _COLOUR_NAMES
                for w in _without_subjects(target).split())
+
+
+_SPEAKERS = {"person", "bird", "dog", "cat", "horse", "animal"}
+
+
+def _without_speakers(target: str | None) -> str:
+    """The target's words less the ones that name someone who could be talking (a person, an animal)."""
+    return " ".join(w for w in (target or "").split() if OBJECT_WORDS.get(w) not in _SPEAKERS)
 
 
 def _without_subjects(target: str | None) -> str:

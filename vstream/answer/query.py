@@ -75,7 +75,7 @@ def plural(cls: str, n: int) -> str:
 _TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|caption|captions|title|titles|"
                         r"headline|board|poster|display|displayed|label|logo|website|web address|url|subtitle|"
                         r"subtitles|slide|credits|credit|credited|read|reads|hashtag|copyright|chapter|ticker|"
-                        r"headline|headlines|on-screen|clock|graphic|crawl|scrolling|scrolls)\b")
+                        r"headline|headlines|on-screen|clock|graphic|crawl|scrolling|scrolls|band|lower third)\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
                           r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"
                           r"narrator|narration|voiceover|voice-over|speaker|presenter|audio|sound|sounds|noise|noises|noisy)\b")

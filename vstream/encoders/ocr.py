@@ -101,7 +101,8 @@ class OcrRead:
     full: bool
 
 
-def _overlap(a: Region, b: Region) -> bool:
+def _overlap(a: Region | tuple[float, ...], b: Region | tuple[float, ...]) -> bool:
+    """Two boxes (pixels, or frame fractions) overlap."""
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
@@ -251,10 +252,6 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the fr
 Shows = Callable[[np.ndarray, Box, str], bool]  # (frame, box, line): is the line readable there?
 
 
-def _boxes_overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
 @dataclass(frozen=True)
 class _Seen:
     """A frame since the previous OCR run: its kept-token mask and (recent frames only) its image."""
@@ -369,8 +366,8 @@ class RegionTimer:
         reread |= {g for g in gone if any(same_line(g, t) for t in new)}
         # A line replaced by another in its place (a clock, a score, a departure board) changes
         # whenever its box does: dated by the first change, no reads spent on every tick.
-        ticking = {t for t in new if any(_boxes_overlap(now[t], self._previous[g]) for g in gone)}
-        ticking |= {g for g in gone if any(_boxes_overlap(self._previous[g], now[t]) for t in new)}
+        ticking = {t for t in new if any(_overlap(now[t], self._previous[g]) for g in gone)}
+        ticking |= {g for g in gone if any(_overlap(self._previous[g], now[t]) for t in new)}
         self._budget = self.max_checks
 
         def first(t: str, box: Box, present: bool) -> float:

@@ -18,6 +18,7 @@ from vstream.answer.evidence import (
     lexical,
     members,
     motion_fit,
+    stem,
 )
 from vstream.answer.query import (
     GROUPS,
@@ -724,17 +725,12 @@ def _counts(content: str, topic: str, amount: bool = False) -> bool:
     """A number followed within three words by one of the topic's words ("Over 4,000 pigeons counted");
     for an amount ("how much have fares gone up?") the number may also follow them ("fares rise 10%")."""
     toks = re.findall(r"[\w,.%°£$€]+", content.lower())
-    asked = {_stem_word(w) for w in topic.split()}
+    asked = {stem(w.strip(",.")) for w in topic.split()}
 
     def number(t: str) -> bool:
         return bool(_NUMBER.fullmatch(t.strip(",.")) or re.fullmatch(r"[£$€]?[\d,.]+%?", t))
-    return any(number(t) and any(_stem_word(u) in asked for u in toks[i + 1:i + 4] + (toks[max(0, i - 3):i] if amount else []))
+    return any(number(t) and any(stem(u.strip(",.")) in asked for u in toks[i + 1:i + 4] + (toks[max(0, i - 3):i] if amount else []))
                for i, t in enumerate(toks))
-
-
-def _stem_word(w: str) -> str:
-    w = w.strip(",.")
-    return w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") and len(w) > 3 else w
 
 
 _DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"

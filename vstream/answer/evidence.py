@@ -71,13 +71,14 @@ def _slip(w: str, h: str) -> bool:
     """`h` is `w` misread or misheard ("dock" / "Doc", "harbour" / "harbor"): close spelling and
     the same first letter, or very close spelling. Spelling alone at 0.8 took "parking" for
     "speaking" and "talking" for "walking"."""
-    if _stem(w) == _stem(h):  # "towers" / "tower", "counted" / "count", "thanking" / "thanks"
+    if stem(w) == stem(h):  # "towers" / "tower", "counted" / "count", "thanking" / "thanks"
         return True
     ratio = difflib.SequenceMatcher(None, w, h).ratio()
     return ratio >= 0.9 or (ratio >= 0.8 and w[:1] == h[:1] and abs(len(w) - len(h)) <= 1)  # not "than" for "thanks"
 
 
-def _stem(w: str) -> str:
+def stem(w: str) -> str:
+    """A word less its plural or verb ending: "towers" and "tower", "counted" and "count" share one."""
     if len(w) <= 4:
         return w
     return re.sub(r"ies$", "y", w) if w.endswith("ies") else re.sub(r"(?:ing|ed|es|s)$", "", w)

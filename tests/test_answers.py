@@ -510,7 +510,8 @@ def _explainer_rows():
             said(25.0, 28.5, "Cockatoos can live for more than 60 years."), text(38.0, 44.0, "Over 4,000 pigeons counted in 2025"),
             said(36.0, 40.5, "Each spring volunteers count the pigeons in every park."),
             text(48.0, 53.0, "Part 2: What they eat"), text(64.0, 70.0, "Tom Reyes"), text(64.2, 70.0, "Park Ranger, Eastside Gardens"),
-            text(80.0, 88.0, "Learn more at citybirds.org"), text(102.0, 112.0, "Directed by Sam Ortiz"),
+            text(80.0, 88.0, "Learn more at citybirds.org"), text(92.0, 98.0, "Report injured birds: 555-0142"),
+            text(102.0, 112.0, "Directed by Sam Ortiz"),
             text(102.6, 113.8, "Narrated by Lee Park"), text(103.0, 115.0, "Music by The Night Owls"),
             text(105.8, 117.0, "Special thanks to Lakeside University"), text(107.4, 118.6, "© 2026 Harbor Lane Studio")]
 
@@ -610,6 +611,10 @@ def news_engine():
     return AnswerEngine(_EmbeddedView([
         _objects(0.0, 90.0), text(0.0, 6.0, "Northgate Evening News"), text(0.0, 6.0, "Tuesday 14 October"),
         said(1.0, 4.0, "Good evening, here is tonight's news."), text(24.0, 30.0, "Ferry fares rise 10% from Monday"),
+        text(18.5, 20.5, "Ferry fares rise 1"), text(20.5, 22.5, "Ferry fares rise 10% from"),
+        text(24.5, 26.5, "w river bridge"), text(42.5, 44.5, "Council approves new river bridge"),
+        text(52.5, 54.5, "ew river bridge • Ferry fares rise 10% from Monday"), text(33.0, 41.0, "Daniel Okafor"),
+        text(33.0, 41.0, "Commuter, Riverside"),
         said(31.0, 35.0, "Daniel, how long does your drive to work take now?"),
         said(36.0, 40.0, "About forty minutes. It used to be twenty."),
         said(44.0, 47.5, "More buses, and a second bridge over the river."),
@@ -627,7 +632,7 @@ def news_engine():
     ("so how long does it take him to get to work?", 42.0, "forty minutes", (36.0, 40.0)),
     ("how many new cycle lanes are they planning", 66.0, "three new cycle lanes", (60.0, 63.5)),
     ("what does he think would fix things?", 48.5, "second bridge", (44.0, 47.5)),
-    ("how much have ferry fares gone up?", 30.0, "10%", (24.0, 30.0)),
+    ("how much have ferry fares gone up?", 30.0, "10% from Monday", (24.0, 30.0)),
     ("which day is the bulletin?", 5.0, "Tuesday 14 October", (0.0, 6.0)),
     ("what did he say right after the question about his drive?", 45.0, "forty minutes", (36.0, 40.0)),
     ("what's the weather going to be?", 75.0, "light rain", (71.0, 79.0)),
@@ -658,6 +663,13 @@ def test_a_yes_about_speech_needs_the_asked_word(explainer_engine):
     assert text.startswith("No"), text
     text, cites = _ask(explainer_engine, "did they mention volunteers?", 45.0)
     assert text.startswith("Yes") and (36.0, 40.5) in cites, text
+
+
+def test_the_number_for_something_is_a_line_with_a_number(explainer_engine):
+    text, cites = _ask(explainer_engine, "what's the number for injured birds?", 25.0)  # shown at 92 s
+    assert "haven't seen or heard a number" in text and not cites, text
+    text, cites = _ask(explainer_engine, "what's the number for injured birds?", 97.0)
+    assert "555-0142" in text and cites == [(92.0, 98.0)], text
 
 
 def test_an_explainer_before_its_facts_says_not_seen(explainer_engine):
@@ -730,6 +742,7 @@ def test_near_spellings_and_generic_text_questions(scene_engine):
     speech lists what was said in the window; "what signs have you seen" lists the text; "what
     room is the meeting in" is about a room named in the evidence, not the kind of place."""
     assert lexical("parking", "is anyone speaking") == 0.0 and lexical("dock", "waiting at Doc 7") == 1.0
+    assert lexical("news", "Council approves new ri") == 0.0 and lexical("cars", "a red car") == 1.0  # news is no plural
     text, _ = _ask(scene_engine, "did they say anything about parking?", 28.0)
     assert text.startswith("No, I haven't heard") and "parking" in text, text
     text, cites = _ask(scene_engine, "anything said in the last 10 seconds?", 28.0)
@@ -748,3 +761,55 @@ def test_counts_compared_across_time_and_unseen_postures(scene_engine):
     assert text.startswith("Yes"), text
     text, _ = _ask(scene_engine, "is anyone standing still?", 10.0)
     assert not text.startswith("Yes") and "can't tell" in text, text
+
+
+def test_a_line_read_in_pieces_is_quoted_whole(news_engine):
+    """A ticker is read as it scrolls: the piece that matched best is quoted as the whole line, read
+    alone or inside a run of lines; a sign that stayed whole is never swapped for a longer one."""
+    from memory.records import Evidence
+    from vstream.answer.compose import fuller
+
+    text, cites = _ask(news_engine, "what's the headline about the bridge?", 50.0)
+    assert "“Council approves new river bridge”" in text and (42.5, 44.5) in cites, text
+    text, cites = _ask(news_engine, "how much have ferry fares gone up?", 23.0)  # before the whole line was read alone
+    assert "“Ferry fares rise 10% from”" in text and "rise 1”" not in text, text
+    text, cites = _ask(news_engine, "how much have ferry fares gone up?", 60.0)
+    assert "“Ferry fares rise 10% from Monday”" in text and "•" not in text, text
+    exit_sign = Evidence(EvidenceKind.TEXT, 5.0, 13.0, "EXIT")
+    assert fuller(exit_sign, [exit_sign, Evidence(EvidenceKind.TEXT, 20.0, 28.0, "EXIT 5 NORTH")]) is exit_sign
+
+
+def test_which_came_first_finds_both_things_by_what_they_are(explainer_engine, news_engine):
+    text, cites = _ask(explainer_engine, "what came first, the banner or the chapter title?", 60.0)
+    assert text.startswith("The banner came first") and "Maya Chen" in text and cites == [(9.0, 15.0), (48.0, 53.0)], text
+    text, cites = _ask(explainer_engine, "which came first - the website or the pigeon count?", 95.0)
+    assert text.startswith("The pigeon count came first") and cites[0] in ((36.0, 40.5), (38.0, 44.0)), text
+    text, cites = _ask(explainer_engine, "which came first, the website or the credits?", 95.0)  # credits at 102 s
+    assert "haven't seen or heard “credits”" in text and cites == [(80.0, 88.0)], text
+    text, cites = _ask(explainer_engine, "was the website shown before or after the pigeon count?", 95.0)
+    assert text.startswith("The website came after the pigeon count") and (80.0, 88.0) in cites, text
+    text, _ = _ask(explainer_engine, "did the chapter title come before the banner?", 95.0)
+    assert text.startswith("No — the chapter title came after the banner"), text
+    text, cites = _ask(news_engine, "when did the interview start?", 65.0)  # named by its caption
+    assert "Daniel Okafor" in text and cites == [(33.0, 41.0)], text
+
+
+def test_who_after_the_caption_went_reaches_back_to_it(explainer_engine):
+    text, cites = _ask(explainer_engine, "who's the woman in the banner?", 40.0)
+    assert "Maya Chen" in text and "now" in text and cites[0] == (9.0, 15.0), text
+    text, cites = _ask(explainer_engine, "who is that?", 90.0)  # nobody in view: the last caption, Tom Reyes's
+    assert "Tom Reyes" in text and "Maya" not in text, text
+    text, _ = _ask(explainer_engine, "who is that?", 8.0)  # no caption yet: no name
+    assert "Maya" not in text and "Tom" not in text, text
+
+
+def test_a_thing_asked_by_a_place_not_detected_is_what_is_in_view(scene_engine):
+    """"What's parked by the building?": the vehicles detected, the building named but not placed; a bare
+    "what's on the table?" with no table still says it was not seen."""
+    text, cites = _ask(scene_engine, "what's parked by the building?", 10.0)
+    assert text.startswith("In view at 00:10.0: 1 truck/van") and "person" not in text and "can't place" in text, text
+    assert cites == [(0.0, 24.0)], cites
+    text, _ = _ask(scene_engine, "what's standing on the grass?", 10.0)
+    assert "2 people" in text and "truck/van" in text, text
+    text, _ = _ask(scene_engine, "what's on the table?", 10.0)
+    assert "haven't seen" in text, text

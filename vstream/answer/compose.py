@@ -314,11 +314,56 @@ def _with_beside(f: EvidenceFinder, q: Query, rows: list[Evidence]) -> list[Evid
     kinds = {r.kind for r in rows}
     text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if EvidenceKind.TEXT in kinds else []
     said = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)) if EvidenceKind.SPEECH in kinds else []
+    seen = [o for o in text if o.t_start <= q.now]
     out: list[Evidence] = []
     for r in rows:
-        out += beside(r, text) if r.kind is EvidenceKind.TEXT else reply(r, said, q.now) \
+        out += beside(fuller(r, seen), text) if r.kind is EvidenceKind.TEXT else reply(r, said, q.now) \
             if r.kind is EvidenceKind.SPEECH else [r]
-    return _uniq(out)
+    return _one_per_line(_uniq(out))
+
+
+def _one_per_line(rows: list[Evidence]) -> list[Evidence]:
+    """One quote per on-screen line: a line read again inside a ticker's run ("day • City library to
+    open on Sundays •") adds nothing to the line itself."""
+    def inside(a: Evidence, b: Evidence) -> bool:
+        return a is not b and a.kind is b.kind is EvidenceKind.TEXT and "•" in b.content and _norm(a.content) in _norm(b.content)
+    return [r for r in rows if not any(inside(o, r) for o in rows)]
+
+
+PASSING_S = 3.0  # a line read for no longer than this (two OCR reads) may be part of one scrolling past
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[\w%°£$€.,:@/-]+", text.lower()))
+
+
+def fuller(row: Evidence, text: list[Evidence]) -> Evidence:
+    """The whole line when `row` is a piece of it: a ticker is read as it scrolls ("Ferry fares rise 1",
+    then "Ferry fares rise 10% from Monday"), a line coming on screen is read half-drawn. A piece is a
+    line cut mid-word at either end ("new ri", "w river bridge") or one read only briefly; a sign that
+    stayed whole on screen ("EXIT") is never swapped for a longer one ("EXIT 5"). The whole line keeps
+    its own times; a ticker's line is cut out of the run it was read in ("… • Ferry fares … • …")."""
+    key = _norm(row.content)
+    if len(key) < 4 or "•" in row.content:
+        return row
+    brief = row.t_end - row.t_start <= PASSING_S
+    best: tuple[int, float, Evidence] | None = None
+    for o in text:
+        for seg in o.content.split("•"):
+            whole = _norm(seg)
+            at = whole.find(key)
+            if at < 0 or len(whole) <= len(key) or not (brief or _cut(whole, at, at + len(key))):
+                continue
+            rank = (len(whole), -abs(o.t_start - row.t_start))
+            if best is None or rank > best[:2]:
+                best = (*rank, replace(o, content=seg.strip()) if seg.strip() != o.content.strip() else o)
+    return best[2] if best else row
+
+
+def _cut(whole: str, a: int, b: int) -> bool:
+    """The piece whole[a:b] starts or ends inside a word of the whole line."""
+    return (a > 0 and whole[a - 1].isalnum() and whole[a].isalnum()) or \
+        (b < len(whole) and whole[b - 1].isalnum() and whole[b].isalnum())
 
 
 REPLY_S = 3.0  # an answer starts within this of the question it answers (the interview clip: 0.5-1 s)
@@ -335,9 +380,12 @@ def reply(row: Evidence, said: list[Evidence], now: float) -> list[Evidence]:
 
 
 def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
-    """The row and the on-screen lines that came up and went with it, as read."""
+    """The row and the on-screen lines that came up and went with it, as read; none for a line read
+    only in passing (a ticker's pieces all come and go together, every two seconds)."""
+    if row.t_end - row.t_start <= PASSING_S:
+        return [row]
     return [row] + [o for o in text if o is not row and abs(o.t_start - row.t_start) <= BESIDE_S
-                    and abs(o.t_end - row.t_end) <= BESIDE_S][:3]  # came and went together (not a ticker passing)
+                    and abs(o.t_end - row.t_end) <= BESIDE_S][:3]  # came and went together
 
 
 def _best(found: list[Scored], n: int) -> list[Scored]:
@@ -431,6 +479,8 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
 def when_said_or_shown(q: Query, f: EvidenceFinder) -> Composed:
     kinds = kinds_for(q)
     found = [s for s in f.matching(q, kinds) if s.score >= LEXICAL_MIN]
+    if not found and (row := named_row(q, f, q.target or "")) is not None and row.t_start <= q.now:
+        return Composed(_sentence(quote(row)), [row])  # "when did the interview start?": its name caption
     if not found:
         return not_found(q, kinds)
     top = found[0].score
@@ -611,6 +661,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
     low = q.question.lower()
+    if (first := order(q, f)) is not None:
+        return first  # "what came first, the banner or the chapter title?"
     if q.window is None and _SEQ.search(low) and (seq := sequence(q, f)) is not None:
         return seq  # "what was said right after the title?", "…just before the website came up?"
     if _ROLE_Q.search(low) and not q.modalities & {Modality.SPEECH}:
@@ -709,7 +761,10 @@ def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
         amount = bool(re.search(r"\bhow much\b", q.question.lower()))
         found = [s for s in found if _counts(s.row.content, topic or q.target or "", amount)]
     if found:
-        return Composed(_sentence(quote(found[0].row)), [found[0].row])
+        row = found[0].row
+        if row.kind is EvidenceKind.TEXT:  # "Ferry fares rise 1" read as it scrolled in: the whole line
+            row = fuller(row, [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.now])
+        return Composed(_sentence(quote(row)), [row])
     if q.answer_type is not AnswerType.WHEN:
         return None
     # "how long has she been studying birds?" and nothing says so in those words: the durations that were
@@ -864,6 +919,10 @@ _IDENTITY_WORDS = set("animal animals creature creatures bird birds pet pets kin
                       "it one".split())
 
 
+_ASKS_NUMBER = re.compile(r"\b(?:what|which)(?:'s| is| was)? (?:the )?(?:phone |telephone |contact |room |gate )?number\b|"
+                          r"\bwhat number\b|\bnumber (?:to|for)\b")
+
+
 def open_question(q: Query, f: EvidenceFinder) -> Composed:
     """what / who / where: what was read or heard about it; else what is seen."""
     cls = q.object_class
@@ -882,6 +941,10 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     found = f.matching(q, kinds_for(q)) if q.target else []
     if not found and q.target and q.scope in (Scope.NOW, Scope.ALL):  # "which room is the meeting in now?":
         found = f.matching(replace(q, scope=Scope.ALL), kinds_for(q))  # the fact may have been given earlier
+    if found and _ASKS_NUMBER.search(low):  # "what's the number for injured birds?": a line with a number answers
+        found = [s for s in found if _NUMBER.search(s.row.content)]
+        if not found:
+            return Composed(f"I haven't seen or heard a number for “{_about(q)}” {_upto(replace(q, scope=Scope.ALL))}.")
     if found:
         rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
         return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
@@ -896,6 +959,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         return identify(q, f)
     if cls:
         return objects_present(_now_unless_past(q), f, cls)
+    if (there := what_there(q, f)) is not None:
+        return there  # "what's parked by the building?": what is detected, said without placing it
     base = not_found(q, kinds_for(q))
     if q.modalities & {Modality.SPEECH, Modality.TEXT}:
         return base
@@ -903,6 +968,34 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     if not seen.used:
         return base
     return Composed(f"{base.text[:-1]}; what I do see — {_lower_first(seen.text)}", seen.used)
+
+
+# "What's parked by the building?", "what's standing on the grass?": a thing asked by where it is, at a place
+# the senses do not locate (a building, the grass, a shelf are not detected).
+_WHAT_THERE = re.compile(r"^what(?:'s| is| are|'re| was| were)\s+(?:that |it )?(\w+(?:ing|ed)|parked|left|sat|stood)\s+"
+                         r"(?:on|by|in|at|near|next to|beside|behind|in front of|under|over|outside|against)\s+"
+                         r"(?:the |that |this )?([a-z][a-z ]{1,30}?)\s*(?:(?:right )?now|earlier|just now|(?:at|around|"
+                         r"about) [\d:.]+\w*(?: seconds?| secs?| s)?)?\s*\??$")
+_VEHICLE_VERBS = {"parked", "parking", "driving", "stopped"}
+
+
+def what_there(q: Query, f: EvidenceFinder) -> Composed | None:
+    """The people and things detected at the asked time (only vehicles for "parked"), said as what is
+    in view: the place named is not something the senses find, so it is named, not claimed."""
+    m = _WHAT_THERE.match(q.question.lower().strip())
+    if not m or not f.has_detector(q):
+        return None
+    now = _now_unless_past(q)
+    row = f.objects_at(now, now.point)
+    if row is None or not isinstance(row.data, ObjectsData) or not row.data.counts:
+        return Composed(f"I see no people or objects at {fmt_time(now.point)} (I can't place “{m.group(2)}” either).",
+                        [row] if row else [])
+    counts = [(c, n) for c, n in row.data.counts if n and (m.group(1) not in _VEHICLE_VERBS or c in members("vehicle"))]
+    if not counts:
+        return Composed(f"I see no vehicles at {fmt_time(now.point)}; in view: {_counts_phrase(row)}.", [row])
+    said = ", ".join(f"{n} {plural(DISPLAY.get(c, c), n)}" for c, n in counts)
+    return Composed(f"In view at {fmt_time(min(row.t_end, now.point))}: {said} — where “{m.group(2)}” is in the "
+                    f"picture I can't place.", [row])
 
 
 def _now_if_all(q: Query) -> Query:
@@ -1121,15 +1214,9 @@ def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
     the named thing is not found (the question is answered the usual way)."""
     m = _SEQ.search(q.question.lower())
     after, phrase = m.group(1) == "after", m.group(2)
-    words = " ".join(w for w in re.findall(r"[a-z0-9]+", phrase) if w not in _SEQ_STOP)
     past = replace(q, scope=Scope.ALL)
     both = (EvidenceKind.TEXT, EvidenceKind.SPEECH)
-    if re.search(r"\btitle\b", phrase):
-        rows = f.rows(past, (EvidenceKind.TEXT,))
-        anchor = rows[0] if rows else None
-    else:
-        found = f.matching(past, both, target=words) if words else []
-        anchor = found[0].row if found and found[0].score >= LEXICAL_MIN else None
+    anchor = named_row(q, f, phrase)
     if anchor is None:
         return None
     asked = q.question.lower()[:m.start(1)]  # "what was said" — not the anchor's own "came up"
@@ -1145,7 +1232,74 @@ def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
 
 
 _SEQ_STOP = set("the a an that this his her their came come up appeared was were shown showed said announcement "
-                "announcements sentence line text sign caption banner".split())
+                "announcements sentence line text sign caption banner one ones thing bit part piece".split())
+# an interview is introduced by a caption naming who is interviewed
+_BANNER = re.compile(r"\b(banner|lower third|lower-third|name caption|name tag|nametag|caption with (?:the|a|her|his) name|"
+                     r"interview|interviewed)\b")
+
+
+def named_row(q: Query, f: EvidenceFinder, phrase: str) -> Evidence | None:
+    """The line or sentence a question names by what it is or says ("the title", "the banner", "the
+    website", "the truck announcement"): the first text for a title, the first name caption for a
+    banner, else the best match (the first said or shown of those as good)."""
+    past = replace(q, scope=Scope.ALL)
+    if re.search(r"\btitle\b", phrase) and not re.search(r"\bchapter\b", phrase):
+        rows = f.rows(past, (EvidenceKind.TEXT,))
+        return rows[0] if rows else None
+    if _BANNER.search(phrase) and (named := captions(past, f)):
+        return named[0][0]
+    words = " ".join(w for w in re.findall(r"[a-z0-9]+", phrase) if w not in _SEQ_STOP)
+    found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH), target=words) if s.score >= LEXICAL_MIN] \
+        if words else []
+    if not found:
+        return None
+    top = found[0].score
+    return min((s.row for s in found if s.score >= top - 0.05), key=lambda r: r.t_start)
+
+
+# "What came first, the banner or the chapter title?", "which was said first: lunch or the meeting?"
+_ORDER = re.compile(r"\b(?:what|which)(?: one| thing)? (?:came|come|comes|was|were|appeared|showed up|happened|got "
+                    r"mentioned|was (?:shown|said|mentioned))(?: up| on)? (?:first|earlier|sooner)\b[\s,:;–—-]*(?:the )?"
+                    r"(.+?),?\s+or\s+(?:the )?(.+?)\s*\??$")
+
+
+# "Did the banner come before the chapter title?", "was the weather before or after the interview?"
+_BEFORE_AFTER = re.compile(r"^(?:did|was|were|is|does)\s+(?:the )?(.+?)\s+(?:come |appear |show up |get shown |get said "
+                           r"|get mentioned |happen |go up |shown |said |mentioned )?(before or after|after or before|before|"
+                           r"after)\s+(?:the )?(.+?)\s*\??$")
+
+
+def order(q: Query, f: EvidenceFinder) -> Composed | None:
+    """Which of two named things came first: each found as `named_row` finds it, then compared by
+    their times. None when the question is not of that shape (or, asked yes/no, when either thing is
+    not found: "did anyone speak before the title?" is not about two lines)."""
+    low = q.question.lower()
+    if (yn := _BEFORE_AFTER.search(low)) is not None:
+        return _before_after(q, f, yn)
+    m = _ORDER.search(low)
+    if not m:
+        return None
+    names = [m.group(1).strip(" ,"), m.group(2).strip(" ,")]
+    rows = [named_row(q, f, n) for n in names]
+    found = [(n, r) for n, r in zip(names, rows) if r is not None]
+    if len(found) < 2:
+        missing = " or ".join(f"“{n}”" for n, r in zip(names, rows) if r is None)
+        if not found:
+            return Composed(f"I haven't seen or heard {missing} {_upto(replace(q, scope=Scope.ALL))}.")
+        n, r = found[0]
+        return Composed(f"Only the {n} so far: {quote(r)}; I haven't seen or heard {missing} "
+                        f"{_upto(replace(q, scope=Scope.ALL))}.", [r])
+    (n1, r1), (n2, r2) = sorted(found, key=lambda nr: nr[1].t_start)
+    return Composed(f"The {n1} came first: {quote(r1)}, then the {n2}: {quote(r2)}.", [r1, r2])
+
+
+def _before_after(q: Query, f: EvidenceFinder, m: re.Match) -> Composed | None:
+    a, b = named_row(q, f, m.group(1)), named_row(q, f, m.group(3))
+    if a is None or b is None or a is b:
+        return None
+    first = "before" if a.t_start < b.t_start else "after"
+    yes = "" if " or " in m.group(2) else "Yes — " if m.group(2) == first else "No — "
+    return Composed(_sentence(f"{yes}the {m.group(1)} came {first} the {m.group(3)}: {quote(a)}; {quote(b)}"), [a, b])
 
 
 # "What's this video called?", "what's the title?", "when did the title appear?"
@@ -1231,17 +1385,28 @@ _PLACE_WORDS = set("left right centre center middle top bottom front back path r
                    "frame picture view background foreground".split())
 
 
+_CAPTION_WORDS = re.compile(r"\b(banner|caption|lower third|name tag|nametag|on screen|on-screen|title|named)\b")
+
+
 def who(q: Query, f: EvidenceFinder) -> Composed:
     """People can't be recognised by name here: a caption that names them, else how many are in
     view (and when)."""
     named = caption_answer(q, f)
     if named is not None:
         return named
+    row = f.objects_at(q, q.point, "person") if f.has_detector(q) else None
+    n = f.count(row, "person") if row is not None else 0
+    seen = sighting(q, f, "person") if row is not None else None
+    earlier = captions(replace(q, scope=Scope.ALL), f) if q.scope is Scope.NOW else []
+    if earlier and (seen is None or _CAPTION_WORDS.search(q.question.lower())):
+        # "who's the woman in the banner?" after the banner went, or nobody in view: the last caption that named someone
+        g = earlier[-1]
+        lines = " / ".join(f"“{r.content}”" for r in g)
+        return Composed(f"No caption names anyone on screen now ({fmt_time(q.point)}); the last one that did: {lines} "
+                        f"({span_text(g[0].t_start, max(r.t_end for r in g))}) — I go by captions; I can't recognise "
+                        f"faces.", g)
     if not f.has_detector(q):
         return _no_detector("person")
-    row = f.objects_at(q, q.point, "person")
-    n = f.count(row, "person")
-    seen = sighting(q, f, "person")
     if n and seen is not None:
         return Composed(f"I can't tell who they are by name, but I see {n} {plural('person', n)} in view at "
                         f"{fmt_time(min(row.t_end, q.point))}: {boxes_phrase(seen[1])}.", _uniq([row, seen[0]]))

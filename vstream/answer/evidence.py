@@ -67,12 +67,17 @@ def _fold(w: str) -> str:
     return w.translate(_OCR_FOLD) if not w.isdigit() else w
 
 
+_NOT_PLURAL = {"news", "bus", "gas", "lens", "always", "across", "less", "yes", "this", "his", "hers", "its", "plus"}
+
+
 def _slip(w: str, h: str) -> bool:
     """`h` is `w` misread or misheard ("dock" / "Doc", "harbour" / "harbor"): close spelling and
     the same first letter, or very close spelling. Spelling alone at 0.8 took "parking" for
     "speaking" and "talking" for "walking"."""
     if stem(w) == stem(h):  # "towers" / "tower", "counted" / "count", "thanking" / "thanks"
         return True
+    if w[:-1] == h and w in _NOT_PLURAL or h[:-1] == w and h in _NOT_PLURAL:
+        return False  # "breaking news" is not "new", a "bus" is not "bu…"
     ratio = difflib.SequenceMatcher(None, w, h).ratio()
     return ratio >= 0.9 or (ratio >= 0.8 and w[:1] == h[:1] and abs(len(w) - len(h)) <= 1)  # not "than" for "thanks"
 

@@ -81,7 +81,10 @@ class Graphic:
     very bottom: a fixed "LATEST" label, the lines scrolling leftward at TICKER_SPEED px/s, looping),
     "clock" (a small top-left box; lines[0] "HH:MM:SS" is the time at t_start, shown as HH:MM and
     ticking on), "breaking" (a red band under the top: a white "BREAKING" box + lines[1]),
-    "weather" (a centred panel: lines[0] as its header, lines[1] large)."""
+    "weather" (a centred panel: lines[0] as its header, lines[1] large), "slide" (a presentation
+    slide filling the frame: light background, lines[0] a dark bold title over an accent rule in
+    `color`, lines[1:] below it, "- " lines as bullets, others plain, e.g. a quote), "page" (a
+    small slide number such as "3/8", bottom-right; listed after its slide so it is drawn on top)."""
 
     kind: str
     t_start: float
@@ -112,6 +115,12 @@ class ClipSpec:
                 del d[name]
         blob = json.dumps([GENERATOR_VERSION, d], sort_keys=True, default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def _slide(t_start: float, t_end: float, number: int, total: int, lines: tuple[str, ...],
+           color: tuple[int, int, int] = (40, 110, 190)) -> tuple[Graphic, Graphic]:
+    """A slide and its "number/total" in the corner (two graphics, so every other kind stays as it was)."""
+    return Graphic("slide", t_start, t_end, lines, color), Graphic("page", t_start, t_end, (f"{number}/{total}",))
 
 
 # ---- the clips the development set uses ---------------------------------------------------------------
@@ -226,6 +235,56 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("The council plans three new cycle lanes.", 60, "en-us+f3"),
                 SpeechEvent("Tomorrow will be mild, with light rain after lunch.", 72, "en-us+f3"),
                 SpeechEvent("That is all from us. Good night.", 83, "en-us+f3")),
+    ),
+    # 120 s recorded university talk: eight slides (title, agenda, three content slides with numbers,
+    # a quote, key takeaways, "Questions?" with an email and a web address), each with its number
+    # bottom-right; cuts to the speaker (carphone_pristine.mp4, a lower third naming him) at 10-18 s
+    # and for an audience question at 92-104 s (a second, female voice asks; he answers); city-at-night
+    # B-roll with a caption at 53-61 s. The speaker (en-gb) restates some slides and says things no
+    # slide shows (phones, twenty minutes, the bicycle, forty sensors, ninety percent, coffee).
+    "lecture": ClipSpec(
+        "lecture", 120.0, size=(854, 480),
+        broll=(BrollShot(0, 10, color=(248, 248, 244)),
+               BrollShot(10, 18, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(18, 53, color=(248, 248, 244)),
+               BrollShot(53, 61, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(61, 92, color=(248, 248, 244)),
+               BrollShot(92, 104, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(104, 120, color=(248, 248, 244))),
+        graphics=(
+            *_slide(0, 10, 1, 8, ("Urban Heat Islands", "Dr. Martin Hale", "Department of Geography, Northfield University",
+                                  "12 March 2026")),
+            Graphic("lower_third", 10.5, 17, ("Dr. Martin Hale", "Climate Scientist, Northfield University"), (30, 70, 140)),
+            *_slide(18, 28, 2, 8, ("Agenda", "- What is a heat island?", "- How we measured it", "- The main causes",
+                                   "- What cities can do")),
+            *_slide(28, 43, 3, 8, ("What is an urban heat island?", "- Cities are warmer than the land around them",
+                                   "- Up to 7\u00b0C warmer at night", "- Strongest on calm, clear evenings")),
+            *_slide(43, 53, 4, 8, ("How we measured it", "- Satellite data from 120 cities", "- Ten years: 2014 to 2024",
+                                   "- Average gap: 2.9\u00b0C", "- Largest gap: 8.4\u00b0C (Phoenix)")),
+            Graphic("caption", 54, 60, ("Northfield city centre at night",), (20, 20, 20)),
+            *_slide(61, 72, 5, 8, ("Main causes", "- Dark roofs and roads absorb sunlight", "- Too few trees and parks",
+                                   "- Heat from cars and air conditioners", "- Tall buildings trap warm air")),
+            *_slide(72, 82, 6, 8, ("A thought to keep in mind", "\u201cWe shape our buildings;",
+                                   "thereafter they shape us.\u201d", "\u2014 Winston Churchill")),
+            *_slide(82, 92, 7, 8, ("Key takeaways", "- Heat islands are worst at night", "- Cool roofs cut roof heat by 30%",
+                                   "- Street trees cool the air by up to 3\u00b0C")),
+            Graphic("lower_third", 92.5, 103, ("Audience Q&A",), (150, 60, 30)),
+            *_slide(104, 120, 8, 8, ("Thank you! Questions?", "Email: m.hale@northfield.ac.uk",
+                                     "Slides: www.northfield.ac.uk/heat"))),
+        speech=(SpeechEvent("Good morning, everyone, and please silence your phones.", 11, "en-gb"),
+                SpeechEvent("The talk has four parts, and it should take about twenty minutes.", 19.5, "en-gb"),
+                SpeechEvent("At night, a city centre can be up to seven degrees warmer than the fields around it.", 29, "en-gb"),
+                SpeechEvent("I first measured this on my bicycle, with a thermometer taped to the handlebars.", 36, "en-gb"),
+                SpeechEvent("We studied one hundred and twenty cities over ten years.", 43.5, "en-gb"),
+                SpeechEvent("We also put forty sensors on rooftops.", 48.8, "en-gb"),
+                SpeechEvent("Concrete and asphalt store the heat of the day and release it after sunset.", 54, "en-gb"),
+                SpeechEvent("Dark roofs can absorb up to ninety percent of sunlight.", 62, "en-gb"),
+                SpeechEvent("Churchill said this about buildings, but it is just as true of cities.", 73.5, "en-gb"),
+                SpeechEvent("If you remember only one thing today, plant more trees.", 83, "en-gb"),
+                SpeechEvent("Does painting a roof white really make a difference?", 93, "en-us+f3"),
+                SpeechEvent("Yes, a white roof can stay twenty degrees cooler at noon.", 97.5, "en-gb"),
+                SpeechEvent("Thank you for listening. My slides are online at the address on the screen.", 105, "en-gb"),
+                SpeechEvent("Coffee is served in the lobby in ten minutes.", 112, "en-gb")),
     ),
 }
 
@@ -708,9 +767,39 @@ def _weather(d, g: Graphic, size, t) -> None:
         d.text(((w - _text_w(d, line, big)) // 2, y + int(h * 0.025)), line, font=big, fill=(255, 255, 255, 255))
 
 
+SLIDE_BG = (248, 248, 244)  # the slide's off-white background
+SLIDE_INK = (25, 30, 50)  # title and body text: near-black navy
+
+
+def _slide_lines(g: Graphic) -> list[tuple[str, bool]]:
+    """(text, is a bullet) for each body line: a leading "- " marks a bullet and is not drawn."""
+    return [(line[2:], True) if line.startswith("- ") else (line, False) for line in g.lines[1:]]
+
+
+def _slide_draw(d, g: Graphic, size, t) -> None:
+    w, h = size
+    title, body = _font(int(h * 0.08), bold=True), _font(int(h * 0.052))
+    x = int(w * 0.07)
+    d.rectangle([0, 0, w, h], fill=(*SLIDE_BG, 255))
+    d.text((x, int(h * 0.09)), g.lines[0], font=title, fill=(*SLIDE_INK, 255))
+    d.rectangle([x, int(h * 0.22), x + int(w * 0.25), int(h * 0.22) + 5], fill=(*g.color, 255))
+    indent = int(w * 0.04)
+    for k, (text, bullet) in enumerate(_slide_lines(g)):
+        y = int(h * (0.31 + 0.12 * k))
+        if bullet:
+            d.text((x, y), "\u2022", font=body, fill=(*g.color, 255))
+        d.text((x + (indent if bullet else 0), y), text, font=body, fill=(*SLIDE_INK, 255))
+
+
+def _page(d, g: Graphic, size, t) -> None:
+    w, h = size
+    f = _font(int(h * 0.036))
+    d.text((w - _text_w(d, g.lines[0], f) - int(w * 0.03), int(h * 0.92)), g.lines[0], font=f, fill=(110, 110, 120, 255))
+
+
 _GRAPHIC_DRAW = {"title": _title, "lower_third": _lower_third, "chapter": _chapter, "bug": _bug,
                  "caption": _caption, "credits": _credits, "ticker": _ticker, "clock": _clock,
-                 "breaking": _breaking, "weather": _weather}
+                 "breaking": _breaking, "weather": _weather, "slide": _slide_draw, "page": _page}
 
 
 def _draw_graphics_cv2(img: np.ndarray, graphics: list[Graphic], t: float) -> np.ndarray:
@@ -721,6 +810,9 @@ def _draw_graphics_cv2(img: np.ndarray, graphics: list[Graphic], t: float) -> np
 
     h, w = img.shape[:2]
     for g in graphics:
+        if g.kind in ("slide", "page"):
+            _slide_cv2(img, g)
+            continue
         lines = ((clock_text(g, t),) if g.kind == "clock" else (TICKER_SEP.join(g.lines),) if g.kind == "ticker"
                  else g.lines)
         ys = ([credit_line_y(g, k, t, h) + 30 for k in range(len(g.lines))] if g.kind == "credits"
@@ -730,6 +822,23 @@ def _draw_graphics_cv2(img: np.ndarray, graphics: list[Graphic], t: float) -> np
                 cv2.rectangle(img, (20, int(y) - 28), (w - 20, int(y) + 8), (20, 20, 20), -1)
                 put_text(img, line, (30, int(y)), scale=0.8, thickness=2)
     return img
+
+
+def _slide_cv2(img: np.ndarray, g: Graphic) -> None:
+    """The slide (or its number) in Hershey: same background, places and dark ink as with Pillow."""
+    from eval.synthvideo import put_text
+
+    h, w = img.shape[:2]
+    ink = SLIDE_INK
+    if g.kind == "page":
+        put_text(img, g.lines[0], (w - int(w * 0.09), int(h * 0.96)), scale=0.5, color=(110, 110, 120), thickness=1)
+        return
+    img[:] = SLIDE_BG
+    x = int(w * 0.07)
+    put_text(img, g.lines[0], (x, int(h * 0.17)), scale=1.2, color=ink, thickness=2)
+    img[int(h * 0.22):int(h * 0.22) + 5, x:x + int(w * 0.25)] = g.color
+    for k, (text, bullet) in enumerate(_slide_lines(g)):
+        put_text(img, ("* " if bullet else "") + text, (x, int(h * (0.36 + 0.12 * k))), scale=0.8, color=ink, thickness=2)
 
 
 def credit_spans(spec: ClipSpec) -> list[tuple[str, float, float]]:

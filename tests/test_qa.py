@@ -247,6 +247,38 @@ def test_speech_clip_places_sentences(clip_cache):
     assert rms(16.2, 18.5) > 20 * max(rms(9.0, 15.5), 1e-5)
 
 
+def test_a_slide_covers_the_frame_in_both_painters():
+    """A slide is a light page with dark text and its number on top, drawn by Pillow or by the cv2
+    fallback (a black frame under it must not show through)."""
+    from eval.qaclips import SLIDE_BG, _draw_graphics_cv2, _slide, draw_graphics
+
+    slide, page = _slide(0, 10, 3, 8, ("Main causes", "- Dark roofs", "A plain line"))
+    for paint in (draw_graphics, _draw_graphics_cv2):
+        img = paint(np.zeros((480, 854, 3), np.uint8), [slide, page], 1.0)
+        light = np.all(np.abs(img.astype(int) - SLIDE_BG) < 12, axis=2)
+        assert light.mean() > 0.8, paint.__name__  # the black frame under it is hidden
+        assert img[20:140, 40:500].min() < 80, paint.__name__  # the dark title ink at the top left
+        assert img[430:470, 760:850].min() < 200, paint.__name__  # "3/8" bottom-right
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_lecture_clip_builds_with_sound(clip_cache):
+    from conftest import need
+
+    need(shutil.which("espeak-ng") is not None, "espeak-ng is not installed (apt-get install espeak-ng)")
+    import av
+
+    from eval.qaclips import SLIDE_BG, build
+
+    with av.open(str(build("lecture"))) as c:
+        assert c.duration / 1e6 == pytest.approx(120.0, abs=0.3) and c.streams.audio[0].codec_context.name == "aac"
+        v = c.streams.video[0]
+        first = next(c.decode(v)).to_ndarray(format="rgb24")
+    assert first.shape == (480, 854, 3)
+    assert np.median(first.reshape(-1, 3), axis=0) == pytest.approx(SLIDE_BG, abs=6)  # the title slide from 0 s
+
+
 # ---- end to end through the real Assistant ---------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.timeout(240)

@@ -509,7 +509,8 @@ def _explainer_rows():
             text(9.0, 15.0, "Ornithologist, Lakeside University"), said(16.0, 20.5, "She has spent 12 years watching them."),
             said(25.0, 28.5, "Cockatoos can live for more than 60 years."), text(38.0, 44.0, "Over 4,000 pigeons counted in 2025"),
             said(36.0, 40.5, "Each spring volunteers count the pigeons in every park."),
-            text(48.0, 53.0, "Part 2: What they eat"), text(64.0, 70.0, "Tom Reyes"), text(64.2, 70.0, "Park Ranger, Eastside Gardens"),
+            text(48.0, 53.0, "Part 2: What they eat"), said(50.0, 55.0, "Most city birds eat seeds, insects and the crumbs we drop."),
+            text(64.0, 70.0, "Tom Reyes"), text(64.2, 70.0, "Park Ranger, Eastside Gardens"),
             text(80.0, 88.0, "Learn more at citybirds.org"), text(92.0, 98.0, "Report injured birds: 555-0142"),
             text(102.0, 112.0, "Directed by Sam Ortiz"),
             text(102.6, 113.8, "Narrated by Lee Park"), text(103.0, 115.0, "Music by The Night Owls"),
@@ -546,7 +547,7 @@ def explainer_engine():
     ("what year is the copyright?", 119.0, "2026", "2025", (107.4, 118.6)),
     ("how long has she been studying birds?", 22.0, "12 years", None, (16.0, 20.5)),
     ("what was said right after the title?", 20.0, "12 years", None, (16.0, 20.5)),
-    ("what was said just before the website came up?", 90.0, "volunteers", "12 years", (36.0, 40.5)),
+    ("what was said just before the website came up?", 90.0, "seeds", "12 years", (50.0, 55.0)),
 ])
 def test_an_explainer_is_answered_from_its_own_text_and_narration(explainer_engine, question, now, want, wrong, cite):
     """Who questions read captions and credits (no person is detected); roles come from the line under a
@@ -614,7 +615,7 @@ def news_engine():
         text(18.5, 20.5, "Ferry fares rise 1"), text(20.5, 22.5, "Ferry fares rise 10% from"),
         text(24.5, 26.5, "w river bridge"), text(42.5, 44.5, "Council approves new river bridge"),
         text(52.5, 54.5, "ew river bridge • Ferry fares rise 10% from Monday"), text(33.0, 41.0, "Daniel Okafor"),
-        text(33.0, 41.0, "Commuter, Riverside"),
+        text(33.0, 41.0, "Commuter, Riverside"), text(6.0, 80.0, "NGN LIVE"),
         said(31.0, 35.0, "Daniel, how long does your drive to work take now?"),
         said(36.0, 40.0, "About forty minutes. It used to be twenty."),
         said(44.0, 47.5, "More buses, and a second bridge over the river."),
@@ -813,3 +814,27 @@ def test_a_thing_asked_by_a_place_not_detected_is_what_is_in_view(scene_engine):
     assert "2 people" in text and "truck/van" in text, text
     text, _ = _ask(scene_engine, "what's on the table?", 10.0)
     assert "haven't seen" in text, text
+
+
+def test_names_and_places_come_from_captions_not_from_a_word_that_matches(news_engine):
+    """A name is read off a caption whoever is asked about ("the presenter" is named by none); "where's he
+    from" is the caption's role line; a question naming Daniel is not answered by "NGN LIVE"."""
+    text, cites = _ask(news_engine, "whats the presenter's name?", 10.0)
+    assert "haven't seen a caption or heard a name" in text and not cites, text
+    text, cites = _ask(news_engine, "remind me what the guy's name was", 57.0)
+    assert "Daniel Okafor" in text and "shown earlier" in text and cites[0] == (33.0, 41.0), text
+    text, cites = _ask(news_engine, "the guy being interviewed — where's he from?", 45.0)
+    assert "Riverside" in text and (33.0, 41.0) in cites, text
+    text, _ = _ask(news_engine, "where does Daniel live?", 30.0)  # before his caption
+    assert text.startswith("I haven't seen or heard anything about"), text
+
+
+def test_fillers_and_headings_do_not_decide_the_answer(explainer_engine):
+    """"wait, did they say…" is a yes/no about speech; a chapter heading that repeats the question's words
+    gives way to the narration that answers it."""
+    text, _ = _ask(explainer_engine, "wait did they say anything about how old cockatoos get?", 24.0)  # said at 25 s
+    assert text.startswith("No, I haven't heard"), text
+    text, cites = _ask(explainer_engine, "so what do they actually eat?", 57.0)
+    assert "seeds, insects" in text and "Part 2" not in text and cites == [(50.0, 55.0)], text
+    text, cites = _ask(explainer_engine, "what's the chapter called?", 57.0)
+    assert "Part 2: What they eat" in text, text

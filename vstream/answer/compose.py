@@ -388,6 +388,28 @@ def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
                     and abs(o.t_end - row.t_end) <= BESIDE_S][:3]  # came and went together
 
 
+_HEADING_WORDS = set("part chapter section step lesson episode what why how who where when they them the a an of "
+                     "do does is are and to".split())
+ECHO_SLACK = 0.2  # a row this much weaker that says something beats a heading that only repeats the question
+
+
+def echo(row: Evidence, question: str) -> bool:
+    """A line that only repeats the question's words ("Part 2: What they eat" for "what do they eat?"):
+    a heading over the answer, not the answer."""
+    asked = {stem(w) for w in re.findall(r"[a-z]+", question.lower())}
+    own = {stem(w) for w in re.findall(r"[a-z]+", row.content.lower())} - _HEADING_WORDS
+    return bool(own) and own <= asked
+
+
+def _not_echo(found: list[Scored], question: str) -> list[Scored]:
+    """`found` without the rows that only echo the question when a nearly as good row does not."""
+    if not found:
+        return found
+    top = found[0].score
+    said = [s for s in found if s.score >= top - ECHO_SLACK and not echo(s.row, question)]
+    return [s for s in found if not echo(s.row, question)] if said else found
+
+
 def _best(found: list[Scored], n: int) -> list[Scored]:
     """The top rows, and others as good (within 0.05), in time order."""
     top = found[0].score
@@ -670,7 +692,9 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
             f"I haven't seen a caption or heard anything saying what they do {_upto(q)} (I can't tell a job by sight).")
     if _BY_ROLE.search(low) and not q.modalities & {Modality.SPEECH} and by_role(q, f):
         return caption_answer(q, f)  # "name of the bird expert?", "who's the park ranger?"
-    if _NAME_Q.search(low) and not q.modalities & {Modality.SPEECH}:
+    if _FROM_Q.search(low) and (role := role_answer(q, f)) is not None:
+        return role  # "the guy being interviewed — where's he from?": "Commuter, Riverside"
+    if _NAME_Q.search(low):  # a name is read off a caption, whoever the question says speaks ("the presenter")
         return caption_answer(q, f) or Composed(
             f"I haven't seen a caption or heard a name for them {_upto(q)} (I can't tell names by sight).")
     if TITLE_Q.search(low):
@@ -919,6 +943,21 @@ _IDENTITY_WORDS = set("animal animals creature creatures bird birds pet pets kin
                       "it one".split())
 
 
+_NOT_NAMES = set("I I'm I'd I've OK TV Mr Mrs Ms Dr".split())
+
+
+def proper_names(question: str) -> list[str]:
+    """Capitalised words after the first ("where does Daniel live?" → Daniel): a name the answer must be
+    about. Lower-case questions name nobody this way."""
+    return [w for w in re.findall(r"(?<=\s)[A-Z][a-z]+(?:'s)?", question) if w not in _NOT_NAMES]
+
+
+def _names_beside(row: Evidence, names: list[str], f: EvidenceFinder, q: Query) -> bool:
+    """The line, or a line shown with it (a lower third's name over its role), has one of the names."""
+    text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+    return any(lexical(n.removesuffix("'s"), r.content) >= 1.0 for r in beside(row, text) for n in names)
+
+
 _ASKS_NUMBER = re.compile(r"\b(?:what|which)(?:'s| is| was)? (?:the )?(?:phone |telephone |contact |room |gate )?number\b|"
                           r"\bwhat number\b|\bnumber (?:to|for)\b")
 
@@ -941,6 +980,9 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     found = f.matching(q, kinds_for(q)) if q.target else []
     if not found and q.target and q.scope in (Scope.NOW, Scope.ALL):  # "which room is the meeting in now?":
         found = f.matching(replace(q, scope=Scope.ALL), kinds_for(q))  # the fact may have been given earlier
+    if found and (names := proper_names(q.question)):  # "where does Daniel live?": not "NGN LIVE"
+        found = [s for s in found if s.row.kind is not EvidenceKind.TEXT or _names_beside(s.row, names, f, q)]
+    found = _not_echo(found, q.question)
     if found and _ASKS_NUMBER.search(low):  # "what's the number for injured birds?": a line with a number answers
         found = [s for s in found if _NUMBER.search(s.row.content)]
         if not found:
@@ -954,7 +996,7 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         return where_is(q, f, cls)
     if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO or _unseen_detail(q.target)):
         return activity(q, f, cls)  # "how old is he?", "what's his name?": not whether one is there
-    if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) or (cls is None and not q.target) or \
+    if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) and not cls or (cls is None and not q.target) or \
             re.search(r"\bwhat (?:kind|sort|type|types|kinds) of\b", low):
         return identify(q, f)
     if cls:
@@ -1195,7 +1237,9 @@ def caption_answer(q: Query, f: EvidenceFinder) -> Composed | None:
         return None
     g = groups[-1]
     lines = " / ".join(f"“{r.content}”" for r in g)
-    return Composed(f"The caption on screen names them: {lines} ({span_text(g[0].t_start, max(r.t_end for r in g))}) — "
+    end = max(r.t_end for r in g)
+    where = "on screen" if end >= q.point - RECENT_S else "shown earlier"
+    return Composed(f"The caption {where} names them: {lines} ({span_text(g[0].t_start, end)}) — "
                     f"I go by the caption; I can't recognise faces.", g)
 
 
@@ -1336,9 +1380,12 @@ def role_answer(q: Query, f: EvidenceFinder) -> Composed | None:
 
 
 _WHO_NOUN = r"(?:man|woman|guy|girl|boy|lady|person|speaker|presenter|host|reporter|interviewee|expert|driver)"
-_NAME_Q = re.compile(rf"\bwhat(?:'s| is| was) (?:his|her|their|(?:the|that|this) {_WHO_NOUN}(?:'s)?) "
+_NAME_Q = re.compile(rf"\bwhat(?:'s| is| was)? (?:his|her|their|(?:the|that|this) {_WHO_NOUN}(?:'s)?) "
                      rf"(?:sur|first |last |full )?name\b|\b(?:sur|first |last |full )?name of (?:the|that|this) "
                      rf"{_WHO_NOUN}\b|\bwhat(?:'s| is) (?:s?he|they) called\b|\b(?:his|her|their) (?:sur|first |last |full )?name\b")
+# "Where's he from?", "where is she based?": the place on the line under a name caption
+_FROM_Q = re.compile(r"\bwhere(?:'s| is| was| does| did) (?:s?he|they|the \w+|that \w+|this \w+|[A-Z]?[a-z]+) "
+                     r"(?:from|based|live|lives|work|works)\b")
 # "name of the bird expert?", "who's the park ranger?": a role said another way, matched against the
 # line under each name caption
 _BY_ROLE = re.compile(r"\b(?:(?:sur|first |last |full )?name of|who(?:'s| is| was)) (?:the|that|this|our) ([a-z][a-z -]{2,40}?)\s*\??$")

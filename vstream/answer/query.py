@@ -105,7 +105,7 @@ number count and or but not no yes if whether also any all again did does doing 
 screen text sign written write read reads on-screen video clip stream camera frame view visible appear appeared
 appears appearing first last lately recently just point minute minutes second seconds hour hours around between
 during within past since until currently ok okay hey hi pls plz get got come came comes coming up show showing
-pop popped whats wheres whos hows thats theres anymore really exactly announce announced announces announcing
+pop popped whats wheres whos hows thats theres anymore really exactly announce announced announces announcing actually basically even
 announcement announcements spoke speak speaks speaking spoken talk talks talking tell told hearing narrator narration
 voiceover presenter start beginning outset very""".split())
 
@@ -139,8 +139,26 @@ def check_question(question: str) -> str:
     return q
 
 
+# Words people start with that carry no question ("wait, did they say…", "so what do they eat?", "ok and
+# who's that?"): dropped so the question's own first word decides its shape.
+_LEAD = re.compile(r"^(?:(?:ok(?:ay)?|so|wait|hey|hi|um+|uh+|hmm+|oh|and|also|btw|sorry|well|alright|yo|but|quick "
+                   r"question|one more thing|actually|anyway|just wondering|i wonder)\b[\s,.:;!—–-]*)+", re.I)
+# Apostrophes people leave out, put back so every later pattern sees one spelling ("whats his name").
+_TIDY = ((r"\bwhats\b", "what's"), (r"\bwheres\b", "where's"), (r"\bwhos\b", "who's"), (r"\bhows\b", "how's"),
+         (r"\bthats\b", "that's"), (r"\btheres\b", "there's"), (r"\bppl\b", "people"), (r"\brn\b", "right now"))
+
+
+def tidy(question: str) -> str:
+    """The question as later patterns expect it: no leading filler, apostrophes put back."""
+    rest = _LEAD.sub("", question)
+    q = rest if len(rest.split()) >= 2 else question
+    for pat, rep in _TIDY:
+        q = re.sub(pat, rep, q, flags=re.I)
+    return q
+
+
 def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()) -> Query:
-    q = check_question(question)
+    q = tidy(check_question(question))
     low = _normalise(q)
     window = parse_time_window(low, now) or _until(low)
     quoted = _quoted(q)

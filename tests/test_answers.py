@@ -838,3 +838,60 @@ def test_fillers_and_headings_do_not_decide_the_answer(explainer_engine):
     assert "seeds, insects" in text and "Part 2" not in text and cites == [(50.0, 55.0)], text
     text, cites = _ask(explainer_engine, "what's the chapter called?", 57.0)
     assert "Part 2: What they eat" in text, text
+
+
+@pytest.fixture(scope="module")
+def lecture_engine():
+    """A recorded talk as evidence: a title slide (title, speaker, department, date, page number), a name
+    caption over the speaker, slides with numbers, spoken-only numbers, an audience question and answer."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    def text(t0, t1, *lines):
+        return [Evidence(EvidenceKind.TEXT, t0, t1, line) for line in lines]
+
+    def said(t0, t1, line):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, line, SpeechData())
+
+    return AnswerEngine(_EmbeddedView([
+        _objects(0.0, 120.0), *text(0.0, 10.0, "1/8", "12 March 2026", "Department of Geography, Northfield University",
+                                    "Dr. Martin Hale", "Urban Heat Islands"),
+        *text(10.5, 17.0, "Dr. Martin Hale", "Climate Scientist, Northfield University"),
+        said(10.6, 15.3, "Good morning, everyone, and please silence your phones."),
+        *text(28.0, 43.0, "3/8", "What is an urban heat island?", "• Up to 7°C warmer at night"),
+        said(28.6, 35.1, "At night, a city centre can be up to 7 degrees warmer than the fields around it."),
+        *text(61.0, 72.0, "5/8", "Main causes", "• Dark roofs and roads absorb sunlight"),
+        said(61.6, 66.0, "Dark roofs can absorb up to 90% of sunlight."),
+        *text(82.0, 92.0, "7/8", "Key takeaways", "• Cool roofs cut roof heat by 30%"),
+        said(92.6, 95.9, "Does painting a roof white really make a difference?"),
+        said(97.1, 101.9, "Yes, a white roof can stay 20 degrees cooler at noon?")]))  # the recogniser's stray "?"
+
+
+@pytest.mark.parametrize("question, now, want, wrong, cite", [
+    ("what's this talk about?", 6.0, "“Urban Heat Islands” /", "haven't heard", (0.0, 10.0)),
+    ("who's giving the talk", 7.0, "Dr. Martin Hale", "Urban Heat Islands", (0.0, 10.0)),
+    ("who is the speaker?", 14.0, "Climate Scientist", "can't tell who was speaking", (10.5, 17.0)),
+    ("how much warmer can a city get at night", 38.0, "7", "times seen", (28.6, 35.1)),
+    ("by how much do cool roofs cut roof heat", 90.0, "30%", "scene change", (82.0, 92.0)),
+    ("what percentage of sunlight do dark roofs absorb?", 68.0, "90%", None, (61.6, 66.0)),
+    ("what did the woman in the audience ask?", 100.0, "painting a roof white", None, (92.6, 95.9)),
+    ("and what was his answer?", 103.0, "20 degrees cooler", None, (97.1, 101.9)),
+])
+def test_a_talk_is_answered_from_its_slides_captions_and_words(lecture_engine, question, now, want, wrong, cite):
+    text, cites = _ask(lecture_engine, question, now)
+    assert want in text and cite in cites, (question, text, cites)
+    assert wrong is None or wrong not in text, (question, text)
+
+
+def test_a_talk_before_its_facts_says_not_seen_or_heard(lecture_engine):
+    text, cites = _ask(lecture_engine, "what did the woman in the audience ask?", 90.0)  # asked at 92.6 s
+    assert text.startswith("I haven't heard anyone ask a question") and not cites, text
+    text, _ = _ask(lecture_engine, "what's the average temperature gap?", 15.0)  # a temperature only ever told
+    assert text.startswith("I haven't seen or heard anything about"), text
+
+
+def test_an_answer_is_what_was_said_after_the_question(lecture_engine):
+    """A reply the recogniser ended with "?" is still the answer, not a new question."""
+    text, cites = _ask(lecture_engine, "and what was his answer?", 103.0)
+    assert text.startswith("The question:") and "painting a roof white" in text and "20 degrees cooler" in text, text
+    assert cites == [(92.6, 95.9), (97.1, 101.9)], cites

@@ -478,10 +478,51 @@ def what_shown(q: Query, f: EvidenceFinder) -> Composed:
 _TEXT_WORDS = re.compile(r"\b(text|written|writing|sign|signs|read|caption|title|banner|words?)\b")
 
 
+# "What did the woman in the audience ask?", "what was the audience question?"; "and what was his answer?"
+_ASKED_Q = re.compile(r"^(?:what|which)\b.{0,50}?\b(?:ask|asked|asking)\b(?! (?:for|about)\b)|^what (?:was|is|were) (?:the|that|her|his|"
+                      r"their) (?:[\w']+ ){0,2}questions?\b|^what questions? (?:was|were|did)\b")
+_ANSWER_Q = re.compile(r"^(?:what|how)\b.{0,40}?\b(?:answer|answered|reply|replied|respond|responded|response)\b")
+
+
+def questions_asked(q: Query, f: EvidenceFinder) -> Composed | None:
+    """A question someone asked is a sentence ending in "?" (the recogniser punctuates): the last one so
+    far, or the one about the asked words; its answer is what was said next. None for other questions."""
+    low = q.question.lower()
+    answer = bool(_ANSWER_Q.search(low))
+    if not answer and not _ASKED_Q.search(low):
+        return None
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    said = f.rows(past, (EvidenceKind.SPEECH,))
+    asked = [r for r in said if r.content.rstrip().endswith("?") and not _REPLY_START.match(r.content)]
+    if not asked:
+        return Composed(f"I haven't heard anyone ask a question {_upto(past)}.")
+    topic = " ".join(w for w in (q.target or "").split() if w not in _ASK_WORDS)
+    hits = [s.row for s in f.matching(past, (EvidenceKind.SPEECH,), target=topic) if s.row in asked] if topic else []
+    row = hits[0] if hits else asked[-1]
+    pair = reply(row, said, q.now)
+    if not answer:
+        return Composed(_sentence("; ".join(quote(r) for r in pair)), pair)
+    if len(pair) < 2:
+        return Composed(f"I heard the question {quote(row)}, but no answer after it {_upto(past)}.", [row])
+    return Composed(f"The question: {quote(row)}; the answer after it: {quote(pair[1])}.", pair)
+
+
+_REPLY_START = re.compile(r"^\s*(?:yes|no|yeah|nope|not|sure|well)\b", re.I)  # "Yes, a white roof…?" answers
+_ASK_WORDS = set("ask asked asking question questions answer answered reply replied respond responded response woman man "
+                 "guy audience member person someone presenter reporter speaker host lecturer interviewer".split())
+
+
+# "who is the speaker?", "who's giving the talk?": a person's identity, read off a caption
+_WHO_SPEAKS = re.compile(r"\bwho(?:'s| is| was)(?: the| our| this| that)? (?:speaker|presenter|lecturer|host|narrator|"
+                         r"interviewer|reporter|giving|presenting|hosting|teaching)\b")
+
+
 def what_said(q: Query, f: EvidenceFinder) -> Composed:
     # "who's talking?": voices are not told apart, so say that, then what was said. The inner call is
     # typed WHAT_SAID so it does not come back here (the question still starts with "who").
     if q.answer_type is not AnswerType.WHAT_SAID and (q.answer_type is AnswerType.WHO or re.match(r"who\b", q.question.lower())):
+        if _WHO_SPEAKS.search(q.question.lower()) and (named := caption_answer(q, f) or last_caption(q, f)):
+            return Composed(named.text[:-1] + " (voices are not told apart: this is whom the caption names).", named.used)
         said = what_said(replace(q, answer_type=AnswerType.WHAT_SAID, target=""), f)
         return Composed("I can't tell who was speaking; " + _lower_first(said.text), said.used)
     generic = lexical(q.target, "anything something someone somebody anyone people person they he she said say "
@@ -687,6 +728,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return first  # "what came first, the banner or the chapter title?"
     if q.window is None and _SEQ.search(low) and (seq := sequence(q, f)) is not None:
         return seq  # "what was said right after the title?", "…just before the website came up?"
+    if (asked := questions_asked(q, f)) is not None:
+        return asked  # "what did the woman in the audience ask?", "and what was his answer?"
     if _ROLE_Q.search(low) and not q.modalities & {Modality.SPEECH}:
         return role_answer(q, f) or Composed(  # "what does she do?" under a name caption
             f"I haven't seen a caption or heard anything saying what they do {_upto(q)} (I can't tell a job by sight).")
@@ -729,6 +772,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     if t is AnswerType.HOW_MANY:
         if cls and not speech_or_text:
             return how_many_objects(q, f, cls)
+        if _HOW_MUCH.search(low):  # an amount nothing stated with a number: what was said or shown about it
+            return open_question(q, f)
         return count_mentions(q, f)
     if t is AnswerType.WHEN:
         if cls and not speech_or_text and not q.quoted:
@@ -760,8 +805,13 @@ _HOW_LONG_DOING = re.compile(r"\bhow long (?:has|have|had) .{1,40}? been (\w+ing
 _TIMED_VERBS = {"standing", "sitting", "waiting", "parked", "lying", "staying", "hanging", "perching", "stopping", "idling", "hovering", "floating"}
 
 
+_HOW_MUCH = re.compile(r"\bhow much\b(?! (?:time|longer)\b)")
+
+
 def _reported(low: str, t: AnswerType, cls: str | None = None) -> bool:
     """HOW_MANY: a count the video gives; WHEN: "how long has she been <doing what is not seen>"."""
+    if t is AnswerType.HOW_MANY and _HOW_MUCH.search(low):
+        return True  # an amount ("how much warmer", "by how much do cool roofs cut heat") is only ever stated
     if t is AnswerType.HOW_MANY:  # reported ("did they count"), or a count of nothing the detector counts
         return bool(_REPORTED.search(low)) or (cls is None and not re.search(r"\b(times|often|cuts?|scenes?|shots?)\b", low)
                                               and not _UTTERANCES.search(low))
@@ -807,7 +857,7 @@ def _counts(content: str, topic: str, amount: bool = False) -> bool:
     asked = {stem(w.strip(",.")) for w in topic.split()}
 
     def number(t: str) -> bool:
-        return bool(_NUMBER.fullmatch(t.strip(",.")) or re.fullmatch(r"[£$€]?[\d,.]+%?", t))
+        return bool(_NUMBER.fullmatch(t.strip(",.")) or re.fullmatch(r"[£$€]?[\d,.]+(?:%|°[cf]?|x)?", t))
     return any(number(t) and any(stem(u.strip(",.")) in asked for u in toks[i + 1:i + 4] + (toks[max(0, i - 3):i] if amount else []))
                for i, t in enumerate(toks))
 
@@ -959,7 +1009,8 @@ def _names_beside(row: Evidence, names: list[str], f: EvidenceFinder, q: Query) 
 
 
 _ASKS_NUMBER = re.compile(r"\b(?:what|which)(?:'s| is| was)? (?:the )?(?:phone |telephone |contact |room |gate )?number\b|"
-                          r"\bwhat number\b|\bnumber (?:to|for)\b")
+                          r"\bwhat number\b|\bnumber (?:to|for)\b|\bwhat (?:percentage|percent|share|proportion|fraction)\b|"
+                          r"\bhow many (?:degrees|percent)\b")
 
 
 def open_question(q: Query, f: EvidenceFinder) -> Composed:
@@ -1184,6 +1235,12 @@ _ROLE_Q = re.compile(r"\b(what (?:does|do) (?:s?he|they|that (?:man|woman|guy|pe
                      r"job|occupation|profession|role|works? (?:as|for|at)|what is (?:s?he|his|her)\b.*\b(?:title|job))\b")
 
 
+_HONORED = re.compile(rf"^{_HONORIFIC}\.?\s")
+_PAGE = re.compile(r"^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")  # a slide or page number, "3/8"
+_DATE_LINE = re.compile(r"^\s*(?:\w+day,? )?\d{1,2}(?:st|nd|rd|th)? \w+ \d{4}\s*$|^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*$")
+_INSTITUTION = re.compile(r"\b(university|college|school|department|institute|faculty|hospital|company|inc|ltd)\b", re.I)
+
+
 def name_line(text: str) -> bool:
     words = re.findall(r"[A-Za-z]+", text)
     return bool(_NAME_LINE.match(text.strip())) and not any(w.lower() in _NOT_NAME for w in words)
@@ -1192,9 +1249,13 @@ def name_line(text: str) -> bool:
 def captions(q: Query, f: EvidenceFinder) -> list[list[Evidence]]:
     """On-screen captions that name someone, each with the lines shown beside it (their role),
     in time order: the ones on screen at the moment asked, else (past tense, or nothing now) all so far."""
-    rows = f.rows(replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q, (EvidenceKind.TEXT,))
+    rows = [r for r in f.rows(replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q, (EvidenceKind.TEXT,))
+            if not _PAGE.match(r.content)]
+    named = [r for r in rows if name_line(r.content)]
+    # of name-like lines shown together ("Urban Heat Islands" over "Dr. Martin Hale"), one with a title names
+    named = [r for r in named if _HONORED.match(r.content) or not any(_HONORED.match(o.content) for o in beside(r, named))]
     groups = [[g[0]] + [o for o in g[1:] if not name_line(o.content) and len(o.content.split()) <= 8]
-              for g in (beside(r, rows) for r in rows if name_line(r.content))]
+              for g in (beside(r, rows) for r in named)]
     if q.scope is Scope.NOW:
         now = [g for g in groups if g[0].t_start <= q.point + 0.5 and g[0].t_end >= q.point - RECENT_S]
         return now or (groups if asks_past(q.question) else [])
@@ -1347,9 +1408,9 @@ def _before_after(q: Query, f: EvidenceFinder, m: re.Match) -> Composed | None:
 
 
 # "What's this video called?", "what's the title?", "when did the title appear?"
-TITLE_Q = re.compile(r"\b(?:what(?:'s| is| was) (?:this|the) (?:video|film|movie|clip|show|documentary|programme|program)"
-                     r" called|(?:the |its |this )title\b(?! of the (?:book|song|sign))|name of (?:this|the) (?:video|film|"
-                     r"movie|clip|show|documentary|programme|program))")
+_WORKS = r"(?:video|film|movie|clip|show|documentary|programme|program|talk|lecture|presentation|seminar|webinar|session)"
+TITLE_Q = re.compile(rf"\b(?:what(?:'s| is| was) (?:this|the) {_WORKS} (?:called|about|on)\b|(?:the |its |this )title\b"
+                     rf"(?! of the (?:book|song|sign))|name of (?:this|the) {_WORKS}|what(?:'s| is) (?:the )?topic)")
 
 
 def title(q: Query, f: EvidenceFinder) -> Composed:
@@ -1357,7 +1418,11 @@ def title(q: Query, f: EvidenceFinder) -> Composed:
     rows = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
     if not rows:
         return Composed(f"I haven't seen a title or any text on screen {_upto(replace(q, scope=Scope.ALL))}.")
-    first = beside(rows[0], rows)
+    group = [r for r in rows if abs(r.t_start - rows[0].t_start) <= BESIDE_S and not _PAGE.match(r.content)] or rows[:1]
+    # the title line first: not a date, a name or an institution (those are the speaker and the day)
+    first = sorted(group, key=lambda r: (bool(_DATE_LINE.match(r.content)), bool(_HONORED.match(r.content)),
+                                         bool(_INSTITUTION.search(r.content)), bool(_MAKER_LINE.search(r.content)),
+                                         r.t_start))[:5]
     lines = " / ".join(f"“{r.content}”" for r in first)
     if q.answer_type is AnswerType.WHEN:
         return Composed(f"The first text on screen, likely the title, came up at {fmt_time(first[0].t_start)}: {lines}.",
@@ -1432,6 +1497,17 @@ _PLACE_WORDS = set("left right centre center middle top bottom front back path r
                    "frame picture view background foreground".split())
 
 
+def last_caption(q: Query, f: EvidenceFinder) -> Composed | None:
+    """The last caption that named someone, said as gone from the screen now; None when none did."""
+    earlier = captions(replace(q, scope=Scope.ALL), f) if q.scope is Scope.NOW else []
+    if not earlier:
+        return None
+    g = earlier[-1]
+    lines = " / ".join(f"“{r.content}”" for r in g)
+    return Composed(f"No caption names anyone on screen now ({fmt_time(q.point)}); the last one that did: {lines} "
+                    f"({span_text(g[0].t_start, max(r.t_end for r in g))}) — I go by captions; I can't recognise faces.", g)
+
+
 _CAPTION_WORDS = re.compile(r"\b(banner|caption|lower third|name tag|nametag|on screen|on-screen|title|named)\b")
 
 
@@ -1444,14 +1520,8 @@ def who(q: Query, f: EvidenceFinder) -> Composed:
     row = f.objects_at(q, q.point, "person") if f.has_detector(q) else None
     n = f.count(row, "person") if row is not None else 0
     seen = sighting(q, f, "person") if row is not None else None
-    earlier = captions(replace(q, scope=Scope.ALL), f) if q.scope is Scope.NOW else []
-    if earlier and (seen is None or _CAPTION_WORDS.search(q.question.lower())):
-        # "who's the woman in the banner?" after the banner went, or nobody in view: the last caption that named someone
-        g = earlier[-1]
-        lines = " / ".join(f"“{r.content}”" for r in g)
-        return Composed(f"No caption names anyone on screen now ({fmt_time(q.point)}); the last one that did: {lines} "
-                        f"({span_text(g[0].t_start, max(r.t_end for r in g))}) — I go by captions; I can't recognise "
-                        f"faces.", g)
+    if (seen is None or _CAPTION_WORDS.search(q.question.lower())) and (earlier := last_caption(q, f)) is not None:
+        return earlier  # "who's the woman in the banner?" after the banner went, or nobody in view
     if not f.has_detector(q):
         return _no_detector("person")
     if n and seen is not None:
@@ -1866,6 +1936,9 @@ def _weather_told(q: Query, f: EvidenceFinder) -> list[Evidence]:
 _DAY_HUES = ("green", "blue", "cyan", "yellow")
 
 
+_TOLD_WEATHER = re.compile(r"\b(about|mention\w*|said|say|says|report\w*|news|temperature|degrees?|how (?:warm|cold|hot))\b")
+
+
 def look(q: Query, f: EvidenceFinder) -> Composed:
     """Day or night, dark or bright: how the picture looks at the moment asked about."""
     rows = f.rows(_now_if_all(q), (EvidenceKind.LOOK,))
@@ -1874,6 +1947,9 @@ def look(q: Query, f: EvidenceFinder) -> Composed:
         return Composed(_sentence("; ".join(quote(r) for r in told)), told)
     if re.search(r"\b(forecast|going to be|tomorrow|will it)\b", low):  # a forecast is told, not seen
         return Composed(f"I haven't seen or heard a weather forecast {_upto(replace(q, scope=Scope.ALL))}.")
+    if _WEATHER.search(low) and _TOLD_WEATHER.search(low):  # "anything about the weather yet?": nothing told
+        return Composed(f"I haven't seen or heard anything about “{_about(q)}” {_upto(replace(q, scope=Scope.ALL))}"
+                        + (f" (the picture alone does not tell: {rows[-1].content})." if rows else "."), rows[-1:])
     if not rows:
         return Composed(f"I can't tell: I haven't seen the picture {_upto(q)}.")
     r = rows[-1]

@@ -228,9 +228,13 @@ _OPINION = re.compile(r"\b(?:he|she|they|the (?:man|woman|guy|speaker|presenter|
                       r"recommend|recommends|propose|proposes|reckon|reckons|prefer|prefers)\b")
 
 
+_TALK_NOUN = re.compile(r"\b(?:the|this|that|a|his|her|their|today's|whole|next) talks?\b")
+
+
 def _modalities(low: str) -> frozenset[Modality]:
     out = set()
-    text, speech = _TEXT_CUES.search(low), _SPEECH_CUES.search(low)
+    # "this talk", "the talk" is a lecture (a thing shown), not someone talking
+    text, speech = _TEXT_CUES.search(low), _SPEECH_CUES.search(_TALK_NOUN.sub(" lecture ", low))
     if text:
         out.add(Modality.TEXT)
     speech = speech or _OPINION.search(low)  # "what does he think would fix things?": what he said
@@ -238,7 +242,7 @@ def _modalities(low: str) -> frozenset[Modality]:
         out.add(Modality.SPEECH)
     if _object_class(low):
         out.add(Modality.OBJECTS)
-    if _SCENE_CUES.search(re.sub(r"\b(?:in|on) (?:this|the|that) shot\b", " ", low)):
+    if _SCENE_CUES.search(re.sub(r"\b(?:in|on) (?:this|the|that) shot\b", " ", low)) and not re.search(r"\bhow much\b", low):
         out.add(Modality.SCENE)  # "is there a bike in this shot?" names the picture, not a cut
     return frozenset(out)
 

@@ -619,6 +619,7 @@ def news_engine():
         said(31.0, 35.0, "Daniel, how long does your drive to work take now?"),
         said(36.0, 40.0, "About forty minutes. It used to be twenty."),
         said(44.0, 47.5, "More buses, and a second bridge over the river."),
+        said(49.0, 51.5, "Would you ever cycle to work instead?"), said(52.5, 55.0, "Not yet. The roads feel too busy."),
         Evidence(EvidenceKind.MOTION, 15.5, 17.0, "a blue thing came in at the left edge, moving upwards",
                  MotionData(None, "blue", "", "upwards")),
         said(60.0, 63.5, "The council plans three new cycle lanes."), said(45.0, 48.0, "Ferries run late tonight."),
@@ -895,3 +896,21 @@ def test_an_answer_is_what_was_said_after_the_question(lecture_engine):
     text, cites = _ask(lecture_engine, "and what was his answer?", 103.0)
     assert text.startswith("The question:") and "painting a roof white" in text and "20 degrees cooler" in text, text
     assert cites == [(92.6, 95.9), (97.1, 101.9)], cites
+
+
+def test_counts_of_what_was_shown_and_who_came_before(explainer_engine, lecture_engine):
+    text, cites = _ask(explainer_engine, "how many different people have been named on screen so far?", 100.0)
+    assert text.startswith("2 people named") and "Maya Chen" in text and "Tom Reyes" in text, text
+    text, _ = _ask(explainer_engine, "how many captions have there been?", 60.0)  # title, Maya Chen, pigeons, chapter
+    assert text.startswith("4 different captions"), text
+    text, cites = _ask(lecture_engine, "how many slides so far?", 95.0)  # 1/8, 3/8, 5/8, 7/8 were read
+    assert text.startswith("Up to slide 7") and cites == [(82.0, 92.0)], text
+    text, cites = _ask(explainer_engine, "who was shown before the ranger?", 75.0)
+    assert "Maya Chen" in text and "Tom Reyes" in text and (9.0, 15.0) in cites, text
+
+
+def test_a_habit_is_what_was_said_about_it_never_a_person_in_view(news_engine):
+    text, cites = _ask(news_engine, "does he cycle to work?", 57.0)
+    assert not text.startswith("Yes") and "Not yet" in text and cites == [(49.0, 51.5), (52.5, 55.0)], text
+    text, cites = _ask(news_engine, "does he cycle to work?", 45.0)  # asked at 49 s
+    assert text.startswith("I haven't seen or heard anything about") and not cites, text

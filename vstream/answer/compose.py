@@ -478,6 +478,61 @@ def what_shown(q: Query, f: EvidenceFinder) -> Composed:
 _TEXT_WORDS = re.compile(r"\b(text|written|writing|sign|signs|read|caption|title|banner|words?)\b")
 
 
+_NAMED_COUNT = re.compile(r"\bhow many\b(?: different)? (?:people|persons|names|speakers|guests|experts)\b.{0,30}?"
+                          r"\b(?:named|names?|introduced|captioned|interviewed|on screen)\b|\bhow many names\b")
+_SHOWN_COUNT = re.compile(r"\bhow many (?:different )?(signs|slides|captions|banners|headlines|messages|titles|graphics|"
+                          r"cards|pages|notices|lower thirds)\b")
+GROUP_GAP_S = 1.0  # lines that came up within a second of each other are one sign, slide or graphic
+
+
+def count_shown(q: Query, f: EvidenceFinder) -> Composed | None:
+    """Counts of what was shown: the different people named by captions; slides by their numbers
+    ("3/8"); signs, captions and other graphics as the sets of lines that came up together. None for
+    other counts."""
+    low = q.question.lower()
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    if _NAMED_COUNT.search(low):
+        groups = captions(past, f)
+        names = list({_norm(g[0].content): g[0] for g in groups}.values())
+        listed = ", ".join(f"“{r.content}” ({fmt_time(r.t_start)})" for r in names)
+        return Composed(f"{len(names)} {plural('person', len(names))} named on screen {_upto(past)}"
+                        + (f": {listed}." if names else "."), names, count=len(names))
+    m = _SHOWN_COUNT.search(low)
+    if not m:
+        return None
+    rows = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if "•" not in r.content]
+    pages = {_norm(r.content): r for r in rows if _PAGE.match(r.content)}
+    if pages and m.group(1) in ("slides", "pages"):
+        last = max(pages.values(), key=lambda r: r.t_start)
+        k = int(last.content.split("/")[0])  # the slide number itself counts slides better than the reads (OCR misses one)
+        return Composed(f"Up to slide {k}: the latest slide number reads “{last.content}” ({span_text(last.t_start, last.t_end)}); "
+                        f"I read {len(pages)} different slide numbers {_upto(past)}.", [last], count=k)
+    starts: list[Evidence] = []
+    for r in rows:
+        if not starts or r.t_start > starts[-1].t_start + GROUP_GAP_S:
+            starts.append(r)
+    listed = "; ".join(f"“{r.content}” ({fmt_time(r.t_start)})" for r in starts[:8]) + (" …" if len(starts) > 8 else "")
+    return Composed(f"{len(starts)} different {m.group(1)} or sets of text {_upto(past)}" + (f": {listed}." if starts else "."),
+                    starts, count=len(starts))
+
+
+# "Does he cycle to work?", "do they usually take the bus?": a habit, told (never seen in a moment)
+_HABIT = re.compile(r"^(?:does|do|did|would|will) (?:s?he|they|you|daniel|[a-z]+) (?:\w+ ){0,3}?(?:to work|to school|every ?day|"
+                    r"for a living|at home)\b|^(?:does|do|would) (?:s?he|they|you) (?:usually|normally|often|ever|regularly)\b")
+
+
+def habit(q: Query, f: EvidenceFinder) -> Composed:
+    """What was said or shown about the habit asked (a question said, with the answer said after it),
+    quoted without a yes or no of our own; else that nothing was."""
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    found = [s for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT)) if s.lexical >= 0.99]  # all its words
+    if not found:
+        return Composed(f"I haven't seen or heard anything about “{_about(q)}” {_upto(past)}; a habit is not "
+                        f"something I can see in a moment.")
+    rows = _with_beside(f, q, [s.row for s in _best(found, 1)])
+    return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+
+
 # "What did the woman in the audience ask?", "what was the audience question?"; "and what was his answer?"
 _ASKED_Q = re.compile(r"^(?:what|which)\b.{0,50}?\b(?:ask|asked|asking)\b(?! (?:for|about)\b)|^what (?:was|is|were) (?:the|that|her|his|"
                       r"their) (?:[\w']+ ){0,2}questions?\b|^what questions? (?:was|were|did)\b")
@@ -742,6 +797,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
             f"I haven't seen a caption or heard a name for them {_upto(q)} (I can't tell names by sight).")
     if TITLE_Q.search(low):
         return title(q, f)
+    if t is AnswerType.YES_NO and _HABIT.search(low):
+        return habit(q, f)  # "does he cycle to work?": what he said about it, never that a person is in view
     if not speech_or_text and t in (AnswerType.WHERE, AnswerType.WHAT, AnswerType.YES_NO) and PLACE_QUESTION.search(low):
         return place(q, f)
     if not speech_or_text and t is not AnswerType.HOW_MANY and asks_action(q):
@@ -769,6 +826,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return scene_changes(q, f)
     if t in (AnswerType.HOW_MANY, AnswerType.WHEN) and (stated := stated_fact(q, f)) is not None:
         return stated  # "how many pigeons did they count?", "how long has she been studying birds?"
+    if t is AnswerType.HOW_MANY and (shown := count_shown(q, f)) is not None:
+        return shown  # "how many people have been named on screen?", "how many slides so far?"
     if t is AnswerType.HOW_MANY:
         if cls and not speech_or_text:
             return how_many_objects(q, f, cls)
@@ -1322,6 +1381,8 @@ def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
     past = replace(q, scope=Scope.ALL)
     both = (EvidenceKind.TEXT, EvidenceKind.SPEECH)
     anchor = named_row(q, f, phrase)
+    if q.question.lower().startswith("who") and (named := _caption_next(q, f, phrase, anchor, after)) is not None:
+        return named  # "who was shown before the ranger?": the name caption before his
     if anchor is None:
         return None
     asked = q.question.lower()[:m.start(1)]  # "what was said" — not the anchor's own "came up"
@@ -1334,6 +1395,24 @@ def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
         return Composed(f"Nothing {'said' if kinds == (EvidenceKind.SPEECH,) else 'that I read or heard'} "
                         f"{'after' if after else 'before'} {quote(anchor)} {_upto(past)}.", [anchor])
     return Composed(_sentence(f"{'after' if after else 'before'} {quote(anchor)}: {quote(pick)}"), [anchor, pick])
+
+
+def _caption_next(q: Query, f: EvidenceFinder, phrase: str, anchor: Evidence | None, after: bool) -> Composed | None:
+    """The name caption next after (or last before) the one the phrase names (by role: "the ranger")."""
+    past = replace(q, scope=Scope.ALL)
+    groups = [g for g in captions(past, f) if g[0].t_start <= q.now]
+    role = by_role(replace(q, question=f"who is the {phrase}?"), f)
+    at = next((i for i, g in enumerate(groups) if (role and g[0] is role[0][0]) or (anchor is not None and anchor in g)), None)
+    if at is None:
+        return None
+    j = at + 1 if after else at - 1
+    if not 0 <= j < len(groups):
+        return Composed(f"No one was named on screen {'after' if after else 'before'} “{groups[at][0].content}” {_upto(past)}.",
+                        groups[at][:1])
+    g = groups[j]
+    lines = " / ".join(f"“{r.content}”" for r in g)
+    return Composed(f"{'After' if after else 'Before'} “{groups[at][0].content}”, the caption named {lines} "
+                    f"({span_text(g[0].t_start, max(r.t_end for r in g))}).", [groups[at][0], *g])
 
 
 _SEQ_STOP = set("the a an that this his her their came come up appeared was were shown showed said announcement "

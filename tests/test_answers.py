@@ -863,6 +863,8 @@ def lecture_engine():
         said(28.6, 35.1, "At night, a city centre can be up to 7 degrees warmer than the fields around it."),
         *text(61.0, 72.0, "5/8", "Main causes", "• Dark roofs and roads absorb sunlight"),
         said(61.6, 66.0, "Dark roofs can absorb up to 90% of sunlight."),
+        *text(72.0, 82.0, "A thought to keep in mind", "“We shape our buildings;", "thereafter they shape us.”",
+              "— Winston Churchill"),
         *text(82.0, 92.0, "7/8", "Key takeaways", "• Cool roofs cut roof heat by 30%"),
         said(92.6, 95.9, "Does painting a roof white really make a difference?"),
         said(97.1, 101.9, "Yes, a white roof can stay 20 degrees cooler at noon?")]))  # the recogniser's stray "?"
@@ -914,3 +916,26 @@ def test_a_habit_is_what_was_said_about_it_never_a_person_in_view(news_engine):
     assert not text.startswith("Yes") and "Not yet" in text and cites == [(49.0, 51.5), (52.5, 55.0)], text
     text, cites = _ask(news_engine, "does he cycle to work?", 45.0)  # asked at 49 s
     assert text.startswith("I haven't seen or heard anything about") and not cites, text
+
+
+def test_what_a_detection_cannot_settle_is_not_a_yes(scene_engine):
+    """A person in view is no yes to "on a skateboard" (not detected); a car is no taxi; one van is no
+    "other" van, while two people are "another" person."""
+    text, _ = _ask(scene_engine, "is anyone on a skateboard?", 10.0)
+    assert not text.startswith("Yes") and "can't tell" in text, text
+    text, _ = _ask(scene_engine, "is that a taxi?", 10.0)
+    assert "whether it is a taxi I can't tell" in text, text
+    text, _ = _ask(scene_engine, "is there another van?", 10.0)
+    assert text.startswith("No — only one truck/van"), text
+    text, _ = _ask(scene_engine, "is there another person?", 10.0)
+    assert text.startswith("Yes"), text
+
+
+def test_the_slide_before_this_one_and_the_quote(lecture_engine):
+    text, cites = _ask(lecture_engine, "what was the slide before this one?", 70.0)
+    assert "What is an urban heat island?" in text and (28.0, 43.0) in cites and "Main causes" in text, text
+    assert "3/8" not in text and "5/8" not in text, text  # page numbers are no slide content
+    text, cites = _ask(lecture_engine, "what was the quote?", 79.0)
+    assert "shape our buildings" in text and "Winston Churchill" in text and (72.0, 82.0) in cites, text
+    text, _ = _ask(lecture_engine, "what was the quote?", 60.0)  # before the quote slide
+    assert text.startswith("I haven't"), text

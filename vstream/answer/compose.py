@@ -6,6 +6,7 @@ the citations). Nothing here states a number, name or quote that is not in a row
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from memory.records import Evidence, EvidenceKind, ObjectsData, Span
@@ -223,6 +224,40 @@ def objects_present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     return Composed(f"Yes — {what or name} in view {span_text(seen.t_start, seen.t_end)}.", [seen])
 
 
+# "Is anyone on a skateboard?": a person on a thing the detector does not find is no yes
+_ON_THING = re.compile(r"\b(?:on|riding|ride|rides|pushing|with) (?:a|an) ([a-z]+)\b")
+# Kinds of a class the detector does not tell apart: a car is seen, a taxi is not
+_SUBTYPES = set("taxi taxis cab cabs police ambulance ambulances limo limousine jeep suv minivan pickup sedan "
+                "convertible hatchback".split())
+_OTHER = re.compile(r"\b(?:other|another|else|more than one|second)\b")
+
+
+def present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
+    """`objects_present`, with what it cannot settle said so: a person on a thing not detected, a kind
+    of car (a taxi) when only "car" is seen, "any other birds?" when the one in view is the one asked of."""
+    low = q.question.lower()
+    m = _ON_THING.search(low)
+    if cls == "person" and m and m.group(1) not in OBJECT_WORDS:
+        return activity(q, f, cls)
+    base = objects_present(q, f, cls)
+    if not base.text.startswith("Yes"):
+        return base
+    kind = next((w for w in re.findall(r"[a-z]+", low) if w in _SUBTYPES), None)
+    if kind is not None:
+        return Composed(f"{base.text[:-1]} — whether it is a {kind} I can't tell (I tell cars apart from buses and vans, "
+                        f"not taxis from other cars).", base.used)
+    if _OTHER.search(low):  # "any other birds?": a second one, at once, in the moment or the span asked
+        rows = [f.objects_at(q, q.point, cls)] if q.scope in (Scope.NOW, Scope.AT) else f.rows(q, (EvidenceKind.OBJECTS,))
+        seen = [r for r in rows if r is not None and f.count(r, cls)]
+        # the usual count, not the largest: a bird found twice in one frame is not a second bird
+        usual = Counter(f.count(r, cls) for r in seen).most_common(1)[0][0] if seen else 0
+        if usual == 1:
+            last = seen[-1]
+            return Composed(f"No — only one {_name(cls)} in view at a time {_upto(q)} (as at "
+                            f"{fmt_time(min(last.t_end, q.now))}), no other.", [last])
+    return base
+
+
 # Classes the detector mixes up and people name loosely: a van is "a car" to most askers, and COCO
 # calls it a truck. A bus or a motorbike is not a car: "any buses?" with only cars in view is a no.
 # A thing detected this long before the moment asked, and not since, is still "there": at 2 fps NanoDet
@@ -385,7 +420,7 @@ def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
     if row.t_end - row.t_start <= PASSING_S:
         return [row]
     return [row] + [o for o in text if o is not row and abs(o.t_start - row.t_start) <= BESIDE_S
-                    and abs(o.t_end - row.t_end) <= BESIDE_S][:3]  # came and went together
+                    and abs(o.t_end - row.t_end) <= BESIDE_S and not _PAGE.match(o.content)][:5]  # came and went together (a slide: title, 4 lines)
 
 
 _HEADING_WORDS = set("part chapter section step lesson episode what why how who where when they them the a an of "
@@ -842,7 +877,7 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         if cls == "person" and _EMPTY.search(low) and not speech_or_text:
             return empty_or_busy(q, f)
         if cls and not speech_or_text and not q.quoted:
-            return objects_present(q, f, cls)
+            return present(q, f, cls)
         return yes_no(q, f)
     if t is AnswerType.WHAT_SHOWN or t is AnswerType.WHAT and q.modalities == {Modality.TEXT} and \
             (_generic_text(q.target) or _about_carrier(q.target)):
@@ -1125,7 +1160,7 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
 # "What's parked by the building?", "what's standing on the grass?": a thing asked by where it is, at a place
 # the senses do not locate (a building, the grass, a shelf are not detected).
 _WHAT_THERE = re.compile(r"^what(?:'s| is| are|'re| was| were)\s+(?:that |it )?(\w+(?:ing|ed)|parked|left|sat|stood)\s+"
-                         r"(?:on|by|in|at|near|next to|beside|behind|in front of|under|over|outside|against)\s+"
+                         r"(?:on|by|in|at|near|next to|beside|behind|in front of|under|over|outside|against|to)\s+"
                          r"(?:the |that |this )?([a-z][a-z ]{1,30}?)\s*(?:(?:right )?now|earlier|just now|(?:at|around|"
                          r"about) [\d:.]+\w*(?: seconds?| secs?| s)?)?\s*\??$")
 _VEHICLE_VERBS = {"parked", "parking", "driving", "stopped"}
@@ -1369,7 +1404,8 @@ _SEQ = re.compile(r"^(?:what|who|which)\b.*?\b(?:right |just |straight |immediat
                   r"was said|ended|started|finished|began|went away)?\s*\??$")
 _SAID_Q = re.compile(r"\b(said|say|says|saying|narrator|mention|mentioned|talk|talked|spoke|speak|announce|announced|"
                      r"heard|hear|reply|replied|answer|answered)\b")
-_SHOWN_Q = re.compile(r"\b(shown|show|showed|screen|appear|appeared|came up|came on|displayed|text|sign|caption|banner)\b")
+_SHOWN_Q = re.compile(r"\b(shown|show|showed|screen|appear|appeared|came up|came on|displayed|text|sign|caption|banner|"
+                      r"slide|slides|page|card|graphic)\b")
 
 
 def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
@@ -1390,11 +1426,22 @@ def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
     kinds = (EvidenceKind.SPEECH,) if said and not shown else (EvidenceKind.TEXT,) if shown and not said else both
     rows = [r for r in f.rows(past, kinds) if r is not anchor and r.t_start <= q.now]
     pick = next((r for r in rows if r.t_start > anchor.t_start + 0.25), None) if after else \
-        next((r for r in reversed(rows) if r.t_start < anchor.t_start - 0.25), None)
+        next((r for r in reversed(rows) if r.t_start < anchor.t_start - 0.25 and not _PAGE.match(r.content)
+              and (r.kind is not EvidenceKind.TEXT or r.t_end <= anchor.t_start + BESIDE_S)), None)  # gone by then
     if pick is None:
         return Composed(f"Nothing {'said' if kinds == (EvidenceKind.SPEECH,) else 'that I read or heard'} "
                         f"{'after' if after else 'before'} {quote(anchor)} {_upto(past)}.", [anchor])
-    return Composed(_sentence(f"{'after' if after else 'before'} {quote(anchor)}: {quote(pick)}"), [anchor, pick])
+    shown = [pick] if pick.kind is not EvidenceKind.TEXT else \
+        [o for o in beside(_group_start(pick, rows), rows) if not _PAGE.match(o.content)] or [pick]
+    return Composed(_sentence(f"{'after' if after else 'before'} {quote(anchor)}: " + "; ".join(quote(r) for r in shown)),
+                    [anchor, *shown])
+
+
+def _group_start(row: Evidence, rows: list[Evidence]) -> Evidence:
+    """The first line of the set of lines `row` came up with (a slide's title, not its last bullet)."""
+    return min((o for o in rows if o.kind is EvidenceKind.TEXT and abs(o.t_start - row.t_start) <= BESIDE_S
+                and abs(o.t_end - row.t_end) <= BESIDE_S and not _PAGE.match(o.content)), key=lambda o: o.t_start,
+               default=row)
 
 
 def _caption_next(q: Query, f: EvidenceFinder, phrase: str, anchor: Evidence | None, after: bool) -> Composed | None:
@@ -1422,11 +1469,21 @@ _BANNER = re.compile(r"\b(banner|lower third|lower-third|name caption|name tag|n
                      r"interview|interviewed)\b")
 
 
+_THIS_ONE = re.compile(r"^(?:this|that|the current|the present|the)(?: one| slide| page| screen| sign| caption| card| "
+                       r"graphic)?$|^(?:this|that) (?:one|slide|page|screen|sign|caption|card|graphic)$")
+NOW_SLACK_S = 2.5  # a line read at the last OCR run is still on screen
+
+
 def named_row(q: Query, f: EvidenceFinder, phrase: str) -> Evidence | None:
     """The line or sentence a question names by what it is or says ("the title", "the banner", "the
     website", "the truck announcement"): the first text for a title, the first name caption for a
     banner, else the best match (the first said or shown of those as good)."""
     past = replace(q, scope=Scope.ALL)
+    if _THIS_ONE.match(phrase.strip()):  # "the slide before this one": the lines on screen now
+        now = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if r.t_start <= q.now and r.t_end >= q.now - NOW_SLACK_S
+               and not _PAGE.match(r.content)]
+        newest = max(now, key=lambda r: r.t_start, default=None)
+        return _group_start(newest, f.rows(past, (EvidenceKind.TEXT,))) if newest is not None else None
     if re.search(r"\btitle\b", phrase) and not re.search(r"\bchapter\b", phrase):
         rows = f.rows(past, (EvidenceKind.TEXT,))
         return rows[0] if rows else None

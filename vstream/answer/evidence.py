@@ -133,6 +133,8 @@ _CONCEPTS = (
     (re.compile(r"\b(phone|telephone|number to call)\b"), re.compile(r"\d[\d\s().-]{6,}\d")),
     (re.compile(r"\b(hashtag|hash tag|tag)\b"), re.compile(r"#\w{2,}")),
     (re.compile(r"\b(copyright|copyrighted)\b"), re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b", re.I)),
+    # "what was the quote?": a line in quotation marks, or the "— Name" under one
+    (re.compile(r"\b(quote|quotes|quotation|quoted)\b"), re.compile(r"[“”\"]\s*\w|\w[.!?;,]?\s*[“”\"]|^\s*[—–]\s*[A-Z]")),
     # end credits: "Directed by …", "Music by …", "Special thanks to …"
     (re.compile(r"\b(credits?|credited)\b"),
      re.compile(r"\b(directed|produced|written|narrated|edited|filmed|music|camera|cinematography|animation|editing|"
@@ -149,7 +151,7 @@ _CONCEPTS = (
 
 # Kinds whose look alone picks the rows: asked for the website, only rows that look like one answer.
 # Not time and number: "when" and "which room" also fit rows by their words.
-_STRICT = 10  # the first _STRICT concepts above
+_STRICT = 11  # the first _STRICT concepts above
 
 
 def concept(target: str, content: str) -> float:

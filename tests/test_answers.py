@@ -867,7 +867,7 @@ def lecture_engine():
               "— Winston Churchill"),
         *text(82.0, 92.0, "7/8", "Key takeaways", "• Cool roofs cut roof heat by 30%"),
         said(92.6, 95.9, "Does painting a roof white really make a difference?"),
-        said(97.1, 101.9, "Yes, a white roof can stay 20 degrees cooler at noon?")]))  # the recogniser's stray "?"
+        said(97.1, 101.9, "White roof can stay 20 degrees cooler at noon?")]))  # the recogniser's stray "?"
 
 
 @pytest.mark.parametrize("question, now, want, wrong, cite", [
@@ -939,3 +939,21 @@ def test_the_slide_before_this_one_and_the_quote(lecture_engine):
     assert "shape our buildings" in text and "Winston Churchill" in text and (72.0, 82.0) in cites, text
     text, _ = _ask(lecture_engine, "what was the quote?", 60.0)  # before the quote slide
     assert text.startswith("I haven't"), text
+
+
+def test_how_long_something_takes_is_a_stated_duration(lecture_engine, news_engine):
+    text, cites = _ask(news_engine, "how long does it take him to get to work?", 42.0)
+    assert "forty minutes" in text and (36.0, 40.0) in cites, text
+    text, cites = _ask(news_engine, "how long does it take him to get to work?", 33.0)  # the answer comes at 36 s
+    assert text.startswith("I haven't seen or heard how long") and not cites, text
+
+
+def test_a_summary_quotes_what_was_shown_and_said_across_the_span(news_engine):
+    """Each line once, whole; no channel furniture (a "LIVE" bug on screen for over a minute); spread
+    over the whole span asked; nothing after the moment asked."""
+    text, cites = _ask(news_engine, "what did I miss?", 50.0)
+    assert text.startswith("So far (up to 00:50.0)") and "Northgate Evening News" in text and "NGN LIVE" not in text, text
+    assert "Ferry fares rise 10% from Monday" in text and "rise 1”" not in text, text
+    assert all(t0 <= 50.0 for t0, _ in cites) and len(cites) <= 10, cites
+    text, _ = _ask(news_engine, "what's this bulletin covered so far?", 89.0)
+    assert "Northgate Evening News" in text and "northgatenews.co.uk" in text, text

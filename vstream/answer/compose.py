@@ -584,6 +584,8 @@ def questions_asked(q: Query, f: EvidenceFinder) -> Composed | None:
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
     said = f.rows(past, (EvidenceKind.SPEECH,))
     asked = [r for r in said if r.content.rstrip().endswith("?") and not _REPLY_START.match(r.content)]
+    # a "question" said right after another one is its answer, punctuated wrong by the recogniser
+    asked = [r for r in asked if not any(o is not r and o.t_end - 0.5 <= r.t_start <= o.t_end + REPLY_S for o in asked)]
     if not asked:
         return Composed(f"I haven't heard anyone ask a question {_upto(past)}.")
     topic = " ".join(w for w in (q.target or "").split() if w not in _ASK_WORDS)
@@ -861,6 +863,10 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return scene_changes(q, f)
     if t in (AnswerType.HOW_MANY, AnswerType.WHEN) and (stated := stated_fact(q, f)) is not None:
         return stated  # "how many pigeons did they count?", "how long has she been studying birds?"
+    if _SUMMARY.search(low):
+        return summary(q, f)  # "what's this bulletin covered so far?", "what did I miss?", "recap the steps"
+    if _HOW_LONG_WILL.search(low):
+        return stated_duration(q, f)  # "how long's the talk gonna be?", "how long does it bake?"
     if t is AnswerType.HOW_MANY and (shown := count_shown(q, f)) is not None:
         return shown  # "how many people have been named on screen?", "how many slides so far?"
     if t is AnswerType.HOW_MANY:
@@ -954,6 +960,55 @@ def _counts(content: str, topic: str, amount: bool = False) -> bool:
         return bool(_NUMBER.fullmatch(t.strip(",.")) or re.fullmatch(r"[£$€]?[\d,.]+(?:%|°[cf]?|x)?", t))
     return any(number(t) and any(stem(u.strip(",.")) in asked for u in toks[i + 1:i + 4] + (toks[max(0, i - 3):i] if amount else []))
                for i, t in enumerate(toks))
+
+
+_SUMMARY = re.compile(r"\b(recap|summari[sz]e|sum (?:it |this |that )?up|summary|overview|what did i miss|catch me up|"
+                      r"what(?:'s| has| have| is)? (?:this|the|it|they|we)(?: \w+)? (?:covered|been about|talked about|gone over|"
+                      r"been over)|what (?:has|have) (?:been|we) (?:covered|seen|had) so far)\b")
+SUMMARY_LINES = 10  # a summary quotes at most this many lines and sentences
+CHROME_S = 30.0  # a line on screen this long is the channel's furniture (a logo, "LIVE", a clock), not news
+_CLOCK = re.compile(r"^\s*\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*$")
+
+
+def summary(q: Query, f: EvidenceFinder) -> Composed:
+    """What was shown and said in the span asked (all so far by default), in time order: each on-screen
+    line once (whole, not a ticker's pieces or a corner bug repeated), each sentence; the latest ones
+    when there are more than fit."""
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    text = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if not _PAGE.match(r.content) and not _CLOCK.match(r.content)
+            and PASSING_S < r.t_end - r.t_start < CHROME_S and "•" not in r.content and len(r.content.split()) > 1]
+    keep: dict[str, Evidence] = {}
+    for r in text:  # a line read again (or read whole after in part) counts once
+        key = _norm(r.content)
+        if not any(key in k for k in keep):
+            keep = {k: v for k, v in keep.items() if k not in key} | {key: r}
+    rows = sorted([*keep.values(), *f.rows(past, (EvidenceKind.SPEECH,))], key=lambda r: r.t_start)
+    if len(rows) > SUMMARY_LINES:  # spread over the whole span, not only its end
+        rows = [rows[round(i * (len(rows) - 1) / (SUMMARY_LINES - 1))] for i in range(SUMMARY_LINES)]
+    if not rows:
+        return Composed(f"Nothing shown as text or said {_upto(past)}; " + _lower_first(describe(past, f).text),
+                        describe(past, f).used)
+    return Composed(f"{_upto(past)[0].upper()}{_upto(past)[1:]}: " + "; ".join(quote(r) for r in rows) + ".", rows)
+
+
+# a duration that is told, not timed: how long something will take or lasts
+_HOW_LONG_WILL = re.compile(r"^how long(?:'s| is| will| does| do| would| should| did it take)\s+(?:the|this|that|it|a|an|he|she|they|"
+                            r"you|we|i)\b")
+
+
+def stated_duration(q: Query, f: EvidenceFinder) -> Composed:
+    """A duration stated about the asked thing ("it should take about 20 minutes"): the lines and sentences
+    with a duration, those with the asked words first; else that none was stated."""
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    timed = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _DURATION.search(r.content)]
+    if not timed:
+        return Composed(f"I haven't seen or heard how long {_upto(past)}.")
+    topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "take", "takes", "last", "lasts"))
+    about = [r for r in timed if topic and lexical(topic, r.content) >= 0.5]
+    rows = about[-2:] or timed[-2:]
+    said = "; ".join(quote(r) for r in rows)
+    return Composed(_sentence(said) if about else f"Not in those words; the durations I have seen or heard stated: {said}.",
+                    rows)
 
 
 _DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"

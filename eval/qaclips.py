@@ -286,6 +286,57 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("Thank you for listening. My slides are online at the address on the screen.", 105, "en-gb"),
                 SpeechEvent("Coffee is served in the lobby in ten minutes.", 112, "en-gb")),
     ),
+    # 120 s how-to / recipe video ("Easy Banana Bread", Sunny Side Kitchen): a title card, the host
+    # (carphone_pristine.mp4) named by a lower third, a full-frame ingredients card (a `slide`: six
+    # lines with quantities), six numbered step captions over real-footage B-roll, the oven
+    # temperature and time on a band, a TIP banner (the `breaking` band with its own label), and a
+    # "Subscribe" end card with the channel's address. Shots cut at 6, 14, 26, 38, 50, 62, 74, 82,
+    # 94, 104, 110 s (11 cuts). The host (en-us+f3) restates some captions and says things no
+    # caption shows: the egg substitute, brown bananas, the butter warning, overmixing, walnuts,
+    # 350 Fahrenheit, foil, storage for three days, next Friday.
+    "howto": ClipSpec(
+        "howto", 120.0, size=(854, 480),
+        broll=(BrollShot(0, 6, color=(70, 40, 22)),
+               BrollShot(6, 14, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(14, 26, color=(248, 248, 244)),
+               BrollShot(26, 38, "cockatoo.mp4", 0.5, 7.5, (60, 60, 60)),
+               BrollShot(38, 50, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(50, 62, "vtest.avi", 20.0, 30.0, (90, 100, 90)),
+               BrollShot(62, 74, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(74, 82, "cockatoo.mp4", 7.0, 13.5, (70, 60, 60)),
+               BrollShot(82, 94, "cityCC0.mpg", 5.4, 7.4, (25, 25, 50)),
+               BrollShot(94, 104, "vtest.avi", 50.0, 60.0, (90, 95, 100)),
+               BrollShot(104, 110, "bikes.mp4", 5.6, 7.4, (80, 70, 60)),
+               BrollShot(110, 120, color=(70, 40, 22))),
+        graphics=(Graphic("title", 0, 6, ("Easy Banana Bread", "Sunny Side Kitchen")),
+                  Graphic("lower_third", 7, 13, ("Ana Ruiz", "Host, Sunny Side Kitchen"), (200, 110, 20)),
+                  Graphic("slide", 14, 26, ("Ingredients", "- 3 ripe bananas", "- 250 g flour", "- 1 tsp baking soda",
+                                            "- 150 g brown sugar", "- 75 g melted butter", "- 1 egg"), (210, 120, 30)),
+                  Graphic("caption", 27, 35, ("Step 1: Mash the bananas",), (20, 20, 20)),
+                  Graphic("caption", 39, 47, ("Step 2: Stir in the melted butter",), (20, 20, 20)),
+                  Graphic("caption", 51, 58, ("Step 3: Beat in the sugar and egg",), (20, 20, 20)),
+                  Graphic("caption", 63, 70, ("Step 4: Fold in flour and baking soda",), (20, 20, 20)),
+                  Graphic("caption", 75, 81, ("Step 5: Pour into a greased loaf tin",), (20, 20, 20)),
+                  Graphic("chapter", 83, 92, ("Bake at 180\u00b0C for 55 minutes",), (150, 50, 20)),
+                  Graphic("breaking", 95, 102, ("TIP", "A toothpick should come out clean"), (30, 130, 70)),
+                  Graphic("caption", 104.5, 109.5, ("Step 6: Cool for 10 minutes, then slice",), (20, 20, 20)),
+                  Graphic("title", 110, 120, ("Subscribe for more!", "youtube.com/@SunnySideKitchen")),
+                  Graphic("lower_third", 111, 119, ("New recipes every Friday",), (200, 110, 20))),
+        speech=(SpeechEvent("Today we are making the easiest banana bread you will ever bake.", 7, "en-us+f3"),
+                SpeechEvent("You only need six ingredients and one bowl.", 15, "en-us+f3"),
+                SpeechEvent("If you have no eggs, use three tablespoons of apple sauce instead.", 20, "en-us+f3"),
+                SpeechEvent("First, mash the bananas with a fork until they are smooth.", 27.5, "en-us+f3"),
+                SpeechEvent("The browner the bananas, the sweeter the bread.", 33, "en-us+f3"),
+                SpeechEvent("Next, stir in the melted butter, but make sure it is not too hot.", 39.5, "en-us+f3"),
+                SpeechEvent("Now beat in the sugar and the egg.", 51.5, "en-us+f3"),
+                SpeechEvent("Fold in the flour gently, and do not overmix it.", 63.5, "en-us+f3"),
+                SpeechEvent("You can also add a handful of chopped walnuts.", 69, "en-us+f3"),
+                SpeechEvent("Pour the batter into a greased loaf tin.", 76, "en-us+f3"),
+                SpeechEvent("The oven should be at three hundred and fifty degrees Fahrenheit.", 84, "en-us+f3"),
+                SpeechEvent("If the top browns too fast, cover it with foil.", 96, "en-us+f3"),
+                SpeechEvent("Wrapped up tight, it keeps for three days on the counter.", 104.5, "en-us+f3"),
+                SpeechEvent("Thanks for watching, and see you next Friday.", 112, "en-us+f3")),
+    ),
 }
 
 

@@ -957,3 +957,15 @@ def test_a_summary_quotes_what_was_shown_and_said_across_the_span(news_engine):
     assert all(t0 <= 50.0 for t0, _ in cites) and len(cites) <= 10, cites
     text, _ = _ask(news_engine, "what's this bulletin covered so far?", 89.0)
     assert "Northgate Evening News" in text and "northgatenews.co.uk" in text, text
+
+
+def test_what_happened_at_a_named_place_is_what_was_told_of_it(news_engine):
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    engine = AnswerEngine(_EmbeddedView([_objects(0.0, 30.0, ("person", "black", 0.3)),
+                                         Evidence(EvidenceKind.TEXT, 20.0, 27.0, "Main Street closed after water pipe burst")]))
+    text, cites = _ask(engine, "what happened on main st?", 28.0)  # "st" is how people type street
+    assert "water pipe burst" in text and cites == [(20.0, 27.0)], text
+    text, _ = _ask(engine, "what happened on main st?", 15.0)
+    assert "water pipe" not in text, text

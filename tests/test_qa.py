@@ -279,6 +279,28 @@ def test_lecture_clip_builds_with_sound(clip_cache):
     assert np.median(first.reshape(-1, 3), axis=0) == pytest.approx(SLIDE_BG, abs=6)  # the title slide from 0 s
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_howto_clip_builds_with_sound(clip_cache):
+    """The recipe clip: 120 s with an AAC track, the brown title card first, the ingredients card
+    (a light full-frame slide) at 20 s."""
+    from conftest import need
+
+    need(shutil.which("espeak-ng") is not None, "espeak-ng is not installed (apt-get install espeak-ng)")
+    import av
+
+    from eval.qaclips import SLIDE_BG, build
+
+    with av.open(str(build("howto"))) as c:
+        assert c.duration / 1e6 == pytest.approx(120.0, abs=0.3) and c.streams.audio[0].codec_context.name == "aac"
+        v = c.streams.video[0]
+        frames = {round(float(f.pts * v.time_base), 1): f.to_ndarray(format="rgb24") for f in c.decode(v)
+                  if round(float(f.pts * v.time_base), 1) in (0.0, 20.0)}
+    assert frames[0.0].shape == (480, 854, 3)
+    assert np.median(frames[0.0].reshape(-1, 3), axis=0) == pytest.approx((70, 40, 22), abs=6)  # the title card
+    assert np.median(frames[20.0].reshape(-1, 3), axis=0) == pytest.approx(SLIDE_BG, abs=6)  # the ingredients
+
+
 # ---- end to end through the real Assistant ---------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.timeout(240)

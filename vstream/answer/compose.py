@@ -890,9 +890,21 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return what_shown(q, f)  # "what signs have you seen?", "list all the text that appeared"
     if t is AnswerType.WHAT_SAID or (t is AnswerType.WHO and Modality.SPEECH in q.modalities):
         return what_said(q, f)
+    if t is AnswerType.DESCRIBE and q.target and (told := _told_about(q, f)) is not None:
+        return told  # "what happened on main st?": what was shown or said about it, not the picture now
     if t is AnswerType.DESCRIBE:
         return describe(q, f)
     return open_question(q, f)
+
+
+def _told_about(q: Query, f: EvidenceFinder) -> Composed | None:
+    """Lines and sentences that have the asked words (all of their share LEXICAL_MIN), quoted."""
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if s.lexical >= LEXICAL_MIN]
+    if not found:
+        return None
+    rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
+    return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
 
 
 # A number the video itself gives ("how many pigeons did they count?"), or a duration it states

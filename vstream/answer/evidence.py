@@ -47,7 +47,10 @@ _SAME: dict[str, str] = {}
 for _group in ("toilets toilet restroom restrooms bathroom bathrooms washroom washrooms lavatory loo wc",
                "elevator elevators lift lifts", "taxi taxis cab cabs", "pharmacy chemist chemists drugstore",
                "metro subway underground tube", "exit exits egress", "entrance entrances entry",
-               "stairs staircase stairway stairwell", "parking carpark"):
+               "stairs staircase stairway stairwell", "parking carpark",
+               # abbreviations people type and signs print: "main st", "Northfield Uni", "temp"
+               "street st", "road rd", "avenue ave", "university uni univ", "temperature temp", "minutes mins min",
+               "hours hrs hr", "seconds secs sec", "information info", "tablespoon tbsp", "teaspoon tsp"):
     _first, *_rest = _group.split()
     for _w in _rest:
         _SAME[_w] = _first

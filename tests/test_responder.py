@@ -146,6 +146,22 @@ def test_parse_watch():
     topic = parse_watch("tell me if there's breaking news")  # a topic: its particular word, on screen
     assert topic.kind is WatchKind.TEXT and topic.target == "breaking"
     assert parse_watch("let me know when the weather comes on").target == "weather"
+    # the kind of graphic is no word to read: "Key takeaways", "Park Ranger, …" are what show
+    assert parse_watch("tell me when the takeaways slide comes up").target == "takeaways"
+    assert parse_watch("tell me when the ranger's name comes up").target == "ranger"
+
+
+def test_topic_and_question_watches_fire_on_their_own_lines_only():
+    from memory.records import Evidence, EvidenceKind, SpeechData
+    from vstream.watches import _speech_hit, text_matches
+
+    weather = parse_watch("ping me when the weather comes on")
+    assert text_matches(weather.target, "Main Street closed after water pipe burst") < weather.threshold  # water ≠ weather
+    assert text_matches(weather.target, "WEATHFR") >= weather.threshold  # one letter misread still fires
+    asks = parse_watch("ping me when someone from the audience asks a question")
+    assert asks.kind is WatchKind.SPEECH
+    assert _speech_hit(asks, Evidence(EvidenceKind.SPEECH, 93.0, 96.0, "Does painting a roof white help?", SpeechData()))
+    assert not _speech_hit(asks, Evidence(EvidenceKind.SPEECH, 11.0, 15.0, "Please silence your phones.", SpeechData()))
 
 
 def test_a_speech_watch_matches_words_as_answers_do():

@@ -114,6 +114,8 @@ def parse_watch(text: str) -> Watch:
     low = t.lower()
     if re.search(r"scene (changes?|cuts?)|\bcuts?\b|new scene|shot changes?", low):
         return Watch(WatchKind.SCENE, cooldown_s=1.0, rearm_after=1, description=t)  # cuts are discrete
+    if _ASKS.search(low):  # "ping me when someone from the audience asks a question": a sentence said ending "?"
+        return Watch(WatchKind.SPEECH, "a question", pattern=r"\?\s*$", description=t)
     for parse in (_speech_watch, _text_kind_watch, _text_watch, _zone_watch, _object_watch):
         w = parse(t, low)
         if w is not None:
@@ -124,6 +126,9 @@ def parse_watch(text: str) -> Watch:
         return w
     raise VStreamError(f"cannot tell what to watch for in {t!r}; try: tell me when the text \"EXIT\" shows up / "
                        "when someone says fire / when a person appears / when the scene changes")
+
+
+_ASKS = re.compile(r"\b(?:asks?|asked|asking) (?:a |any |another |the |some )?questions?\b|\bthere(?:'s| is) a question\b")
 
 
 def _speech_watch(t: str, low: str) -> Watch | None:
@@ -151,7 +156,9 @@ def _text_kind_watch(t: str, low: str) -> Watch | None:
 
 # Words that name no particular text: "breaking news" is watched for as "breaking".
 _GENERIC_TOPIC = set("news text info information update updates story stories something anything thing things stuff "
-                     "item items segment part bit report the a an some any on screen".split())
+                     "item items segment part bit report the a an some any on screen slide slides page card graphic "
+                     "caption banner panel band name names title".split())
+TOPIC_MATCH = 0.85  # a topic word misread by a letter still fires (7 letters: 0.857); "water" is not "weather" (0.83)
 
 
 def _topic_watch(t: str, low: str) -> Watch | None:
@@ -159,13 +166,13 @@ def _topic_watch(t: str, low: str) -> Watch | None:
     screen, watched for as its particular words (a graphic usually names its topic)."""
     m = re.search(r"\b(?:if|when|once|whenever)\s+(?:there(?:'s| is| are)\s+)?(?:the\s+|a\s+|an\s+|some\s+|any\s+)?"
                   r"([a-z][a-z ]{1,40}?)\s*(?:comes? on|starts?|begins?|appears?|shows? up|is on|are on|comes? up|"
-                  r"is shown)?\s*[.!?]*$", low)
+                  r"is shown)?\s*[.!?]*$", re.sub(r"\b(?!(?:there|it|that|what|who|here|he|she)'s)([a-z]+)'s\b", r"\1", low))  # "the ranger's name"
     if m is None:
         return None
     words = [w for w in m.group(1).split() if w not in _GENERIC_TOPIC]
     if not words or len(words) > 3:
         return None
-    return Watch(WatchKind.TEXT, " ".join(words), description=t)
+    return Watch(WatchKind.TEXT, " ".join(words), threshold=TOPIC_MATCH, description=t)
 
 
 def _text_watch(t: str, low: str) -> Watch | None:
@@ -277,7 +284,9 @@ def _conditions(w: Watch, enc: EncodedFrame | None, rows, events):
 
 def _speech_hit(w: Watch, ev: Evidence) -> bool:
     """The answer path's word match (misheard words allowed, but "now" is not "snow"): watch and
-    answer agree on what was said."""
+    answer agree on what was said; a pattern watch ("…when someone asks a question") by its look."""
+    if w.pattern:
+        return bool(re.search(w.pattern, ev.content))
     return lexical_words(w.target, ev.content) >= w.threshold
 
 

@@ -352,9 +352,21 @@ def _with_beside(f: EvidenceFinder, q: Query, rows: list[Evidence]) -> list[Evid
     seen = [o for o in text if o.t_start <= q.now]
     out: list[Evidence] = []
     for r in rows:
-        out += beside(fuller(r, seen), text) if r.kind is EvidenceKind.TEXT else reply(r, said, q.now) \
+        out += _companions(fuller(r, seen), text) if r.kind is EvidenceKind.TEXT else reply(r, said, q.now) \
             if r.kind is EvidenceKind.SPEECH else [r]
     return _one_per_line(_uniq(out))
+
+
+def _companions(row: Evidence, text: list[Evidence]) -> list[Evidence]:
+    """`beside`, except that a line of a full page (a slide's bullet, "• Average gap: 2.9°C") is its own
+    answer: its page's other lines would only bury it (and state other numbers)."""
+    group = beside(row, text)
+    if len(group) > 3 and (_BULLET.match(row.content) or len(row.content.split()) > 4):
+        return [row]
+    return group
+
+
+_BULLET = re.compile(r"^\s*[•·▪‣◦*-]\s")
 
 
 def _one_per_line(rows: list[Evidence]) -> list[Evidence]:
@@ -540,8 +552,8 @@ def count_shown(q: Query, f: EvidenceFinder) -> Composed | None:
     if pages and m.group(1) in ("slides", "pages"):
         last = max(pages.values(), key=lambda r: r.t_start)
         k = int(last.content.split("/")[0])  # the slide number itself counts slides better than the reads (OCR misses one)
-        return Composed(f"Up to slide {k}: the latest slide number reads “{last.content}” ({span_text(last.t_start, last.t_end)}); "
-                        f"I read {len(pages)} different slide numbers {_upto(past)}.", [last], count=k)
+        return Composed(f"Up to slide {k} {_upto(past)}: the latest slide number reads “{last.content}” "
+                        f"({span_text(last.t_start, last.t_end)}).", [last], count=k)
     starts: list[Evidence] = []
     for r in rows:
         if not starts or r.t_start > starts[-1].t_start + GROUP_GAP_S:

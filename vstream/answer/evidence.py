@@ -50,7 +50,7 @@ for _group in ("toilets toilet restroom restrooms bathroom bathrooms washroom wa
                "stairs staircase stairway stairwell", "parking carpark",
                # abbreviations people type and signs print: "main st", "Northfield Uni", "temp"
                "street st", "road rd", "avenue ave", "university uni univ", "temperature temp", "minutes mins min",
-               "hours hrs hr", "seconds secs sec", "information info", "tablespoon tbsp", "teaspoon tsp"):
+               "hours hrs hr", "seconds secs sec", "information info", "tablespoon tbsp", "teaspoon tsp", "average avg"):
     _first, *_rest = _group.split()
     for _w in _rest:
         _SAME[_w] = _first

@@ -576,7 +576,11 @@ def habit(q: Query, f: EvidenceFinder) -> Composed:
     if not found:
         return Composed(f"I haven't seen or heard anything about “{_about(q)}” {_upto(past)}; a habit is not "
                         f"something I can see in a moment.")
-    rows = _with_beside(f, q, [s.row for s in _best(found, 1)])
+    row = _best(found, 1)[0].row
+    said = f.rows(past, (EvidenceKind.SPEECH,))
+    nxt = next((o for o in said if row.kind is EvidenceKind.SPEECH and row.t_end - 0.5 <= o.t_start <= row.t_end + REPLY_S
+                and o is not row and o.t_start <= q.now), None)  # the reply, even when the question lost its "?"
+    rows = _with_beside(f, q, [row]) if nxt is None else [row, nxt]
     return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
 
 
@@ -1370,8 +1374,8 @@ def where_is(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     if seen is None:
         told = f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH, EvidenceKind.TEXT))
         if told and told[0].lexical >= LEXICAL_MIN:  # "where is the delivery truck?" — it was said where
-            return Composed(f"I don't see a {_name(cls)} at {fmt_time(q.point)}, but {quote(told[0].row)}.",
-                            [told[0].row])
+            return Composed(_sentence(f"{quote(told[0].row)} — the {_name(cls)} itself is not in view at "
+                                      f"{fmt_time(q.point)}"), [told[0].row])  # what was told answers where
         return Composed(f"I don't see a {_name(cls)} at {fmt_time(q.point)}{guess}.", labels)
     row, boxes = seen
     if len(boxes) == 1:

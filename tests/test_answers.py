@@ -981,3 +981,10 @@ def test_what_happened_at_a_named_place_is_what_was_told_of_it(news_engine):
     assert "water pipe burst" in text and cites == [(20.0, 27.0)], text
     text, _ = _ask(engine, "what happened on main st?", 15.0)
     assert "water pipe" not in text, text
+
+
+def test_what_someone_asked_lists_the_questions_said(news_engine):
+    text, cites = _ask(news_engine, "what did the reporter ask him?", 57.0)
+    assert "drive to work" in text and "cycle to work" in text and "forty minutes" not in text, text
+    text, _ = _ask(news_engine, "what did the reporter ask him?", 30.0)  # the first question comes at 31 s
+    assert text.startswith("I haven't heard anyone ask a question"), text

@@ -608,6 +608,8 @@ def questions_asked(q: Query, f: EvidenceFinder) -> Composed | None:
     hits = [s.row for s in f.matching(past, (EvidenceKind.SPEECH,), target=topic) if s.row in asked] if topic else []
     row = hits[0] if hits else asked[-1]
     pair = reply(row, said, q.now)
+    if not answer and not hits and len(asked) > 1:  # "what did the reporter ask him?": the questions, latest three
+        return Composed(_sentence("; ".join(quote(r) for r in asked[-3:])), asked[-3:])
     if not answer:
         return Composed(_sentence("; ".join(quote(r) for r in pair)), pair)
     if len(pair) < 2:

@@ -337,6 +337,53 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("Wrapped up tight, it keeps for three days on the counter.", 104.5, "en-us+f3"),
                 SpeechEvent("Thanks for watching, and see you next Friday.", 112, "en-us+f3")),
     ),
+    # 110 s product review ("Auralis Q5 Headphones", Tech Bench Weekly): a title card, the host
+    # (carphone_pristine.mp4) named by a lower third, a full-frame specs card with numbers, a price
+    # caption over city B-roll, a SPONSOR band (the `breaking` band with its own label), PROS and CONS
+    # cards, a rating panel (the `weather` panel) over the host, and an end card with a discount code,
+    # the web address and a lower third. Shots cut at 6, 16, 28, 40, 50, 62, 74, 84, 94 s. The host
+    # (en-gb) restates some cards and says things no card shows: the quick charge, the rival (a Sony
+    # pair, $100 more), his opinion of the noise cancelling, a six-hour flight, the windy-call warning,
+    # who they are for, and that gamers should look elsewhere. Held out: dev10.json is never tuned on.
+    "review": ClipSpec(
+        "review", 110.0, size=(854, 480),
+        broll=(BrollShot(0, 6, color=(24, 26, 34)),
+               BrollShot(6, 16, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(16, 28, color=(248, 248, 244)),
+               BrollShot(28, 40, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(40, 50, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(50, 74, color=(248, 248, 244)),
+               BrollShot(74, 84, "vtest.avi", 20.0, 30.0, (90, 100, 90)),
+               BrollShot(84, 94, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(94, 110, color=(24, 26, 34))),
+        graphics=(Graphic("title", 0, 6, ("Auralis Q5 Headphones", "Full Review - Tech Bench Weekly")),
+                  Graphic("lower_third", 7, 15, ("Owen Harper", "Host, Tech Bench Weekly"), (190, 50, 45)),
+                  Graphic("slide", 16, 28, ("Specs", "- Battery: 40 hours", "- Weight: 250 g", "- Charge time: 2 hours",
+                                            "- Bluetooth 5.3"), (190, 50, 45)),
+                  Graphic("caption", 29, 37, ("Price: $199",), (20, 20, 20)),
+                  Graphic("breaking", 41, 48, ("SPONSOR", "Today's video is sponsored by CloudNest"), (110, 50, 150)),
+                  Graphic("slide", 50, 62, ("Pros", "- Excellent noise cancelling", "- 40-hour battery life",
+                                            "- Light and comfortable", "- USB-C fast charging"), (40, 150, 70)),
+                  Graphic("slide", 62, 74, ("Cons", "- Bulky carry case", "- Touch controls too sensitive",
+                                            "- No aptX support"), (190, 40, 40)),
+                  Graphic("weather", 85, 93, ("OUR RATING", "Score: 8/10"), (30, 30, 40)),
+                  Graphic("title", 94, 110, ("Code OWEN15: 15% off", "www.techbenchweekly.com")),
+                  Graphic("lower_third", 95, 109, ("New reviews every Tuesday",), (190, 50, 45))),
+        speech=(SpeechEvent("Hi everyone, today I am reviewing a pair of wireless headphones.", 7, "en-gb"),
+                SpeechEvent("The battery lasts forty hours with noise cancelling switched on.", 17, "en-gb"),
+                SpeechEvent("A quick ten minute charge gives you about five hours of music.", 23, "en-gb"),
+                SpeechEvent("They cost one hundred and ninety nine dollars.", 29, "en-gb"),
+                SpeechEvent("That is a hundred dollars less than the Sony pair I reviewed last month.", 33.5, "en-gb"),
+                SpeechEvent("Thanks to today's sponsor, whose link is in the description.", 41.5, "en-gb"),
+                SpeechEvent("The noise cancelling is the best I have heard at this price.", 51, "en-gb"),
+                SpeechEvent("I wore them on a six hour flight and my ears never hurt.", 56.5, "en-gb"),
+                SpeechEvent("My biggest complaint is the carry case, which is far too bulky.", 63, "en-gb"),
+                SpeechEvent("One warning: the microphone struggles with phone calls on windy days.", 68.5, "en-gb"),
+                SpeechEvent("If you commute by train or work in a noisy office, these are for you.", 75.5, "en-gb"),
+                SpeechEvent("Overall, I give them eight out of ten.", 85.5, "en-gb"),
+                SpeechEvent("I would recommend them, but gamers should look elsewhere because of the delay.", 89.5, "en-gb"),
+                SpeechEvent("Use my code for fifteen percent off, and thanks for watching.", 97, "en-gb")),
+    ),
 }
 
 

@@ -988,3 +988,55 @@ def test_what_someone_asked_lists_the_questions_said(news_engine):
     assert "drive to work" in text and "cycle to work" in text and "forty minutes" not in text, text
     text, _ = _ask(news_engine, "what did the reporter ask him?", 30.0)  # the first question comes at 31 s
     assert text.startswith("I haven't heard anyone ask a question"), text
+
+
+@pytest.fixture(scope="module")
+def howto_engine():
+    """A recipe video as evidence: a title card (dish, channel), the host's caption, an ingredients card,
+    numbered step captions, an oven band, and narration with spoken-only facts."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    def text(t0, t1, *lines):
+        return [Evidence(EvidenceKind.TEXT, t0, t1, line) for line in lines]
+
+    def said(t0, t1, line):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, line, SpeechData())
+
+    return AnswerEngine(_EmbeddedView([
+        _objects(0.0, 120.0), *text(0.0, 6.0, "Banana Bread", "Easy", "Sunny Side Kitchen"),
+        *text(7.0, 12.5, "Ana Ruiz", "Host, Sunny Side Kitchen"),
+        *text(12.5, 26.0, "Ingredients", "• 3 ripe bananas", "• 1 egg", "• 75 g melted butter", "• 250 g flour"),
+        said(19.6, 24.6, "If you have no eggs, use three tablespoons of apple sauce instead."),
+        *text(27.0, 35.0, "Step 1: Mash the bananas"), *text(39.0, 47.0, "Step 2: Stir in the melted butter"),
+        said(69.0, 72.5, "You can also add a handful of chopped walnuts."),
+        *text(75.0, 81.0, "Step 5: Pour into a greased loaf tin"), *text(83.0, 92.0, "Bake at 180°C for 55 minutes")]))
+
+
+@pytest.mark.parametrize("question, now, want, wrong, cite", [
+    ("what are we making?", 4.0, "Banana Bread", None, (0.0, 6.0)),
+    ("whats the channel called", 5.0, "Sunny Side Kitchen", None, (0.0, 6.0)),
+    ("who's the host?", 12.0, "Ana Ruiz", None, (7.0, 12.5)),
+    ("how many eggs?", 40.0, "1 egg", "three", (12.5, 26.0)),
+    ("what do I do after mashing?", 45.0, "Step 2: Stir in the melted butter", None, (39.0, 47.0)),
+    ("what was the step before pouring it into the tin?", 79.0, "Step 2", None, (39.0, 47.0)),
+    ("so what were all the steps again?", 100.0, "Step 5", None, (27.0, 35.0)),
+    ("what temp?", 88.0, "180°C", None, (83.0, 92.0)),
+    ("is the oven at 200?", 93.0, "No — the screen showed “Bake at 180°C", None, (83.0, 92.0)),
+    ("can I add nuts?", 75.0, "walnuts", None, (69.0, 72.5)),
+])
+def test_a_recipe_is_answered_from_its_cards_steps_and_words(howto_engine, question, now, want, wrong, cite):
+    text, cites = _ask(howto_engine, question, now)
+    assert want in text and cite in cites, (question, text, cites)
+    assert wrong is None or wrong not in text, (question, text)
+
+
+def test_a_recipe_before_its_facts_and_beside_the_point(howto_engine):
+    text, _ = _ask(howto_engine, "what's step 2?", 35.0)  # step 2 comes up at 39 s; step 1 is no answer
+    assert "Step 1" not in text.split("what I do see")[0] and text.startswith("I haven't seen"), text
+    text, _ = _ask(howto_engine, "does she use a mixer?", 72.5)  # "use" (apple sauce) is no mixer
+    assert "apple sauce" not in text and not text.startswith("Yes"), text
+    text, _ = _ask(howto_engine, "who's the host?", 3.0)  # a channel name on the title card is nobody's name
+    assert "Sunny Side Kitchen" not in text, text
+    from vstream.answer.evidence import lexical
+    assert lexical("car", "a scar on the wall") == 0.0 and lexical("rain", "the train left") == 0.0

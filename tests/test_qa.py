@@ -301,6 +301,29 @@ def test_howto_clip_builds_with_sound(clip_cache):
     assert np.median(frames[20.0].reshape(-1, 3), axis=0) == pytest.approx(SLIDE_BG, abs=6)  # the ingredients
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_review_clip_builds_with_sound(clip_cache):
+    """The product-review clip (held out, dev10): 110 s with an AAC track, the dark title card
+    first, the specs card (a light full-frame slide) at 20 s, the CONS card at 66 s."""
+    from conftest import need
+
+    need(shutil.which("espeak-ng") is not None, "espeak-ng is not installed (apt-get install espeak-ng)")
+    import av
+
+    from eval.qaclips import SLIDE_BG, build
+
+    with av.open(str(build("review"))) as c:
+        assert c.duration / 1e6 == pytest.approx(110.0, abs=0.3) and c.streams.audio[0].codec_context.name == "aac"
+        v = c.streams.video[0]
+        frames = {round(float(f.pts * v.time_base), 1): f.to_ndarray(format="rgb24") for f in c.decode(v)
+                  if round(float(f.pts * v.time_base), 1) in (0.0, 20.0, 66.0)}
+    assert frames[0.0].shape == (480, 854, 3)
+    assert np.median(frames[0.0].reshape(-1, 3), axis=0) == pytest.approx((24, 26, 34), abs=6)  # the title card
+    for t in (20.0, 66.0):  # the specs card, the cons card
+        assert np.median(frames[t].reshape(-1, 3), axis=0) == pytest.approx(SLIDE_BG, abs=6), t
+
+
 # ---- end to end through the real Assistant ---------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.timeout(240)

@@ -17,9 +17,11 @@ from vstream.answer.evidence import (
     Scored,
     kinds_for,
     lexical,
+    lexical_words,
     members,
     motion_fit,
     stem,
+    words,
 )
 from vstream.answer.query import (
     GROUPS,
@@ -329,10 +331,24 @@ def when_left(q: Query, f: EvidenceFinder, cls: str, tracks: list[Evidence]) -> 
 # ---- text and speech --------------------------------------------------------------------------------
 
 
+# A thing named with its number ("step 2", "gate 7", "room 12"): the number decides which one
+_LABELLED = re.compile(r"\b(step|part|chapter|section|slide|page|gate|room|platform|dock|door|floor|level|bus|route|lane|"
+                       r"exit|track|stage|lesson|tip|question|episode|round|day|week|table|seat|row|aisle)\s+(\d+)\b")
+
+
+def labelled(q: Query, found: list[Scored]) -> list[Scored]:
+    """`found` without the rows that lack the number of a thing the question names by number: "what's step
+    2?" is not answered by "Step 1: Mash the bananas"."""
+    names = _LABELLED.findall(" ".join(words(q.target or "")))
+    if not names:
+        return found
+    return [s for s in found if all(lexical_words(f"{k} {n}", s.row.content) >= 1.0 for k, n in names)]
+
+
 def lookup(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...] | None = None, n: int = 2) -> Composed:
     """What was read or heard about the target: the best matching rows, quoted."""
     kinds = kinds or kinds_for(q)
-    found = f.matching(q, kinds)
+    found = labelled(q, f.matching(q, kinds))
     if not found:
         return not_found(q, kinds)
     best = _best(found, n)
@@ -796,7 +812,8 @@ def activity(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     """Actions, colours, appearance: the lite senses cannot see them; say so, give what they do see."""
     row = f.objects_at(q, q.point) if f.has_detector(q) else None
     seen = f" I see {_counts_phrase(row)} at {fmt_time(min(row.t_end, q.point))}." if row is not None else ""
-    said = f.matching(q, kinds_for(q))
+    # what was said or shown about it, when it has the asked words ("use" alone is no mixer)
+    said = [s for s in f.matching(q, kinds_for(q)) if s.lexical >= LEXICAL_MIN or s.score >= 0.9]
     if said:
         best = _best(said, 1)[0].row
         return Composed(_sentence(quote(best)), [best] + ([row] if row else []))
@@ -834,6 +851,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
     low = q.question.lower()
+    if (steps := series_list(q, f)) is not None:
+        return steps  # "so what were all the steps again?"
     if (first := order(q, f)) is not None:
         return first  # "what came first, the banner or the chapter title?"
     if q.window is None and _SEQ.search(low) and (seq := sequence(q, f)) is not None:
@@ -984,11 +1003,12 @@ def _counts(content: str, topic: str, amount: bool = False) -> bool:
     """A number followed within three words by one of the topic's words ("Over 4,000 pigeons counted");
     for an amount ("how much have fares gone up?") the number may also follow them ("fares rise 10%")."""
     toks = re.findall(r"[\w,.%°£$€]+", content.lower())
-    asked = {stem(w.strip(",.")) for w in topic.split()}
+    asked = {stem(w.strip(",.")).removesuffix("s") for w in topic.split()}  # "eggs" counts "1 egg"
 
     def number(t: str) -> bool:
         return bool(_NUMBER.fullmatch(t.strip(",.")) or re.fullmatch(r"[£$€]?[\d,.]+(?:%|°[cf]?|x)?", t))
-    return any(number(t) and any(stem(u.strip(",.")) in asked for u in toks[i + 1:i + 4] + (toks[max(0, i - 3):i] if amount else []))
+    return any(number(t) and any(stem(u.strip(",.")).removesuffix("s") in asked
+                                 for u in toks[i + 1:i + 4] + (toks[max(0, i - 3):i] if amount else []))
                for i, t in enumerate(toks))
 
 
@@ -1212,7 +1232,7 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         found = f.matching(replace(q, scope=Scope.ALL), kinds_for(q))  # the fact may have been given earlier
     if found and (names := proper_names(q.question)):  # "where does Daniel live?": not "NGN LIVE"
         found = [s for s in found if s.row.kind is not EvidenceKind.TEXT or _names_beside(s.row, names, f, q)]
-    found = _not_echo(found, q.question)
+    found = labelled(q, _not_echo(found, q.question))
     if found and _ASKS_NUMBER.search(low):  # "what's the number for injured birds?": a line with a number answers
         found = [s for s in found if _NUMBER.search(s.row.content)]
         if not found:
@@ -1406,7 +1426,9 @@ def where_coloured(q: Query, f: EvidenceFinder, cls: str, colour: str) -> Compos
 _HONORIFIC = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Professor|Sir|Dame|Rev|Capt|Captain|Sgt|Officer|Judge|Senator|Sen|Mayor|Chef|Coach)"
 _NAME_LINE = re.compile(rf"^(?:{_HONORIFIC}\.?\s*)?(?:[A-Z]\.\s*)?[A-Z][a-z\u00e0-\u00ff'’-]+(?:\s+[A-Z]\.)?"
                         rf"(?:\s+[A-Z][a-z\u00e0-\u00ff'’-]+){{1,2}}$")
-_NOT_NAME = set("the of and in at for to a an by with from on our your my this that part chapter episode welcome "
+_NOT_NAME = set("kitchen channel tv media films productions cafe bakery company club team radio podcast show recipes "
+                "recipe cooking bread cake "
+                "the of and in at for to a an by with from on our your my this that part chapter episode welcome "
                 "thanks thank you new live news breaking city world life story how why what when street road avenue "
                 "square station university college school hospital studio studios gardens garden "
                 "weather sport sports center centre market bridge river lake news tonight today evening morning".split())
@@ -1445,14 +1467,16 @@ def by_role(q: Query, f: EvidenceFinder) -> list[list[Evidence]]:
     """The caption whose role line means the role asked ("the bird expert" ~ "Ornithologist"), as a
     one-group list; [] when the question names no role or no role line matches it."""
     role = _BY_ROLE.search(q.question.lower())
-    if not role or re.fullmatch(_WHO_NOUN, role.group(1).strip()):
+    if not role:
         return []
     everyone = captions(replace(q, scope=Scope.ALL), f)
     roles = {id(r): g for g in everyone for r in g[1:]}
     hits = [s for s in f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,), target=role.group(1))
-            if id(s.row) in roles]
-    if hits:
+            if id(s.row) in roles and (s.lexical >= LEXICAL_MIN or not re.fullmatch(_WHO_NOUN, role.group(1).strip()))]
+    if hits:  # "who's the host?" and a caption "Ana Ruiz" over "Host, Sunny Side Kitchen"
         return [roles[id(hits[0].row)]]
+    if re.fullmatch(_WHO_NOUN, role.group(1).strip()):
+        return []  # "the man", "the presenter": no role line says it; not matched by meaning
     # the few role lines against the role asked, by meaning: "bird expert" ~ "Ornithologist, …" 0.35,
     # against 0.14 / 0.11 for "Park Ranger, …" / "Commuter, …" (MiniLM cosine)
     lines = [r for g in everyone for r in g[1:]]
@@ -1493,6 +1517,35 @@ _SHOWN_Q = re.compile(r"\b(shown|show|showed|screen|appear|appeared|came up|came
                       r"slide|slides|page|card|graphic)\b")
 
 
+# Numbered items a video steps through: "Step 2: …", "Part 3 - …", "Chapter 1"
+_SERIES = re.compile(r"^\s*(step|part|chapter|section|stage|lesson|tip|round)\s*(\d+|one|two|three|four|five|six|seven|eight|"
+                     r"nine|ten)\b", re.I)
+_SERIES_WORD = re.compile(r"\b(step|part|chapter|section|stage|lesson|tip|round)s?\b")
+_SERIES_ALL = re.compile(r"\b(?:what (?:were|are|was|is)|list|recap|name|tell me|go over|remind me of)\b.{0,20}?\b(?:all |the |"
+                         r"all the |each of the )?(steps|parts|chapters|sections|stages|lessons|tips|rounds)\b")
+
+
+def series_list(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"What were all the steps again?": every numbered item shown so far, each once (its fullest read),
+    in order. None when the question does not ask for them."""
+    m = _SERIES_ALL.search(q.question.lower())
+    if not m:
+        return None
+    noun = m.group(1)[:-1]
+    past = replace(q, scope=Scope.ALL)
+    items: dict[str, Evidence] = {}
+    for r in f.rows(past, (EvidenceKind.TEXT,)):
+        if r.t_start <= q.now and (s := _SERIES.match(r.content)) and s.group(1).lower() == noun:
+            key = " ".join(words(s.group(2)))
+            if key not in items or len(r.content) > len(items[key].content):
+                items[key] = r
+    if not items:
+        return Composed(f"I haven't seen any {m.group(1)} shown {_upto(past)}.")
+    rows = sorted(items.values(), key=lambda r: r.t_start)
+    return Composed(f"The {m.group(1)} shown {_upto(past)}: " + "; ".join(f"“{r.content}” ({fmt_time(r.t_start)})"
+                                                                         for r in rows) + ".", rows)
+
+
 def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
     """What was said (or shown) next after, or last before, a thing named: the named thing is found
     first (a line, a sentence, the title), then its neighbour in time of the asked kind. None when
@@ -1510,6 +1563,11 @@ def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
     said, shown = bool(_SAID_Q.search(asked)), bool(_SHOWN_Q.search(asked))
     kinds = (EvidenceKind.SPEECH,) if said and not shown else (EvidenceKind.TEXT,) if shown and not said else both
     rows = [r for r in f.rows(past, kinds) if r is not anchor and r.t_start <= q.now]
+    series = _SERIES.match(anchor.content)
+    noun = series.group(1).lower() if series else (m2.group(1) if (m2 := _SERIES_WORD.search(asked)) else None)
+    if noun is not None:  # "what do I do after mashing?" under "Step 1: …": the next step, not the next sentence
+        rows = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if r.t_start <= q.now and (m3 := _SERIES.match(r.content))
+                and m3.group(1).lower() == noun and _norm(r.content) != _norm(anchor.content)]
     pick = next((r for r in rows if r.t_start > anchor.t_start + 0.25), None) if after else \
         next((r for r in reversed(rows) if r.t_start < anchor.t_start - 0.25 and not _PAGE.match(r.content)
               and (r.kind is not EvidenceKind.TEXT or r.t_end <= anchor.t_start + BESIDE_S)), None)  # gone by then
@@ -1631,7 +1689,10 @@ def _before_after(q: Query, f: EvidenceFinder, m: re.Match) -> Composed | None:
 # "What's this video called?", "what's the title?", "when did the title appear?"
 _WORKS = r"(?:video|film|movie|clip|show|documentary|programme|program|talk|lecture|presentation|seminar|webinar|session)"
 TITLE_Q = re.compile(rf"\b(?:what(?:'s| is| was) (?:this|the) {_WORKS} (?:called|about|on)\b|(?:the |its |this )title\b"
-                     rf"(?! of the (?:book|song|sign))|name of (?:this|the) {_WORKS}|what(?:'s| is) (?:the )?topic)")
+                     rf"(?! of the (?:book|song|sign))|name of (?:this|the) {_WORKS}|what(?:'s| is) (?:the )?topic|"
+                     rf"what (?:are|is) (?:we|they|she|he|you) (?:making|cooking|baking|building|doing today)\b|"
+                     rf"what(?:'s| is) the recipe\b|(?:what(?:'s| is)|which) (?:the |this )?(?:channel|station|network)\b|"
+                     rf"(?:channel|station|network)(?:'s)? (?:called|name)\b|name of the (?:channel|station|network))")
 
 
 def title(q: Query, f: EvidenceFinder) -> Composed:
@@ -1770,7 +1831,26 @@ _TALK_GENERIC = "talking speaking speech saying say said anything something voic
                 "sound sounds noise make made any"
 
 
+def number_check(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Is the oven at 200?": the line or sentence about the rest of the question that states a number —
+    yes when it is the asked one, no (quoting the one stated) when not; None when nothing states one."""
+    nums = [w for w in words(q.target or "") if w.isdigit()]
+    rest = " ".join(w for w in (q.target or "").split() if not any(c.isdigit() for c in w))
+    if not nums or not rest:
+        return None
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH), target=rest)
+             if s.lexical >= LEXICAL_MIN and _NUMBER.search(s.row.content)]
+    if not found:
+        return None
+    same = [s for s in found if all(n in words(s.row.content) for n in nums)]
+    rows = [s.row for s in (same or found)[:1 if same else 2]]
+    return Composed(f"{'Yes' if same else 'No'} — " + "; ".join(quote(r) for r in rows) + ".", rows)
+
+
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
+    if (checked := number_check(q, f)) is not None:
+        return checked  # "is the oven at 200?" — "No — the screen showed “Bake at 180°C …”"
     kinds = kinds_for(q)
     topic = _without_speakers(q.target)  # "is the bird talking?": the bird is who; "was a bus mentioned?": what
     generic_talk = not topic or lexical(topic, _TALK_GENERIC) >= 0.99

@@ -103,7 +103,7 @@ def lexical_words(target: str, content: str) -> float:
     want, have = words(target), words(content)
     if not want or not have:
         return 0.0
-    if " ".join(want) in " ".join(have) or (len(want) > 1 and all(w.isalpha() for w in want) and
+    if f" {' '.join(want)} " in f" {' '.join(have)} " or (len(want) > 1 and all(w.isalpha() for w in want) and
                                              "".join(want) in "".join(have)):
         return 1.0  # the words in order; OCR often drops the space between them ("DOOROPEN"); not
         # numbers: "0:17" would be found in "00:01.7"
@@ -113,6 +113,8 @@ def lexical_words(target: str, content: str) -> float:
     for w in want:
         if w in have or _fold(w) in folded or (len(w) >= 5 and any(w in a for a in addresses)):
             found += 1
+        elif len(w) >= 4 and any(h.endswith(w) and len(h) - len(w) >= 3 for h in have):
+            found += 1  # the end of a compound: "nuts" in "walnuts", "ball" in "football"
         elif len(w) >= 4 and any(_slip(_fold(w), h) for h in folded):
             found += 1
     return found / len(want)
@@ -146,6 +148,9 @@ _CONCEPTS = (
     (re.compile(r"\b(chapter|section|episode|segment|lesson)\b"),
      re.compile(r"^\s*(part|chapter|section|episode|lesson|step)\s+(\d+|[ivx]+\b|one|two|three|four|five)", re.I)),
     (re.compile(r"\b(year)\b"), re.compile(r"\b(19|20)\d{2}\b")),
+    # "what temp?", "how hot is the oven?": a temperature, by its degrees
+    (re.compile(r"\b(temperature|temp|degrees|how hot|how warm|how cold|oven)\b"),
+     re.compile(r"°|\b\d+\s?(?:degrees|deg|fahrenheit|celsius)\b|\b\d+\s?[cf]\b", re.I)),
     (re.compile(r"\b(time|when|o'?clock)\b"), re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b", re.I)),
     (re.compile(r"\b(price|cost|how much)\b"), re.compile(r"[$€£]\s?\d|\d\s?(dollars|euros|pounds)\b", re.I)),
     (re.compile(r"\b(number|room|gate|platform|dock|door|floor|level|bus|route)\b"), re.compile(r"\d")),
@@ -174,6 +179,7 @@ def concept(target: str, content: str) -> float:
         named |= {w for a in asks.findall(t) for w in (a if isinstance(a, tuple) else (a,)) for w in w.split()}
     if not hits:
         return 0.0
+    named |= {_SAME.get(w, w) for w in named}  # "temp" asked is "temperature" in words()
     # the rest of the target must be there too: "has the music been credited?" is not any credit line
     rest = " ".join(w for w in words(t) if w not in named and w not in _CONCEPT_FILLER)
     if rest and lexical_words(rest, content) < 0.5:

@@ -326,6 +326,7 @@ def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: f
 def _target(low: str) -> str:
     """Content words in order, without question words, time phrases and modality verbs."""
     low = re.sub(r"\b\d{1,2}:\d{2}(?::\d{2})?\b", " ", low)
+    low = re.sub(r"\b(?:watch out|look out|be careful|careful)(?: for| with| about)?\b|\bdoes it matter\b", " ", low)
     low = re.sub(r"\bway (out|in)\b", lambda m: "exit" if m.group(1) == "out" else "entrance", low)  # "out"/"in" are stop words
     low = re.sub(r"\b((in|during|over|within|for) )?the (last|past|first) \S+( \S+)?", " ", low)
     low = re.sub(r"\b(a |an )?(\S+ )?(of )?(seconds?|secs?|minutes?|mins?|hours?|moment) ago\b", " ", low)

@@ -1,0 +1,568 @@
+"""A video's own words about itself: the names its captions give and the roles under them, its
+title, credits and channel, what came before or after what, which came first, its numbered steps
+and slides, the questions asked in it and their answers, counts of what it showed, summaries, and
+durations and habits it states. Faces and voices are not recognised: who is who comes from these."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from memory.records import Evidence, EvidenceKind
+from vstream.answer.evidence import (
+    LEXICAL_MIN,
+    EvidenceFinder,
+    lexical,
+    words,
+)
+from vstream.answer.phrasing import (
+    _PAGE,
+    BESIDE_S,
+    PASSING_S,
+    RECENT_S,
+    REPLY_S,
+    Composed,
+    _about,
+    _best,
+    _norm,
+    _sentence,
+    _upto,
+    _with_beside,
+    beside,
+    fmt_time,
+    quote,
+    reply,
+    span_text,
+)
+from vstream.answer.query import (
+    AnswerType,
+    Query,
+    Scope,
+    asks_past,
+    plural,
+)
+
+_NAMED_COUNT = re.compile(r"\bhow many\b(?: different)? (?:people|persons|names|speakers|guests|experts)\b.{0,30}?"
+                          r"\b(?:named|names?|introduced|captioned|interviewed|on screen)\b|\bhow many names\b")
+
+
+_SHOWN_COUNT = re.compile(r"\bhow many (?:different )?(signs|slides|captions|banners|headlines|messages|titles|graphics|"
+                          r"cards|pages|notices|lower thirds)\b")
+
+
+GROUP_GAP_S = 1.0  # lines that came up within a second of each other are one sign, slide or graphic
+
+
+def count_shown(q: Query, f: EvidenceFinder) -> Composed | None:
+    """Counts of what was shown: the different people named by captions; slides by their numbers
+    ("3/8"); signs, captions and other graphics as the sets of lines that came up together. None for
+    other counts."""
+    low = q.question.lower()
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    if _NAMED_COUNT.search(low):
+        groups = captions(past, f)
+        names = list({_norm(g[0].content): g[0] for g in groups}.values())
+        listed = ", ".join(f"“{r.content}” ({fmt_time(r.t_start)})" for r in names)
+        return Composed(f"{len(names)} {plural('person', len(names))} named on screen {_upto(past)}"
+                        + (f": {listed}." if names else "."), names, count=len(names))
+    m = _SHOWN_COUNT.search(low)
+    if not m:
+        return None
+    rows = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if "•" not in r.content]
+    pages = {_norm(r.content): r for r in rows if _PAGE.match(r.content)}
+    if pages and m.group(1) in ("slides", "pages"):
+        last = max(pages.values(), key=lambda r: r.t_start)
+        k = int(last.content.split("/")[0])  # the slide number itself counts slides better than the reads (OCR misses one)
+        return Composed(f"Up to slide {k} {_upto(past)}: the latest slide number reads “{last.content}” "
+                        f"({span_text(last.t_start, last.t_end)}).", [last], count=k)
+    starts: list[Evidence] = []
+    for r in rows:
+        if not starts or r.t_start > starts[-1].t_start + GROUP_GAP_S:
+            starts.append(r)
+    listed = "; ".join(f"“{r.content}” ({fmt_time(r.t_start)})" for r in starts[:8]) + (" …" if len(starts) > 8 else "")
+    return Composed(f"{len(starts)} different {m.group(1)} or sets of text {_upto(past)}" + (f": {listed}." if starts else "."),
+                    starts, count=len(starts))
+
+
+# "Does he cycle to work?", "do they usually take the bus?": a habit, told (never seen in a moment)
+_HABIT = re.compile(r"^(?:does|do|did|would|will) (?:s?he|they|you|daniel|[a-z]+) (?:\w+ ){0,3}?(?:to work|to school|every ?day|"
+                    r"for a living|at home)\b|^(?:does|do|would) (?:s?he|they|you) (?:usually|normally|often|ever|regularly)\b")
+
+
+def habit(q: Query, f: EvidenceFinder) -> Composed:
+    """What was said or shown about the habit asked (a question said, with the answer said after it),
+    quoted without a yes or no of our own; else that nothing was."""
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    found = [s for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT)) if s.lexical >= 0.99]  # all its words
+    if not found:
+        return Composed(f"I haven't seen or heard anything about “{_about(q)}” {_upto(past)}; a habit is not "
+                        f"something I can see in a moment.")
+    row = _best(found, 1)[0].row
+    said = f.rows(past, (EvidenceKind.SPEECH,))
+    nxt = next((o for o in said if row.kind is EvidenceKind.SPEECH and row.t_end - 0.5 <= o.t_start <= row.t_end + REPLY_S
+                and o is not row and o.t_start <= q.now), None)  # the reply, even when the question lost its "?"
+    rows = _with_beside(f, q, [row]) if nxt is None else [row, nxt]
+    return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+
+
+# "What did the woman in the audience ask?", "what was the audience question?"; "and what was his answer?"
+_ASKED_Q = re.compile(r"^(?:what|which)\b.{0,50}?\b(?:ask|asked|asking)\b(?! (?:for|about)\b)|^what (?:was|is|were) (?:the|that|her|his|"
+                      r"their) (?:[\w']+ ){0,2}questions?\b|^what questions? (?:was|were|did)\b")
+
+
+_ANSWER_Q = re.compile(r"^(?:what|how)\b.{0,40}?\b(?:answer|answered|reply|replied|respond|responded|response)\b")
+
+
+def questions_asked(q: Query, f: EvidenceFinder) -> Composed | None:
+    """A question someone asked is a sentence ending in "?" (the recogniser punctuates): the last one so
+    far, or the one about the asked words; its answer is what was said next. None for other questions."""
+    low = q.question.lower()
+    answer = bool(_ANSWER_Q.search(low))
+    if not answer and not _ASKED_Q.search(low):
+        return None
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    said = f.rows(past, (EvidenceKind.SPEECH,))
+    asked = [r for r in said if r.content.rstrip().endswith("?") and not _REPLY_START.match(r.content)]
+    # a "question" said right after another one is its answer, punctuated wrong by the recogniser
+    asked = [r for r in asked if not any(o is not r and o.t_end - 0.5 <= r.t_start <= o.t_end + REPLY_S for o in asked)]
+    if not asked:
+        return Composed(f"I haven't heard anyone ask a question {_upto(past)}.")
+    topic = " ".join(w for w in (q.target or "").split() if w not in _ASK_WORDS)
+    hits = [s.row for s in f.matching(past, (EvidenceKind.SPEECH,), target=topic) if s.row in asked] if topic else []
+    row = hits[0] if hits else asked[-1]
+    pair = reply(row, said, q.now)
+    if not answer and not hits and len(asked) > 1:  # "what did the reporter ask him?": the questions, latest three
+        return Composed(_sentence("; ".join(quote(r) for r in asked[-3:])), asked[-3:])
+    if not answer:
+        return Composed(_sentence("; ".join(quote(r) for r in pair)), pair)
+    if len(pair) < 2:
+        return Composed(f"I heard the question {quote(row)}, but no answer after it {_upto(past)}.", [row])
+    return Composed(f"The question: {quote(row)}; the answer after it: {quote(pair[1])}.", pair)
+
+
+_REPLY_START = re.compile(r"^\s*(?:yes|no|yeah|nope|not|sure|well)\b", re.I)  # "Yes, a white roof…?" answers
+
+
+_ASK_WORDS = set("ask asked asking question questions answer answered reply replied respond responded response woman man "
+                 "guy audience member person someone presenter reporter speaker host lecturer interviewer".split())
+
+
+_SUMMARY = re.compile(r"\b(recap|summari[sz]e|sum (?:it |this |that )?up|summary|overview|what did i miss|catch me up|"
+                      r"what(?:'s| has| have| is)? (?:this|the|it|they|we)(?: \w+)? (?:covered|been about|talked about|gone over|"
+                      r"been over)|what (?:has|have) (?:been|we) (?:covered|seen|had) so far)\b")
+
+
+SUMMARY_LINES = 10  # a summary quotes at most this many lines and sentences
+
+
+CHROME_S = 30.0  # a line on screen this long is the channel's furniture (a logo, "LIVE", a clock), not news
+
+
+_CLOCK = re.compile(r"^\s*\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*$")
+
+
+def summary(q: Query, f: EvidenceFinder) -> Composed:
+    """What was shown and said in the span asked (all so far by default), in time order: each on-screen
+    line once (whole, not a ticker's pieces or a corner bug repeated), each sentence; the latest ones
+    when there are more than fit."""
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    text = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if not _PAGE.match(r.content) and not _CLOCK.match(r.content)
+            and PASSING_S < r.t_end - r.t_start < CHROME_S and "•" not in r.content and len(r.content.split()) > 1]
+    keep: dict[str, Evidence] = {}
+    for r in text:  # a line read again (or read whole after in part) counts once
+        key = _norm(r.content)
+        if not any(key in k for k in keep):
+            keep = {k: v for k, v in keep.items() if k not in key} | {key: r}
+    rows = sorted([*keep.values(), *f.rows(past, (EvidenceKind.SPEECH,))], key=lambda r: r.t_start)
+    if len(rows) > SUMMARY_LINES:  # spread over the whole span, not only its end
+        rows = [rows[round(i * (len(rows) - 1) / (SUMMARY_LINES - 1))] for i in range(SUMMARY_LINES)]
+    if not rows:
+        return Composed(f"Nothing shown as text or said {_upto(past)}.")  # the caller describes what was seen
+    return Composed(f"{_upto(past)[0].upper()}{_upto(past)[1:]}: " + "; ".join(quote(r) for r in rows) + ".", rows)
+
+
+# a duration that is told, not timed: how long something will take or lasts
+_HOW_LONG_WILL = re.compile(r"^how long(?:'s| is| will| does| do| would| should| did it take)\s+(?:the|this|that|it|a|an|he|she|they|"
+                            r"you|we|i)\b")
+
+
+def stated_duration(q: Query, f: EvidenceFinder) -> Composed:
+    """A duration stated about the asked thing ("it should take about 20 minutes"): the lines and sentences
+    with a duration, those with the asked words first; else that none was stated."""
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    timed = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _DURATION.search(r.content)]
+    if not timed:
+        return Composed(f"I haven't seen or heard how long {_upto(past)}.")
+    topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "take", "takes", "last", "lasts"))
+    about = [r for r in timed if topic and lexical(topic, r.content) >= 0.5]
+    rows = about[-2:] or timed[-2:]
+    said = "; ".join(quote(r) for r in rows)
+    return Composed(_sentence(said) if about else f"Not in those words; the durations I have seen or heard stated: {said}.",
+                    rows)
+
+
+# A caption that names a person: "Dr. Maya Chen", "Tom Reyes", "Prof. A. Okafor" — two or three
+# capitalised words (an honorific and initials allowed), none of them a word titles are made of.
+_HONORIFIC = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Professor|Sir|Dame|Rev|Capt|Captain|Sgt|Officer|Judge|Senator|Sen|Mayor|Chef|Coach)"
+
+
+_NAME_LINE = re.compile(rf"^(?:{_HONORIFIC}\.?\s*)?(?:[A-Z]\.\s*)?[A-Z][a-z\u00e0-\u00ff'’-]+(?:\s+[A-Z]\.)?"
+                        rf"(?:\s+[A-Z][a-z\u00e0-\u00ff'’-]+){{1,2}}$")
+
+
+_NOT_NAME = set("kitchen channel tv media films productions cafe bakery company club team radio podcast show recipes "
+                "recipe cooking bread cake "
+                "the of and in at for to a an by with from on our your my this that part chapter episode welcome "
+                "thanks thank you new live news breaking city world life story how why what when street road avenue "
+                "square station university college school hospital studio studios gardens garden "
+                "weather sport sports center centre market bridge river lake news tonight today evening morning".split())
+
+
+_ROLE_Q = re.compile(r"\b(what (?:does|do) (?:s?he|they|that (?:man|woman|guy|person)) do(?! (?:next|now|then|after|with|to))|"
+                     r"job|occupation|profession|role|works? (?:as|for|at)|what is (?:s?he|his|her)\b.*\b(?:title|job))\b")
+
+
+_HONORED = re.compile(rf"^{_HONORIFIC}\.?\s")
+
+
+_DATE_LINE = re.compile(r"^\s*(?:\w+day,? )?\d{1,2}(?:st|nd|rd|th)? \w+ \d{4}\s*$|^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*$")
+
+
+_INSTITUTION = re.compile(r"\b(university|college|school|department|institute|faculty|hospital|company|inc|ltd)\b", re.I)
+
+
+def name_line(text: str) -> bool:
+    words = re.findall(r"[A-Za-z]+", text)
+    return bool(_NAME_LINE.match(text.strip())) and not any(w.lower() in _NOT_NAME for w in words)
+
+
+def captions(q: Query, f: EvidenceFinder) -> list[list[Evidence]]:
+    """On-screen captions that name someone, each with the lines shown beside it (their role),
+    in time order: the ones on screen at the moment asked, else (past tense, or nothing now) all so far."""
+    rows = [r for r in f.rows(replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q, (EvidenceKind.TEXT,))
+            if not _PAGE.match(r.content)]
+    named = [r for r in rows if name_line(r.content)]
+    # of name-like lines shown together ("Urban Heat Islands" over "Dr. Martin Hale"), one with a title names
+    named = [r for r in named if _HONORED.match(r.content) or not any(_HONORED.match(o.content) for o in beside(r, named))]
+    groups = [[g[0]] + [o for o in g[1:] if not name_line(o.content) and len(o.content.split()) <= 8]
+              for g in (beside(r, rows) for r in named)]
+    if q.scope is Scope.NOW:
+        now = [g for g in groups if g[0].t_start <= q.point + 0.5 and g[0].t_end >= q.point - RECENT_S]
+        return now or (groups if asks_past(q.question) else [])
+    return groups
+
+
+def by_role(q: Query, f: EvidenceFinder) -> list[list[Evidence]]:
+    """The caption whose role line means the role asked ("the bird expert" ~ "Ornithologist"), as a
+    one-group list; [] when the question names no role or no role line matches it."""
+    role = _BY_ROLE.search(q.question.lower())
+    if not role:
+        return []
+    everyone = captions(replace(q, scope=Scope.ALL), f)
+    roles = {id(r): g for g in everyone for r in g[1:]}
+    hits = [s for s in f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,), target=role.group(1))
+            if id(s.row) in roles and (s.lexical >= LEXICAL_MIN or not re.fullmatch(_WHO_NOUN, role.group(1).strip()))]
+    if hits:  # "who's the host?" and a caption "Ana Ruiz" over "Host, Sunny Side Kitchen"
+        return [roles[id(hits[0].row)]]
+    if re.fullmatch(_WHO_NOUN, role.group(1).strip()):
+        return []  # "the man", "the presenter": no role line says it; not matched by meaning
+    # the few role lines against the role asked, by meaning: "bird expert" ~ "Ornithologist, …" 0.35,
+    # against 0.14 / 0.11 for "Park Ranger, …" / "Commuter, …" (MiniLM cosine)
+    lines = [r for g in everyone for r in g[1:]]
+    if not lines:
+        return []
+    asked = f.retriever.embed(role.group(1))
+    sims = sorted(((float(asked @ f.retriever.embed(r.content)), i) for i, r in enumerate(lines)), reverse=True)
+    best, i = sims[0]
+    second = sims[1][0] if len(sims) > 1 else 0.0
+    return [roles[id(lines[i])]] if best >= ROLE_SIM_MIN and best - second >= ROLE_SIM_MARGIN else []
+
+
+ROLE_SIM_MIN, ROLE_SIM_MARGIN = 0.25, 0.1
+
+
+def caption_answer(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Who's the woman being interviewed?" while a name caption is up: the caption, quoted and
+    cited (faces are not recognised; the caption is what the video itself says). A role asked by
+    another name ("the bird expert") picks the caption whose role line means it."""
+    groups = by_role(q, f) or captions(q, f)
+    if not groups:
+        return None
+    g = groups[-1]
+    lines = " / ".join(f"“{r.content}”" for r in g)
+    end = max(r.t_end for r in g)
+    where = "on screen" if end >= q.point - RECENT_S else "shown earlier"
+    return Composed(f"The caption {where} names them: {lines} ({span_text(g[0].t_start, end)}) — "
+                    f"I go by the caption; I can't recognise faces.", g)
+
+
+# "What was said right after the title?", "what did the narrator say just before the website came up?"
+_SEQ = re.compile(r"^(?:what|who|which)\b.*?\b(?:right |just |straight |immediately |shortly )?(after|before)\s+"
+                  r"(?:the |that |a |an |his |her |their )?(.+?)\s*(?:came up|come up|appeared|was shown|showed up|"
+                  r"was said|ended|started|finished|began|went away)?\s*\??$")
+
+
+_SAID_Q = re.compile(r"\b(said|say|says|saying|narrator|mention|mentioned|talk|talked|spoke|speak|announce|announced|"
+                     r"heard|hear|reply|replied|answer|answered)\b")
+
+
+_SHOWN_Q = re.compile(r"\b(shown|show|showed|screen|appear|appeared|came up|came on|displayed|text|sign|caption|banner|"
+                      r"slide|slides|page|card|graphic)\b")
+
+
+# Numbered items a video steps through: "Step 2: …", "Part 3 - …", "Chapter 1"
+_SERIES = re.compile(r"^\s*(step|part|chapter|section|stage|lesson|tip|round)\s*(\d+|one|two|three|four|five|six|seven|eight|"
+                     r"nine|ten)\b", re.I)
+
+
+_SERIES_WORD = re.compile(r"\b(step|part|chapter|section|stage|lesson|tip|round)s?\b")
+
+
+_SERIES_ALL = re.compile(r"\b(?:what (?:were|are|was|is)|list|recap|name|tell me|go over|remind me of)\b.{0,20}?\b(?:all |the |"
+                         r"all the |each of the )?(steps|parts|chapters|sections|stages|lessons|tips|rounds)\b")
+
+
+def series_list(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"What were all the steps again?": every numbered item shown so far, each once (its fullest read),
+    in order. None when the question does not ask for them."""
+    m = _SERIES_ALL.search(q.question.lower())
+    if not m:
+        return None
+    noun = m.group(1)[:-1]
+    past = replace(q, scope=Scope.ALL)
+    items: dict[str, Evidence] = {}
+    for r in f.rows(past, (EvidenceKind.TEXT,)):
+        if r.t_start <= q.now and (s := _SERIES.match(r.content)) and s.group(1).lower() == noun:
+            key = " ".join(words(s.group(2)))
+            if key not in items or len(r.content) > len(items[key].content):
+                items[key] = r
+    if not items:
+        return Composed(f"I haven't seen any {m.group(1)} shown {_upto(past)}.")
+    rows = sorted(items.values(), key=lambda r: r.t_start)
+    return Composed(f"The {m.group(1)} shown {_upto(past)}: " + "; ".join(f"“{r.content}” ({fmt_time(r.t_start)})"
+                                                                         for r in rows) + ".", rows)
+
+
+def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
+    """What was said (or shown) next after, or last before, a thing named: the named thing is found
+    first (a line, a sentence, the title), then its neighbour in time of the asked kind. None when
+    the named thing is not found (the question is answered the usual way)."""
+    m = _SEQ.search(q.question.lower())
+    after, phrase = m.group(1) == "after", m.group(2)
+    past = replace(q, scope=Scope.ALL)
+    both = (EvidenceKind.TEXT, EvidenceKind.SPEECH)
+    anchor = named_row(q, f, phrase)
+    if q.question.lower().startswith("who") and (named := _caption_next(q, f, phrase, anchor, after)) is not None:
+        return named  # "who was shown before the ranger?": the name caption before his
+    if anchor is None:
+        return None
+    asked = q.question.lower()[:m.start(1)]  # "what was said" — not the anchor's own "came up"
+    said, shown = bool(_SAID_Q.search(asked)), bool(_SHOWN_Q.search(asked))
+    kinds = (EvidenceKind.SPEECH,) if said and not shown else (EvidenceKind.TEXT,) if shown and not said else both
+    rows = [r for r in f.rows(past, kinds) if r is not anchor and r.t_start <= q.now]
+    series = _SERIES.match(anchor.content)
+    noun = series.group(1).lower() if series else (m2.group(1) if (m2 := _SERIES_WORD.search(asked)) else None)
+    if noun is not None:  # "what do I do after mashing?" under "Step 1: …": the next step, not the next sentence
+        rows = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if r.t_start <= q.now and (m3 := _SERIES.match(r.content))
+                and m3.group(1).lower() == noun and _norm(r.content) != _norm(anchor.content)]
+    pick = next((r for r in rows if r.t_start > anchor.t_start + 0.25), None) if after else \
+        next((r for r in reversed(rows) if r.t_start < anchor.t_start - 0.25 and not _PAGE.match(r.content)
+              and (r.kind is not EvidenceKind.TEXT or r.t_end <= anchor.t_start + BESIDE_S)), None)  # gone by then
+    if pick is None:
+        return Composed(f"Nothing {'said' if kinds == (EvidenceKind.SPEECH,) else 'that I read or heard'} "
+                        f"{'after' if after else 'before'} {quote(anchor)} {_upto(past)}.", [anchor])
+    shown = [pick] if pick.kind is not EvidenceKind.TEXT else \
+        [o for o in beside(_group_start(pick, rows), rows) if not _PAGE.match(o.content)] or [pick]
+    return Composed(_sentence(f"{'after' if after else 'before'} {quote(anchor)}: " + "; ".join(quote(r) for r in shown)),
+                    [anchor, *shown])
+
+
+def _group_start(row: Evidence, rows: list[Evidence]) -> Evidence:
+    """The first line of the set of lines `row` came up with (a slide's title, not its last bullet)."""
+    return min((o for o in rows if o.kind is EvidenceKind.TEXT and abs(o.t_start - row.t_start) <= BESIDE_S
+                and abs(o.t_end - row.t_end) <= BESIDE_S and not _PAGE.match(o.content)), key=lambda o: o.t_start,
+               default=row)
+
+
+def _caption_next(q: Query, f: EvidenceFinder, phrase: str, anchor: Evidence | None, after: bool) -> Composed | None:
+    """The name caption next after (or last before) the one the phrase names (by role: "the ranger")."""
+    past = replace(q, scope=Scope.ALL)
+    groups = [g for g in captions(past, f) if g[0].t_start <= q.now]
+    role = by_role(replace(q, question=f"who is the {phrase}?"), f)
+    at = next((i for i, g in enumerate(groups) if (role and g[0] is role[0][0]) or (anchor is not None and anchor in g)), None)
+    if at is None:
+        return None
+    j = at + 1 if after else at - 1
+    if not 0 <= j < len(groups):
+        return Composed(f"No one was named on screen {'after' if after else 'before'} “{groups[at][0].content}” {_upto(past)}.",
+                        groups[at][:1])
+    g = groups[j]
+    lines = " / ".join(f"“{r.content}”" for r in g)
+    return Composed(f"{'After' if after else 'Before'} “{groups[at][0].content}”, the caption named {lines} "
+                    f"({span_text(g[0].t_start, max(r.t_end for r in g))}).", [groups[at][0], *g])
+
+
+_SEQ_STOP = set("the a an that this his her their came come up appeared was were shown showed said announcement "
+                "announcements sentence line text sign caption banner one ones thing bit part piece".split())
+
+
+# an interview is introduced by a caption naming who is interviewed
+_BANNER = re.compile(r"\b(banner|lower third|lower-third|name caption|name tag|nametag|caption with (?:the|a|her|his) name|"
+                     r"interview|interviewed)\b")
+
+
+_THIS_ONE = re.compile(r"^(?:this|that|the current|the present|the)(?: one| slide| page| screen| sign| caption| card| "
+                       r"graphic)?$|^(?:this|that) (?:one|slide|page|screen|sign|caption|card|graphic)$")
+
+
+NOW_SLACK_S = 2.5  # a line read at the last OCR run is still on screen
+
+
+def named_row(q: Query, f: EvidenceFinder, phrase: str) -> Evidence | None:
+    """The line or sentence a question names by what it is or says ("the title", "the banner", "the
+    website", "the truck announcement"): the first text for a title, the first name caption for a
+    banner, else the best match (the first said or shown of those as good)."""
+    past = replace(q, scope=Scope.ALL)
+    if _THIS_ONE.match(phrase.strip()):  # "the slide before this one": the lines on screen now
+        now = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if r.t_start <= q.now and r.t_end >= q.now - NOW_SLACK_S
+               and not _PAGE.match(r.content)]
+        newest = max(now, key=lambda r: r.t_start, default=None)
+        return _group_start(newest, f.rows(past, (EvidenceKind.TEXT,))) if newest is not None else None
+    if re.search(r"\btitle\b", phrase) and not re.search(r"\bchapter\b", phrase):
+        rows = f.rows(past, (EvidenceKind.TEXT,))
+        return rows[0] if rows else None
+    if _BANNER.search(phrase) and (named := captions(past, f)):
+        return named[0][0]
+    words = " ".join(w for w in re.findall(r"[a-z0-9]+", phrase) if w not in _SEQ_STOP)
+    found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH), target=words) if s.score >= LEXICAL_MIN] \
+        if words else []
+    if not found:
+        return None
+    top = found[0].score
+    return min((s.row for s in found if s.score >= top - 0.05), key=lambda r: r.t_start)
+
+
+# "What came first, the banner or the chapter title?", "which was said first: lunch or the meeting?"
+_ORDER = re.compile(r"\b(?:what|which)(?: one| thing)? (?:came|come|comes|was|were|appeared|showed up|happened|got "
+                    r"mentioned|was (?:shown|said|mentioned))(?: up| on)? (?:first|earlier|sooner)\b[\s,:;–—-]*(?:the )?"
+                    r"(.+?),?\s+or\s+(?:the )?(.+?)\s*\??$")
+
+
+# "Did the banner come before the chapter title?", "was the weather before or after the interview?"
+_BEFORE_AFTER = re.compile(r"^(?:did|was|were|is|does)\s+(?:the )?(.+?)\s+(?:come |appear |show up |get shown |get said "
+                           r"|get mentioned |happen |go up |shown |said |mentioned )?(before or after|after or before|before|"
+                           r"after)\s+(?:the )?(.+?)\s*\??$")
+
+
+def order(q: Query, f: EvidenceFinder) -> Composed | None:
+    """Which of two named things came first: each found as `named_row` finds it, then compared by
+    their times. None when the question is not of that shape (or, asked yes/no, when either thing is
+    not found: "did anyone speak before the title?" is not about two lines)."""
+    low = q.question.lower()
+    if (yn := _BEFORE_AFTER.search(low)) is not None:
+        return _before_after(q, f, yn)
+    m = _ORDER.search(low)
+    if not m:
+        return None
+    names = [m.group(1).strip(" ,"), m.group(2).strip(" ,")]
+    rows = [named_row(q, f, n) for n in names]
+    found = [(n, r) for n, r in zip(names, rows) if r is not None]
+    if len(found) < 2:
+        missing = " or ".join(f"“{n}”" for n, r in zip(names, rows) if r is None)
+        if not found:
+            return Composed(f"I haven't seen or heard {missing} {_upto(replace(q, scope=Scope.ALL))}.")
+        n, r = found[0]
+        return Composed(f"Only the {n} so far: {quote(r)}; I haven't seen or heard {missing} "
+                        f"{_upto(replace(q, scope=Scope.ALL))}.", [r])
+    (n1, r1), (n2, r2) = sorted(found, key=lambda nr: nr[1].t_start)
+    return Composed(f"The {n1} came first: {quote(r1)}, then the {n2}: {quote(r2)}.", [r1, r2])
+
+
+def _before_after(q: Query, f: EvidenceFinder, m: re.Match) -> Composed | None:
+    a, b = named_row(q, f, m.group(1)), named_row(q, f, m.group(3))
+    if a is None or b is None or a is b:
+        return None
+    first = "before" if a.t_start < b.t_start else "after"
+    yes = "" if " or " in m.group(2) else "Yes — " if m.group(2) == first else "No — "
+    return Composed(_sentence(f"{yes}the {m.group(1)} came {first} the {m.group(3)}: {quote(a)}; {quote(b)}"), [a, b])
+
+
+# "What's this video called?", "what's the title?", "when did the title appear?"
+_WORKS = r"(?:video|film|movie|clip|show|documentary|programme|program|talk|lecture|presentation|seminar|webinar|session)"
+
+
+TITLE_Q = re.compile(rf"\b(?:what(?:'s| is| was) (?:this|the) {_WORKS} (?:called|about|on)\b|(?:the |its |this )title\b"
+                     rf"(?! of the (?:book|song|sign))|name of (?:this|the) {_WORKS}|what(?:'s| is) (?:the )?topic|"
+                     rf"what (?:are|is) (?:we|they|she|he|you) (?:making|cooking|baking|building|doing today)\b|"
+                     rf"what(?:'s| is) the recipe\b|(?:what(?:'s| is)|which) (?:the |this )?(?:channel|station|network)\b|"
+                     rf"(?:channel|station|network)(?:'s)? (?:called|name)\b|name of the (?:channel|station|network))")
+
+
+def title(q: Query, f: EvidenceFinder) -> Composed:
+    """A video's title is the first text it shows (with the lines shown beside it, a subtitle)."""
+    rows = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+    if not rows:
+        return Composed(f"I haven't seen a title or any text on screen {_upto(replace(q, scope=Scope.ALL))}.")
+    group = [r for r in rows if abs(r.t_start - rows[0].t_start) <= BESIDE_S and not _PAGE.match(r.content)] or rows[:1]
+    # the title line first: not a date, a name or an institution (those are the speaker and the day)
+    first = sorted(group, key=lambda r: (bool(_DATE_LINE.match(r.content)), bool(_HONORED.match(r.content)),
+                                         bool(_INSTITUTION.search(r.content)), bool(_MAKER_LINE.search(r.content)),
+                                         r.t_start))[:5]
+    lines = " / ".join(f"“{r.content}”" for r in first)
+    if q.answer_type is AnswerType.WHEN:
+        return Composed(f"The first text on screen, likely the title, came up at {fmt_time(first[0].t_start)}: {lines}.",
+                        first)
+    return Composed(f"The first text on screen, likely the title: {lines} ({span_text(first[0].t_start, first[0].t_end)}).",
+                    first)
+
+
+def role_answer(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"What does she do?" / "what's Tom Reyes's job?": the line under a name caption (its role),
+    for the name asked about, else the caption up now or last shown."""
+    groups = [g for g in captions(replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q, f) if len(g) > 1]
+    if not groups:
+        return None
+    asked = [g for g in groups if lexical(g[0].content, q.question) >= 0.5]
+    now = [g for g in groups if g[0].t_start <= q.point + 0.5 and g[0].t_end >= q.point - RECENT_S]
+    g = (asked or now or groups)[-1]
+    roles = " / ".join(f"“{r.content}”" for r in g[1:])
+    return Composed(f"The caption for “{g[0].content}” reads {roles} ({span_text(g[0].t_start, g[0].t_end)}).", g)
+
+
+_WHO_NOUN = r"(?:man|woman|guy|girl|boy|lady|person|speaker|presenter|host|reporter|interviewee|expert|driver)"
+
+
+_NAME_Q = re.compile(rf"\bwhat(?:'s| is| was)? (?:his|her|their|(?:the|that|this) {_WHO_NOUN}(?:'s)?) "
+                     rf"(?:sur|first |last |full )?name\b|\b(?:sur|first |last |full )?name of (?:the|that|this) "
+                     rf"{_WHO_NOUN}\b|\bwhat(?:'s| is) (?:s?he|they) called\b|\b(?:his|her|their) (?:sur|first |last |full )?name\b")
+
+
+# "Where's he from?", "where is she based?": the place on the line under a name caption
+_FROM_Q = re.compile(r"\bwhere(?:'s| is| was| does| did) (?:s?he|they|the \w+|that \w+|this \w+|[A-Z]?[a-z]+) "
+                     r"(?:from|based|live|lives|work|works)\b")
+
+
+# "name of the bird expert?", "who's the park ranger?": a role said another way, matched against the
+# line under each name caption
+_BY_ROLE = re.compile(r"\b(?:(?:sur|first |last |full )?name of|who(?:'s| is| was)) (?:the|that|this|our) ([a-z][a-z -]{2,40}?)\s*\??$")
+
+
+_MAKER_LINE = re.compile(r"\bby\s+[A-Z0-9]|©|\b(presents|production|productions|studios?)\b")
+
+
+def last_caption(q: Query, f: EvidenceFinder) -> Composed | None:
+    """The last caption that named someone, said as gone from the screen now; None when none did."""
+    earlier = captions(replace(q, scope=Scope.ALL), f) if q.scope is Scope.NOW else []
+    if not earlier:
+        return None
+    g = earlier[-1]
+    lines = " / ".join(f"“{r.content}”" for r in g)
+    return Composed(f"No caption names anyone on screen now ({fmt_time(q.point)}); the last one that did: {lines} "
+                    f"({span_text(g[0].t_start, max(r.t_end for r in g))}) — I go by captions; I can't recognise faces.", g)
+
+
+_CAPTION_WORDS = re.compile(r"\b(banner|caption|lower third|name tag|nametag|on screen|on-screen|title|named)\b")
+
+
+_DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                       r"sixty|a few|several|many)\s+(years?|months?|weeks?|days?|hours?|minutes?|decades?)\b", re.I)

@@ -1040,3 +1040,16 @@ def test_a_recipe_before_its_facts_and_beside_the_point(howto_engine):
     assert "Sunny Side Kitchen" not in text, text
     from vstream.answer.evidence import lexical
     assert lexical("car", "a scar on the wall") == 0.0 and lexical("rain", "the train left") == 0.0
+
+
+def test_before_it_is_said_a_topic_is_not_heard(howto_engine, scene_engine):
+    text, cites = _ask(howto_engine, "what did she say to use instead of eggs?", 18.0)  # said at 19.6 s
+    assert text.startswith("I haven't heard anything about") and "apple sauce" not in text, text
+    text, cites = _ask(howto_engine, "what did she say to use instead of eggs?", 30.0)
+    assert "apple sauce" in text and cites == [(19.6, 24.6)], text
+    text, _ = _ask(howto_engine, "how long will it keep?", 100.0)  # only a baking time was stated
+    assert text.startswith("I haven't seen or heard how long") and "55 minutes" in text, text
+    text, _ = _ask(scene_engine, "what's actually on screen behind the caption?", 20.0)  # EXIT is up: the picture
+    assert "behind the text" in text and "2 people" in text and "EXIT" not in text, text
+    text, _ = _ask(scene_engine, "what's parked up by the building at the top?", 10.0)
+    assert text.startswith("In view at 00:10.0: 1 truck/van"), text

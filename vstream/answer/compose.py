@@ -72,6 +72,7 @@ from vstream.answer.phrasing import (
 from vstream.answer.query import (
     GROUPS,
     OBJECT_WORDS,
+    OPINION,
     AnswerType,
     Modality,
     Query,
@@ -342,6 +343,22 @@ def _about_carrier(target: str) -> bool:
     return bool(ws) and all(w in _CARRIERS or w in OBJECT_WORDS for w in ws)
 
 
+_BEHIND_TEXT = re.compile(r"\b(?:behind|under|underneath|apart from|besides|other than) (?:the |all the |that )?(?:caption|"
+                          r"captions|text|title|banner|subtitles?|writing|graphics?|words)\b")
+
+
+def describe_picture(q: Query, f: EvidenceFinder) -> Composed:
+    """What is seen at the moment asked, without the on-screen text: people and objects, moving things,
+    the look of the picture, the classifier's guess."""
+    w = _last(q, DESCRIBE_NOW_S, q.now) if q.scope is Scope.NOW else q
+    parts = [p for p in (part(w, f) for part in (_describe_objects, _describe_moving, _describe_look, _describe_label))
+             if p is not None]
+    if not parts:
+        return Composed(f"I haven't seen anything behind the text I can describe {_upto(q)}.")
+    return Composed(f"{_upto(w)[:1].upper()}{_upto(w)[1:]}, behind the text: " + "; ".join(p.text for p in parts) + ".",
+                    _uniq([r for p in parts for r in p.used]))
+
+
 def what_shown(q: Query, f: EvidenceFinder) -> Composed:
     # "what did the ticker say about ferries?": the ferries, wherever on screen; "what does the clock show?": all
     about = " ".join(w for w in (q.target or "").split() if w not in _CARRIERS and w not in OBJECT_WORDS)
@@ -349,6 +366,8 @@ def what_shown(q: Query, f: EvidenceFinder) -> Composed:
     if not generic:
         return lookup(replace(q, target=about), f, (EvidenceKind.TEXT,))
     rows = _ordinal(q, f.rows(q, (EvidenceKind.TEXT,)))
+    if _BEHIND_TEXT.search(q.question.lower()):
+        return describe_picture(q, f)  # "what's on screen behind the caption?": the picture, not its text
     if not rows and not _TEXT_WORDS.search(q.question.lower()):
         return describe(q, f)  # "what's on the screen?" with no text: what is seen
     if q.scope is Scope.ALL:
@@ -370,6 +389,9 @@ _WHO_SPEAKS = re.compile(r"\bwho(?:'s| is| was)(?: the| our| this| that)? (?:spe
                          r"interviewer|reporter|giving|presenting|hosting|teaching)\b")
 
 
+SAID_SEMANTIC_MIN = 0.75  # scaled MiniLM score for a sentence that shares no word with the question
+
+
 def what_said(q: Query, f: EvidenceFinder) -> Composed:
     # "who's talking?": voices are not told apart, so say that, then what was said. The inner call is
     # typed WHAT_SAID so it does not come back here (the question still starts with "who").
@@ -380,11 +402,17 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
         return Composed("I can't tell who was speaking; " + _lower_first(said.text), said.used)
     generic = lexical(q.target, "anything something someone somebody anyone people person they he she said say "
                                 "summarize summarise everything all last latest first thing things spoke speaker") >= 0.99
-    if q.target and not generic:
-        found = f.matching(q, (EvidenceKind.SPEECH,))
+    if q.target and not generic:  # a sentence with none of the asked words only if close in meaning
+        found = [s for s in f.matching(q, (EvidenceKind.SPEECH,)) if s.lexical > 0 or s.score >= SAID_SEMANTIC_MIN]
         if found:
             rows = _with_beside(f, q, [s.row for s in _best(found, 3)])  # a question said, with its answer
             return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+        latest = f.rows(q, (EvidenceKind.SPEECH,))[-2:]
+        if OPINION.search(q.question.lower()) and latest:  # "what does he think would fix things?": his latest words
+            return Composed(_sentence("; ".join(quote(r) for r in f.rows(q, (EvidenceKind.SPEECH,))[-3:])),
+                            f.rows(q, (EvidenceKind.SPEECH,))[-3:])
+        return Composed(f"I haven't heard anything about “{q.target}” {_upto(q)}"
+                        + ("; the latest said: " + "; ".join(quote(r) for r in latest) if latest else "") + ".", latest)
     rows = _ordinal(q, f.rows(q, (EvidenceKind.SPEECH,)))
     if not rows:
         return Composed(f"I haven't heard any speech {_upto(q)}.")
@@ -939,6 +967,7 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
 # "What's parked by the building?", "what's standing on the grass?": a thing asked by where it is, at a place
 # the senses do not locate (a building, the grass, a shelf are not detected).
 _WHAT_THERE = re.compile(r"^what(?:'s| is| are|'re| was| were)\s+(?:that |it )?(\w+(?:ing|ed)|parked|left|sat|stood)\s+"
+                         r"(?:up |down |over |out |around )?"
                          r"(?:on|by|in|at|near|next to|beside|behind|in front of|under|over|outside|against|to)\s+"
                          r"(?:the |that |this )?([a-z][a-z ]{1,30}?)\s*(?:(?:right )?now|earlier|just now|(?:at|around|"
                          r"about) [\d:.]+\w*(?: seconds?| secs?| s)?)?\s*\??$")

@@ -195,10 +195,14 @@ def stated_duration(q: Query, f: EvidenceFinder) -> Composed:
         return Composed(f"I haven't seen or heard how long {_upto(past)}.")
     topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "take", "takes", "last", "lasts"))
     about = [r for r in timed if topic and lexical(topic, r.content) >= 0.5]
+    said = f.rows(past, (EvidenceKind.SPEECH,))
+    for ask in (r for r in said if topic and r.content.rstrip().endswith("?") and lexical(topic, r.content) >= 0.5):
+        about += [r for r in reply(ask, said, q.now)[1:] if r in timed and r not in about]  # "how long's your drive?" — "forty minutes"
+    about.sort(key=lambda r: r.t_start)
     rows = about[-2:] or timed[-2:]
     said = "; ".join(quote(r) for r in rows)
-    return Composed(_sentence(said) if about else f"Not in those words; the durations I have seen or heard stated: {said}.",
-                    rows)
+    return Composed(_sentence(said) if about else f"I haven't seen or heard how long “{topic or 'that'}” {_upto(past)}; the "
+                    f"durations stated: {said}.", rows)
 
 
 # A caption that names a person: "Dr. Maya Chen", "Tom Reyes", "Prof. A. Okafor" — two or three

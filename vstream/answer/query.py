@@ -223,7 +223,7 @@ _SHOWN_THINGS = (r"sign|signs|screen|banner|board|poster|caption|captions|title|
 _SHOWN_SAYS = re.compile(rf"\b(?:{_SHOWN_THINGS})\b[^?]{{0,30}}\bsays?|\bsaid on (?:the )?screen|\bon-screen\b")
 
 
-_OPINION = re.compile(r"\b(?:he|she|they|the (?:man|woman|guy|speaker|presenter|reporter|narrator|interviewee|expert))"
+OPINION = re.compile(r"\b(?:he|she|they|the (?:man|woman|guy|speaker|presenter|reporter|narrator|interviewee|expert))"
                       r" (?:think|thinks|thought|believe|believes|feel|feels|want|wants|suggest|suggests|suggested|"
                       r"recommend|recommends|propose|proposes|reckon|reckons|prefer|prefers)\b")
 
@@ -237,7 +237,7 @@ def _modalities(low: str) -> frozenset[Modality]:
     text, speech = _TEXT_CUES.search(low), _SPEECH_CUES.search(_TALK_NOUN.sub(" lecture ", low))
     if text:
         out.add(Modality.TEXT)
-    speech = speech or _OPINION.search(low)  # "what does he think would fix things?": what he said
+    speech = speech or OPINION.search(low)  # "what does he think would fix things?": what he said
     if speech and not (text and _SHOWN_SAYS.search(low)):
         out.add(Modality.SPEECH)
     if _object_class(low):

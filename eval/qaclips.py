@@ -384,6 +384,54 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("I would recommend them, but gamers should look elsewhere because of the delay.", 89.5, "en-gb"),
                 SpeechEvent("Use my code for fifteen percent off, and thanks for watching.", 97, "en-gb")),
     ),
+    # 100 s city walking-tour vlog ("A Morning in Old Harbour", Slow Streets): a title card, the host
+    # (carphone_pristine.mp4) named by a lower third, place-name captions over real-footage B-roll
+    # (Market Square, St. Clare's Church with its year, Harbour Bridge), a full-frame museum info card
+    # (hours, price, closing day), a directions caption, a "Stop 3" chapter band, a map-pin bug, and an
+    # end card with the channel handle, web address and a lower third. Shots cut at 6, 16, 30, 42, 52,
+    # 64, 76, 84, 90 s (9 cuts). The host (en-gb) restates some captions and says things none shows:
+    # the Saturday market, coffee at the blue kiosk, the bell of 1710, a cyclist warning, free entry on
+    # the first Sunday, the twelve-pound boat trip, tram tracks, lunch at the Anchor Inn, seagulls.
+    # Held out: dev11.json is never tuned on.
+    "tour": ClipSpec(
+        "tour", 100.0, size=(854, 480),
+        broll=(BrollShot(0, 6, color=(18, 52, 62)),
+               BrollShot(6, 16, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(16, 30, "vtest.avi", 20.0, 30.0, (90, 100, 90)),
+               BrollShot(30, 42, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(42, 52, color=(248, 248, 244)),
+               BrollShot(52, 64, "vtest.avi", 50.0, 60.0, (90, 95, 100)),
+               BrollShot(64, 76, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(76, 84, "cityCC0.mpg", 5.4, 7.4, (25, 25, 50)),
+               BrollShot(84, 90, "cockatoo.mp4", 7.0, 13.0, (70, 60, 60)),
+               BrollShot(90, 100, color=(18, 52, 62))),
+        graphics=(Graphic("title", 0, 6, ("A Morning in Old Harbour", "A walking tour by Slow Streets")),
+                  Graphic("lower_third", 7, 14, ("Oliver Grant", "Your guide, Slow Streets"), (20, 120, 120)),
+                  Graphic("bug", 16, 42, ("\u26b2 Old Harbour",), (200, 50, 50)),
+                  Graphic("caption", 17, 25, ("Market Square",), (20, 20, 20)),
+                  Graphic("caption", 31, 39, ("St. Clare's Church, built 1642",), (20, 20, 20)),
+                  Graphic("slide", 42, 52, ("Harbour Museum", "- Open 9:00\u201317:00", "- Adults \u00a38",
+                                            "- Children under 12 free", "- Closed on Mondays"), (20, 120, 120)),
+                  Graphic("bug", 52, 84, ("\u26b2 Old Harbour",), (200, 50, 50)),
+                  Graphic("caption", 53, 60, ("Turn left at the fountain",), (20, 20, 20)),
+                  Graphic("chapter", 65, 71, ("Stop 3: The Old Port",), (20, 60, 90)),
+                  Graphic("caption", 77, 83, ("Harbour Bridge",), (20, 20, 20)),
+                  Graphic("title", 90, 100, ("@SlowStreets", "www.slowstreets.co.uk")),
+                  Graphic("lower_third", 91, 99, ("New walks every Sunday",), (20, 120, 120))),
+        speech=(SpeechEvent("Good morning, and welcome to Old Harbour.", 7, "en-gb"),
+                SpeechEvent("This is Market Square, where the farmers market runs every Saturday.", 17.5, "en-gb"),
+                SpeechEvent("For the best coffee, try the little blue kiosk by the clock tower.", 24, "en-gb"),
+                SpeechEvent("The bell in this tower was cast in seventeen ten, and it still rings every hour.", 31, "en-gb"),
+                SpeechEvent("Watch out for cyclists here, the bike lanes are easy to miss.", 38, "en-gb"),
+                SpeechEvent("Entry is free on the first Sunday of every month.", 43.8, "en-gb"),
+                SpeechEvent("A boat trip round the harbour costs twelve pounds, and it leaves at noon.", 48.5, "en-gb"),
+                SpeechEvent("At the fountain, turn left and follow the old tram tracks.", 55, "en-gb"),
+                SpeechEvent("Fishing boats have landed their catch here for over four hundred years.", 65.5, "en-gb"),
+                SpeechEvent("For lunch, skip the quay and eat at the Anchor Inn.", 72, "en-gb"),
+                SpeechEvent("The Harbour Bridge opens for tall ships twice a day.", 78, "en-gb"),
+                SpeechEvent("Keep an eye on your food, the seagulls here are fearless.", 84.5, "en-gb"),
+                SpeechEvent("Thanks for walking with me, see you on the next tour.", 91.5, "en-gb")),
+    ),
 }
 
 

@@ -1053,3 +1053,35 @@ def test_before_it_is_said_a_topic_is_not_heard(howto_engine, scene_engine):
     assert "behind the text" in text and "2 people" in text and "EXIT" not in text, text
     text, _ = _ask(scene_engine, "what's parked up by the building at the top?", 10.0)
     assert text.startswith("In view at 00:10.0: 1 truck/van"), text
+
+
+def test_yes_no_judgements_denials_comparisons_and_cards():
+    """A quoted con is no "yes" to "are the controls good?"; "No aptX support" is a no; "more than 200
+    dollars?" compares the stated price; a card's heading brings the lines read just after it; a short
+    "One warning." brings the sentence it introduces; "who's reviewing this" is the name caption."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    def text(t0, t1, line):
+        return Evidence(EvidenceKind.TEXT, t0, t1, line)
+
+    def said(t0, t1, line):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, line, SpeechData())
+
+    engine = AnswerEngine(_EmbeddedView([
+        _objects(0.0, 80.0), text(3.0, 9.0, "Owen Harper"), text(3.0, 9.0, "Host, Tech Bench Weekly"),
+        text(20.0, 26.0, "Price: $199"), text(40.0, 48.0, "Cons"), text(41.5, 48.0, "Touch controls are fiddly"),
+        text(41.5, 48.0, "No aptX support"), said(50.0, 51.0, "One warning."),
+        said(51.4, 54.0, "Calls sound poor on windy days.")]))
+    text_, _ = _ask(engine, "are the touch controls good?", 49.0)
+    assert not text_.startswith("Yes") and "fiddly" in text_, text_
+    text_, _ = _ask(engine, "does it support aptX?", 49.0)
+    assert text_.startswith("No —"), text_
+    text_, _ = _ask(engine, "is it more than 200 dollars?", 30.0)
+    assert text_.startswith("No — the screen showed “Price: $199”"), text_
+    text_, _ = _ask(engine, "what are the cons?", 49.0)
+    assert "fiddly" in text_ and "aptX" in text_, text_
+    text_, cites = _ask(engine, "any warnings?", 56.0)
+    assert "windy days" in text_ and (51.4, 54.0) in cites, text_
+    text_, _ = _ask(engine, "who's reviewing this", 30.0)
+    assert "Owen Harper" in text_, text_

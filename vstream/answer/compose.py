@@ -386,7 +386,8 @@ _TEXT_WORDS = re.compile(r"\b(text|written|writing|sign|signs|read|caption|title
 
 # "who is the speaker?", "who's giving the talk?": a person's identity, read off a caption
 _WHO_SPEAKS = re.compile(r"\bwho(?:'s| is| was)(?: the| our| this| that)? (?:speaker|presenter|lecturer|host|narrator|"
-                         r"interviewer|reporter|giving|presenting|hosting|teaching)\b")
+                         r"interviewer|reporter|reviewer|guide|vlogger|giving|presenting|hosting|teaching|reviewing|"
+                         r"narrating|guiding|doing (?:this|the))\b")
 
 
 SAID_SEMANTIC_MIN = 0.75  # scaled MiniLM score for a sentence that shares no word with the question
@@ -731,6 +732,8 @@ def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
     if not _reported(q.question.lower(), q.answer_type, q.object_class):
         return None
     topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "many", "count", "counted"))
+    if not topic and _HOW_MUCH.search(q.question.lower()):
+        topic = "price"  # "how much is it?": a price, by its look (a currency sign)
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
     kinds = (EvidenceKind.TEXT, EvidenceKind.SPEECH)
     found = [s for s in f.matching(past, kinds, target=topic or q.target)
@@ -922,6 +925,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
             and not set((q.target or "").split()) - _IDENTITY_WORDS:  # not "what should I do if I find a hurt bird?"
         return identify(replace(q, object_class="animal"), f)
     if q.answer_type is AnswerType.WHO and (cls in (None, "person")):
+        if _WHO_SPEAKS.search(low) and (named := caption_answer(q, f) or last_caption(q, f)) is not None:
+            return named  # "who's reviewing this?", "who's the guide?": the caption naming them
         credited = credit_answer(q, f)  # "who directed it?": a credit line, not the people in view
         if credited is not None:
             return credited
@@ -1158,7 +1163,7 @@ def number_check(q: Query, f: EvidenceFinder) -> Composed | None:
     """"Is the oven at 200?": the line or sentence about the rest of the question that states a number —
     yes when it is the asked one, no (quoting the one stated) when not; None when nothing states one."""
     nums = [w for w in words(q.target or "") if w.isdigit()]
-    rest = " ".join(w for w in (q.target or "").split() if not any(c.isdigit() for c in w))
+    rest = " ".join(w for w in (q.target or "").split() if not any(c.isdigit() for c in w) and w not in _COMPARE_WORDS)
     if not nums or not rest:
         return None
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
@@ -1166,9 +1171,22 @@ def number_check(q: Query, f: EvidenceFinder) -> Composed | None:
              if s.lexical >= LEXICAL_MIN and _NUMBER.search(s.row.content)]
     if not found:
         return None
+    if (cmp := _COMPARED.search(q.question.lower())) is not None:  # "more than 200 dollars?": the stated one, compared
+        stated = [float(x.replace(",", "")) for x in re.findall(r"\d[\d,]*(?:\.\d+)?", found[0].row.content)]
+        if stated:
+            bound, value = float(cmp.group(2)), stated[0]
+            yes = {"more than": value > bound, "over": value > bound, "above": value > bound, "greater than": value > bound,
+                   "at least": value >= bound, "less than": value < bound, "under": value < bound, "below": value < bound,
+                   "fewer than": value < bound, "at most": value <= bound}[cmp.group(1)]
+            return Composed(f"{'Yes' if yes else 'No'} — {quote(found[0].row)}.", [found[0].row])
     same = [s for s in found if all(n in words(s.row.content) for n in nums)]
     rows = [s.row for s in (same or found)[:1 if same else 2]]
     return Composed(f"{'Yes' if same else 'No'} — " + "; ".join(quote(r) for r in rows) + ".", rows)
+
+
+_COMPARE_WORDS = set("more less over under than least most above below fewer greater".split())
+_COMPARED = re.compile(r"\b(more than|over|above|greater than|at least|less than|under|below|fewer than|at most)\s+[$£€]?"
+                       r"(\d+(?:\.\d+)?)")
 
 
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
@@ -1196,7 +1214,24 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     if not found:
         return Composed("No, " + _lower_first(not_found(q, kinds).text))
     rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
-    return Composed("Yes — " + "; ".join(quote(r) for r in rows) + ".", rows)
+    said = "; ".join(quote(r) for r in rows)
+    if _JUDGED.search(q.question.lower()):  # "are the touch controls good?": what was said of them, no verdict of ours
+        return Composed(f"Here is what was shown or said about it: {said}.", rows)
+    if any(_denies(r.content, topic) for r in rows[:1]):  # "does it support aptX?" — "No aptX support"
+        return Composed(f"No — {said}.", rows)
+    return Composed(f"Yes — {said}.", rows)
+
+
+# A yes/no asking for a judgement, which a quote answers and a match does not
+_JUDGED = re.compile(r"\b(good|bad|great|worth|nice|comfortable|comfy|easy|hard|difficult|better|worse|best|worst|any good|"
+                     r"recommend|recommended|like it|liked it|love it|happy with|impressed)\b")
+_DENY = r"\b(?:no|not|without|never|lacks?|lacking|isn't|doesn't|don't|won't|can't)\b"
+
+
+def _denies(content: str, topic: str) -> bool:
+    """The line says the topic is absent: a negation within two words before one of its words."""
+    low = content.lower()
+    return any(re.search(rf"{_DENY}(?:\s+\S+){{0,2}}\s+{re.escape(w)}", low) for w in topic.split() if len(w) > 2)
 
 
 def _unseen_detail(target: str | None) -> bool:

@@ -152,7 +152,7 @@ _CONCEPTS = (
     (re.compile(r"\b(temperature|temp|degrees|how hot|how warm|how cold|oven)\b"),
      re.compile(r"°|\b\d+\s?(?:degrees|deg|fahrenheit|celsius)\b|\b\d+\s?[cf]\b", re.I)),
     (re.compile(r"\b(time|when|o'?clock)\b"), re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b", re.I)),
-    (re.compile(r"\b(price|cost|how much)\b"), re.compile(r"[$€£]\s?\d|\d\s?(dollars|euros|pounds)\b", re.I)),
+    (re.compile(r"\b(price|prices|cost|costs|how much|dollars?|pounds?|euros?|bucks|quid|cheap|expensive)\b"), re.compile(r"[$€£]\s?\d|\d\s?(dollars|euros|pounds)\b", re.I)),
     (re.compile(r"\b(number|room|gate|platform|dock|door|floor|level|bus|route)\b"), re.compile(r"\d")),
 )
 

@@ -369,7 +369,8 @@ def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
     if noun is not None:  # "what do I do after mashing?" under "Step 1: …": the next step, not the next sentence
         rows = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if r.t_start <= q.now and (m3 := _SERIES.match(r.content))
                 and m3.group(1).lower() == noun and _norm(r.content) != _norm(anchor.content)]
-    pick = next((r for r in rows if r.t_start > anchor.t_start + 0.25), None) if after else \
+    pick = next((r for r in rows if r.t_start > anchor.t_start + 0.25 and r.t_start >= anchor.t_end - BESIDE_S
+                 and not _PAGE.match(r.content)), None) if after else \
         next((r for r in reversed(rows) if r.t_start < anchor.t_start - 0.25 and not _PAGE.match(r.content)
               and (r.kind is not EvidenceKind.TEXT or r.t_end <= anchor.t_start + BESIDE_S)), None)  # gone by then
     if pick is None:

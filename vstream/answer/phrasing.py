@@ -138,7 +138,14 @@ def _companions(row: Evidence, text: list[Evidence]) -> list[Evidence]:
     group = beside(row, text)
     if len(group) > 3 and (_BULLET.match(row.content) or len(row.content.split()) > 4):
         return [row]
+    if len(group) == 1 and len(row.content.split()) <= 3 and row.t_end - row.t_start > PASSING_S:
+        # a heading ("Pros", "TIP") whose lines were read a moment later: the lines shown under it
+        group += [o for o in text if o is not row and 0 <= o.t_start - row.t_start <= HEADING_S
+                  and o.t_start < row.t_end and not _PAGE.match(o.content)][:5]
     return group
+
+
+HEADING_S = 2.5  # OCR reads a card's lines up to two runs after its heading
 
 
 _BULLET = re.compile(r"^\s*[•·▪‣◦*-]\s")
@@ -191,9 +198,16 @@ def _cut(whole: str, a: int, b: int) -> bool:
 REPLY_S = 3.0  # an answer starts within this of the question it answers (the interview clip: 0.5-1 s)
 
 
+INTRO_S = 1.5  # a short sentence ("One warning.", "Here's a tip.") runs into the next one this soon
+
+
 def reply(row: Evidence, said: list[Evidence], now: float) -> list[Evidence]:
     """A question that was said, with what was said next (its answer): "how long does your drive
     take?" matched the asked words, "About forty minutes" is the answer."""
+    if len(row.content.split()) <= 3 and not row.content.rstrip().endswith("?"):  # "One warning." introduces the next
+        nxt = next((o for o in said if row.t_end - 0.5 <= o.t_start <= row.t_end + INTRO_S and o is not row
+                    and o.t_start <= now), None)
+        return [row, nxt] if nxt is not None else [row]
     if not row.content.rstrip().endswith("?"):
         return [row]
     nxt = next((o for o in said if row.t_end - 0.5 <= o.t_start <= row.t_end + REPLY_S and o is not row

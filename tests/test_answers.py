@@ -1085,3 +1085,14 @@ def test_yes_no_judgements_denials_comparisons_and_cards():
     assert "windy days" in text_ and (51.4, 54.0) in cites, text_
     text_, _ = _ask(engine, "who's reviewing this", 30.0)
     assert "Owen Harper" in text_, text_
+
+
+def test_a_heading_alone_brings_what_was_said_under_it():
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    engine = AnswerEngine(_EmbeddedView([_objects(0.0, 60.0), Evidence(EvidenceKind.TEXT, 48.0, 53.0, "Part 2: What they eat"),
+                                         Evidence(EvidenceKind.SPEECH, 49.6, 55.1, "Most city bird meat seeds and crumbs.",
+                                                  SpeechData())]))  # the recogniser's "bird meat" for "birds eat"
+    text, cites = _ask(engine, "so what do they actually eat?", 57.0)
+    assert "crumbs" in text and (49.6, 55.1) in cites, text

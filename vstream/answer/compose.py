@@ -61,6 +61,7 @@ from vstream.answer.phrasing import (
     _upto,
     _with_beside,
     beside,
+    echo,
     fmt_time,
     fuller,
     labelled,
@@ -946,6 +947,9 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
             return Composed(f"I haven't seen or heard a number for “{_about(q)}” {_upto(replace(q, scope=Scope.ALL))}.")
     if found:
         rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
+        if rows[0].kind is EvidenceKind.TEXT and echo(rows[0], q.question):  # only a heading matched ("Part 2: What
+            rows += [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,))  # they eat"): what was
+                     if rows[0].t_start <= r.t_start <= rows[0].t_end + 1.0 and r.t_start <= q.now][:1]  # said under it
         return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
     if q.answer_type is AnswerType.WHO and cls == "person":
         return who(q, f)

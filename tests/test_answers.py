@@ -1096,3 +1096,53 @@ def test_a_heading_alone_brings_what_was_said_under_it():
                                                   SpeechData())]))  # the recogniser's "bird meat" for "birds eat"
     text, cites = _ask(engine, "so what do they actually eat?", 57.0)
     assert "crumbs" in text and (49.6, 55.1) in cites, text
+
+
+@pytest.fixture(scope="module")
+def tour_engine():
+    """A walking-tour vlog as evidence: a title card, place captions under a map-pin bug, a museum card,
+    directions, a handle on the end card, and narration with a warning, a price and a frequency."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    def text(t0, t1, *lines):
+        return [Evidence(EvidenceKind.TEXT, t0, t1, line) for line in lines]
+
+    def said(t0, t1, line):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, line, SpeechData())
+
+    return AnswerEngine(_EmbeddedView([
+        _objects(0.0, 100.0, ("person", "black", 0.4)),
+        *text(0.0, 6.0, "A Morning in Old Harbour", "A walking tour by Slow Streets"),
+        *text(17.0, 25.0, "Market Square"), *text(31.0, 39.0, "St. Clare's Church, built 1642"),
+        said(37.6, 42.6, "Watch out for cyclists here, the bike lanes are easy to miss."),
+        *text(42.0, 52.0, "Harbour Museum", "Open 9:00-17:00", "Adults £8"),
+        said(48.1, 54.0, "A boat trip round the harbour costs 12 pounds."),
+        *text(53.0, 60.0, "Turn left at the fountain"), *text(91.0, 99.0, "@SlowStreets", "New walks every Sunday")]))
+
+
+@pytest.mark.parametrize("question, now, want, wrong, cite", [
+    ("where are we now?", 21.0, "Market Square", "I see", (17.0, 25.0)),
+    ("how old is the church?", 38.0, "1642", None, (31.0, 39.0)),
+    ("what did he warn us about?", 44.0, "cyclists", None, (37.6, 42.6)),
+    ("hw much r tickets", 48.0, "£8", "count", (42.0, 52.0)),
+    ("how much is the boat trip?", 56.0, "12 pounds", "boats in view", (48.1, 54.0)),
+    ("when does the museum close", 47.0, "9:00-17:00", None, (42.0, 52.0)),
+    ("which way after the fountain?", 57.0, "Turn left", "Nothing", (53.0, 60.0)),
+    ("how often do they post new walks", 96.0, "every Sunday", "time seen", (91.0, 99.0)),
+    ("what's the channel handle?", 97.0, "@SlowStreets", None, (91.0, 99.0)),
+    ("what channel is this", 5.0, "Slow Streets", None, (0.0, 6.0)),
+])
+def test_a_tour_is_answered_from_its_captions_cards_and_words(tour_engine, question, now, want, wrong, cite):
+    text, cites = _ask(tour_engine, question, now)
+    assert want in text and cite in cites, (question, text, cites)
+    assert wrong is None or wrong not in text, (question, text)
+
+
+def test_a_tour_before_its_facts(tour_engine):
+    text, _ = _ask(tour_engine, "how much is the boat trip?", 44.0)  # said at 48 s; the card's £8 is not it
+    assert text.startswith("I haven't seen or heard one for “boat trip”"), text
+    text, _ = _ask(tour_engine, "when does the museum close", 30.0)
+    assert text.startswith("I haven't seen or heard a time"), text
+    text, _ = _ask(tour_engine, "how old is he?", 38.0)  # a person's age is no year on a sign
+    assert "1642" not in text, text

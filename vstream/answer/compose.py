@@ -24,6 +24,7 @@ from vstream.answer.evidence import (
 from vstream.answer.ownwords import (
     _BY_ROLE,
     _CAPTION_WORDS,
+    _CLOCK,
     _DURATION,
     _FROM_Q,
     _HABIT,
@@ -39,6 +40,7 @@ from vstream.answer.ownwords import (
     count_shown,
     habit,
     last_caption,
+    name_line,
     named_row,
     order,
     questions_asked,
@@ -50,6 +52,7 @@ from vstream.answer.ownwords import (
     title,
 )
 from vstream.answer.phrasing import (
+    _PAGE,
     RECENT_S,
     Composed,
     _about,
@@ -663,12 +666,16 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return stated_duration(q, f)  # "how long's the talk gonna be?", "how long does it bake?"
     if t is AnswerType.HOW_MANY and (shown := count_shown(q, f)) is not None:
         return shown  # "how many people have been named on screen?", "how many slides so far?"
+    if t is AnswerType.HOW_MANY and _HOW_MUCH.search(low):
+        return amount(q, f)  # an amount nothing stated with the asked words: never a count of boats in view
+    if t is AnswerType.HOW_MANY and _HOW_OFTEN.search(low):
+        return stated_frequency(q, f)  # "how often do they post new walks?": "New walks every Friday"
     if t is AnswerType.HOW_MANY:
         if cls and not speech_or_text:
             return how_many_objects(q, f, cls)
-        if _HOW_MUCH.search(low):  # an amount nothing stated with a number: what was said or shown about it
-            return open_question(q, f)
         return count_mentions(q, f)
+    if t is AnswerType.WHEN and _WHEN_DOES.search(low):
+        return stated_time(q, f)  # "when does the museum close?": the hours it states, not when they were shown
     if t is AnswerType.WHEN:
         if cls and not speech_or_text and not q.quoted:
             return when_objects(q, f, cls)
@@ -725,6 +732,63 @@ def _reported(low: str, t: AnswerType, cls: str | None = None) -> bool:
     return bool(m and m.group(1) not in _SEEN_VERBS | _TIMED_VERBS)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                      r"sixty|seventy|eighty|ninety|hundred|thousand|million|dozen)\b", re.I)
+
+
+_PRICE = re.compile(r"[$€£]\s?\d|\d\s?(?:dollars|euros|pounds|p)\b|\bfree\b", re.I)
+
+
+def amount(q: Query, f: EvidenceFinder) -> Composed:
+    """"How much are tickets?" when no line with a number has the asked words: the prices shown or said so
+    far, said as not matched ("Adults £8" on a museum card), else that none was."""
+    found = [s for s in f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT, EvidenceKind.SPEECH))
+             if s.lexical >= LEXICAL_MIN and _NUMBER.search(s.row.content)]
+    if found:
+        rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
+        return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+    past = replace(q, scope=Scope.ALL)
+    prices = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _PRICE.search(r.content)][-3:]
+    if not prices:
+        return Composed(f"I haven't seen or heard a price or amount for “{_about(q)}” {_upto(past)}.")
+    return Composed(f"I haven't seen or heard one for “{_about(q)}” in those words {_upto(past)}; the prices stated: "
+                    + "; ".join(quote(r) for r in prices) + ".", prices)
+
+
+_WHEN_DOES = re.compile(r"^(?:when|what time) (?:does|do|is|are|will|should|can) (?:the |it |they |we |i |this )?.{0,30}?\b"
+                        r"(?:open|opens|close|closes|shut|start|starts|begin|end|finish|leave|leaves|depart|arrive|run|"
+                        r"due|back|ready)\b")
+_CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:noon|midday|midnight|o'clock)\b", re.I)
+
+
+def stated_time(q: Query, f: EvidenceFinder) -> Composed:
+    """A time of day the video states about the asked thing: its lines and the lines shown with them
+    (a card's "Open 9:00–17:00" under "Harbour Museum"); else that none was stated."""
+    past = replace(q, scope=Scope.ALL)
+    found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if s.lexical >= 0.5]
+    rows = _with_beside(f, q, [s.row for s in _best(found, 2)]) if found else []
+    timed = [r for r in rows if _CLOCK_TIME.search(r.content)]
+    if timed:
+        return Composed(_sentence("; ".join(quote(r) for r in _uniq(rows[:1] + timed))), _uniq(rows[:1] + timed))
+    return Composed(f"I haven't seen or heard a time for “{_about(q)}” {_upto(past)}.")
+
+
+_HOW_OFTEN = re.compile(r"^how often (?:do|does|is|are|will|would|can)\b")
+_FREQUENCY = re.compile(r"\b(every|each|daily|weekly|monthly|yearly|twice|once|three times|hourly|nightly|"
+                        r"times a|per (?:day|week|month|year|hour))\b", re.I)
+
+
+def stated_frequency(q: Query, f: EvidenceFinder) -> Composed:
+    """"How often does the bridge open?": a frequency stated (every Friday, twice a day) about the asked
+    thing; else the frequencies stated, said as not matched; else none — never a count of sightings."""
+    past = replace(q, scope=Scope.ALL)
+    often = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _FREQUENCY.search(r.content)]
+    topic = " ".join(w for w in (q.target or "").split() if w != "often")
+    about = [r for r in often if topic and lexical(topic, r.content) >= 0.5]
+    if about:
+        return Composed(_sentence("; ".join(quote(r) for r in about[-2:])), about[-2:])
+    if not often:
+        return Composed(f"I haven't seen or heard how often {_upto(past)}.")
+    return Composed(f"I haven't seen or heard how often “{topic or 'that'}” {_upto(past)}; stated: "
+                    + "; ".join(quote(r) for r in often[-2:]) + ".", often[-2:])
 
 
 def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
@@ -1017,7 +1081,9 @@ def _now_unless_past(q: Query) -> Query:
 # place itself, not a thing's place in the frame ("indoors or outdoors?" is look()'s: the light).
 PLACE_QUESTION = re.compile(
     r"\bwhere (?:is|was|are|were) (?:this|that|it|we|they|you|the (?:camera|video|clip|footage|scene|recording))"
-    r"(?: place| location)?\s*[?.!]*\s*$|"
+    r"(?: place| location)?(?: now| right now| here| at the moment)?\s*[?.!]*\s*$|"
+    r"\bwhat(?:'s| is) (?:this|that|the) (?:place|location|spot|street|square|building|area|neighbourhood|neighborhood) "
+    r"called\b|\bname of (?:this|that|the) (?:place|location|spot|street|square|building|area)\b|"
     r"\bwhere (?:\w+ ){0,4}(?:filmed|shot|recorded|taken|located)\b|"
     r"\b(?:what|which) (?:kind of |sort of |type of )?(?:place|location|area|city|town|country|street|room|building|setting|venue) "
     r"(?:is|was) (?:this|that|it)\b|\b(?:what|which) (?:kind of |sort of |type of )?(?:place|location|area|city|town|country|street|"
@@ -1050,6 +1116,10 @@ PLACE_LABEL_MIN = 0.35  # a label row's confidence (its top class's probability)
 _INDOOR = re.compile(r"\(indoors\)|inside a")
 
 
+_PLACE_NAME = re.compile(r"\b(square|street|st\.|road|avenue|bridge|church|cathedral|museum|market|park|harbou?r|port|"
+                         r"station|castle|tower|gardens?|beach|lake|river|hall|palace|old town|quarter|plaza|cafe|inn)\b", re.I)
+
+
 def place(q: Query, f: EvidenceFinder) -> Composed:
     """What kind of place the picture shows, from what the senses recognise — vehicles in view
     (a street), a place-like classifier label, a crowd, the light — cited; never a named place
@@ -1059,8 +1129,11 @@ def place(q: Query, f: EvidenceFinder) -> Composed:
               key=lambda r: (sum(n for _, n in r.data.counts), r.t_start), default=None)
     labels = [r for r in f.rows(w, (EvidenceKind.LABEL,)) if any(lb.name in _PLACE_LABELS for lb in r.data.labels)]
     look = f.rows(w, (EvidenceKind.LOOK,))[-1:]
-    texts = f.rows(w, (EvidenceKind.TEXT,))[-2:]
+    texts = [r for r in f.rows(w, (EvidenceKind.TEXT,)) if not _CLOCK.match(r.content) and not _PAGE.match(r.content)][-3:]
     kind, used = _place_kind(f, row, labels)
+    named = [t for t in texts if name_line(t.content) or _PLACE_NAME.search(t.content)]
+    if named:  # "where are we now?" under a "Market Square" caption: the place the video names
+        return Composed("The video names the place: " + "; ".join(quote(t) for t in named) + ".", named)
     if look and look[0].data.dark:
         kind = f"{kind}, at night or unlit" if kind else "a dark place (night, or unlit)"
     signs = f"; signs there read {', '.join(f'“{t.content}”' for t in texts)}" if texts else ""

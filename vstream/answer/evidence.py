@@ -147,7 +147,13 @@ _CONCEPTS = (
                 r"\b(special )?thanks to\b|^\s*cast\b|©", re.I)),
     (re.compile(r"\b(chapter|section|episode|segment|lesson)\b"),
      re.compile(r"^\s*(part|chapter|section|episode|lesson|step)\s+(\d+|[ivx]+\b|one|two|three|four|five)", re.I)),
-    (re.compile(r"\b(year)\b"), re.compile(r"\b(19|20)\d{2}\b")),
+    (re.compile(r"\b(year|how old|built|founded|since when)\b"), re.compile(r"\b(1[0-9]|20)\d{2}\b")),
+    # "what did he warn us about?": a caution said or shown
+    (re.compile(r"\b(warn|warned|warning|warnings|careful|caution|beware|watch out|look out)\b"),
+     re.compile(r"\b(careful|caution|beware|watch out|look out|mind the|warning|danger|dangerous|avoid|don't|do not|never)\b",
+                re.I)),
+    # "what's the channel handle?": an @-handle
+    (re.compile(r"\b(handle|username|user name|instagram|twitter|tiktok|socials?)\b"), re.compile(r"@\w{2,}")),
     # "what temp?", "how hot is the oven?": a temperature, by its degrees
     (re.compile(r"\b(temperature|temp|degrees|how hot|how warm|how cold|oven)\b"),
      re.compile(r"°|\b\d+\s?(?:degrees|deg|fahrenheit|celsius)\b|\b\d+\s?[cf]\b", re.I)),
@@ -184,11 +190,13 @@ def concept(target: str, content: str) -> float:
     rest = " ".join(w for w in words(t) if w not in named and w not in _CONCEPT_FILLER)
     if rest and lexical_words(rest, content) < 0.5:
         return 0.0
+    if not rest and "how old" in t:
+        return 0.0  # "how old is he?" is no year on screen; "how old is the church?" is one with the church
     return 0.8 if hits == 1 else 0.9
 
 
 _CONCEPT_FILLER = set("""what which their its the end on up any there mention mentioned show shown given listed number title heading name
-address code sign called named say says read reads about latest last first bulletin video film clip programme program broadcast episode report them us they do how get touch from this""".split())
+address code sign called named say says read reads about latest last first bulletin video film clip programme program broadcast episode report them us they do how get touch from this channel""".split())
 
 
 def strict_concept(target: str) -> re.Pattern | None:

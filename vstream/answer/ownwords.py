@@ -301,7 +301,8 @@ def caption_answer(q: Query, f: EvidenceFinder) -> Composed | None:
 
 
 # "What was said right after the title?", "what did the narrator say just before the website came up?"
-_SEQ = re.compile(r"^(?:what|who|which)\b.*?\b(?:right |just |straight |immediately |shortly )?(after|before)\s+"
+_SEQ = re.compile(r"^(?!which way|where (?:do|should) (?:i|we) go|how do (?:i|we) get)"
+                  r"(?:what|who|which)\b.*?\b(?:right |just |straight |immediately |shortly )?(after|before)\s+"
                   r"(?:the |that |a |an |his |her |their )?(.+?)\s*(?:came up|come up|appeared|was shown|showed up|"
                   r"was said|ended|started|finished|began|went away)?\s*\??$")
 
@@ -499,7 +500,9 @@ _WORKS = r"(?:video|film|movie|clip|show|documentary|programme|program|talk|lect
 TITLE_Q = re.compile(rf"\b(?:what(?:'s| is| was) (?:this|the) {_WORKS} (?:called|about|on)\b|(?:the |its |this )title\b"
                      rf"(?! of the (?:book|song|sign))|name of (?:this|the) {_WORKS}|what(?:'s| is) (?:the )?topic|"
                      rf"what (?:are|is) (?:we|they|she|he|you) (?:making|cooking|baking|building|doing today)\b|"
-                     rf"what(?:'s| is) the recipe\b|(?:what(?:'s| is)|which) (?:the |this )?(?:channel|station|network)\b|"
+                     rf"what(?:'s| is) the recipe\b|(?:what(?:'s| is)?|which) (?:the |this )?(?:channel|station|network)\b"
+                     rf"(?! (?:handle|username|account|link|url|website|address))|"
+                     rf"what(?:'s| is) this (?:video|film|clip|show)\s*\??$|"
                      rf"(?:channel|station|network)(?:'s)? (?:called|name)\b|name of the (?:channel|station|network))")
 
 

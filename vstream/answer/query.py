@@ -50,7 +50,7 @@ for _cls, _words in {
               "girl boys girls lady ladies she he her him passenger passengers driver drivers rider riders",
     "car": "car cars automobile automobiles taxi taxis cab cabs",
     "vehicle": "vehicle vehicles traffic",
-    "bicycle": "bicycle bicycles bike bikes cyclist cyclists",
+    "bicycle": "bicycle bicycles bike bikes cyclist cyclists cycling biking",
     "motorcycle": "motorcycle motorcycles motorbike motorbikes scooter scooters",
     "bus": "bus buses", "truck": "truck trucks lorry lorries van vans", "dog": "dog dogs puppy",
     "cat": "cat cats kitten", "bird": "bird birds parrot parrots cockatoo cockatoos pigeon pigeons",
@@ -145,7 +145,8 @@ _LEAD = re.compile(r"^(?:(?:ok(?:ay)?|so|wait|hey|hi|um+|uh+|hmm+|oh|and|also|bt
                    r"question|one more thing|actually|anyway|just wondering|i wonder)\b[\s,.:;!—–-]*)+", re.I)
 # Apostrophes people leave out, put back so every later pattern sees one spelling ("whats his name").
 _TIDY = ((r"\bwhats\b", "what's"), (r"\bwheres\b", "where's"), (r"\bwhos\b", "who's"), (r"\bhows\b", "how's"),
-         (r"\bthats\b", "that's"), (r"\btheres\b", "there's"), (r"\bppl\b", "people"), (r"\brn\b", "right now"))
+         (r"\bthats\b", "that's"), (r"\btheres\b", "there's"), (r"\bppl\b", "people"), (r"\brn\b", "right now"),
+         (r"\bhw\b", "how"), (r"\b(?<=\w )r\b(?= \w)", "are"), (r"\b(?<=\w )u\b", "you"))
 
 
 def tidy(question: str) -> str:
@@ -327,6 +328,7 @@ def _target(low: str) -> str:
     """Content words in order, without question words, time phrases and modality verbs."""
     low = re.sub(r"\b\d{1,2}:\d{2}(?::\d{2})?\b", " ", low)
     low = re.sub(r"\b(?:watch out|look out|be careful|careful)(?: for| with| about)?\b|\bdoes it matter\b", " ", low)
+    low = re.sub(r"\bhow old (?:is|was|are|were) (?=the |this |that )", " built ", low)  # a thing's age is when it was built
     low = re.sub(r"\bway (out|in)\b", lambda m: "exit" if m.group(1) == "out" else "entrance", low)  # "out"/"in" are stop words
     low = re.sub(r"\b((in|during|over|within|for) )?the (last|past|first) \S+( \S+)?", " ", low)
     low = re.sub(r"\b(a |an )?(\S+ )?(of )?(seconds?|secs?|minutes?|mins?|hours?|moment) ago\b", " ", low)

@@ -76,7 +76,6 @@ from vstream.answer.phrasing import (
 from vstream.answer.query import (
     GROUPS,
     OBJECT_WORDS,
-    OPINION,
     AnswerType,
     Modality,
     Query,
@@ -412,12 +411,6 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
         if found:
             rows = _with_beside(f, q, [s.row for s in _best(found, 3)])  # a question said, with its answer
             return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
-        latest = f.rows(q, (EvidenceKind.SPEECH,))[-2:]
-        if OPINION.search(q.question.lower()) and latest:  # "what does he think would fix things?": his latest words
-            return Composed(_sentence("; ".join(quote(r) for r in f.rows(q, (EvidenceKind.SPEECH,))[-3:])),
-                            f.rows(q, (EvidenceKind.SPEECH,))[-3:])
-        return Composed(f"I haven't heard anything about “{q.target}” {_upto(q)}"
-                        + ("; the latest said: " + "; ".join(quote(r) for r in latest) if latest else "") + ".", latest)
     rows = _ordinal(q, f.rows(q, (EvidenceKind.SPEECH,)))
     if not rows:
         return Composed(f"I haven't heard any speech {_upto(q)}.")

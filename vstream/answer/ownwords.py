@@ -195,14 +195,19 @@ def stated_duration(q: Query, f: EvidenceFinder) -> Composed:
         return Composed(f"I haven't seen or heard how long {_upto(past)}.")
     topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "take", "takes", "last", "lasts"))
     about = [r for r in timed if topic and lexical(topic, r.content) >= 0.5]
-    said = f.rows(past, (EvidenceKind.SPEECH,))
-    for ask in (r for r in said if topic and r.content.rstrip().endswith("?") and lexical(topic, r.content) >= 0.5):
-        about += [r for r in reply(ask, said, q.now)[1:] if r in timed and r not in about]  # "how long's your drive?" — "forty minutes"
+    spoken = f.rows(past, (EvidenceKind.SPEECH,))
+    for ask in (r for r in spoken if topic and r.content.rstrip().endswith("?") and lexical(topic, r.content) >= 0.5):
+        about += [r for r in reply(ask, spoken, q.now)[1:] if r in timed and r not in about]  # "how long's your drive?" — "forty minutes"
     about.sort(key=lambda r: r.t_start)
     rows = about[-2:] or timed[-2:]
     said = "; ".join(quote(r) for r in rows)
-    return Composed(_sentence(said) if about else f"I haven't seen or heard how long “{topic or 'that'}” {_upto(past)}; the "
-                    f"durations stated: {said}.", rows)
+    if about:
+        return Composed(_sentence(said), rows)
+    replied = any(len(reply(a, spoken, q.now)) > 1 and reply(a, spoken, q.now)[1] is rows[-1] for a in spoken
+                  if a.content.rstrip().endswith("?"))
+    if not topic or replied:  # nothing named to match, or said in reply to a question (whose words were misheard)
+        return Composed(f"The durations stated {_upto(past)}: {said}.", rows)
+    return Composed(f"I haven't seen or heard how long “{topic}” {_upto(past)}; the durations stated: {said}.", rows)
 
 
 # A caption that names a person: "Dr. Maya Chen", "Tom Reyes", "Prof. A. Okafor" — two or three

@@ -1144,5 +1144,8 @@ def test_a_tour_before_its_facts(tour_engine):
     assert text.startswith("I haven't seen or heard one for “boat trip”"), text
     text, _ = _ask(tour_engine, "when does the museum close", 30.0)
     assert text.startswith("I haven't seen or heard a time"), text
+    from vstream.answer.query import Scope, analyze
+    assert analyze("anyone on the street here?", 69.0).scope is Scope.NOW  # "here" is the moment asked
+    assert analyze("was anyone here earlier?", 69.0).scope is Scope.ALL
     text, _ = _ask(tour_engine, "how old is he?", 38.0)  # a person's age is no year on a sign
     assert "1642" not in text, text

@@ -83,7 +83,7 @@ _SCENE_CUES = re.compile(r"\b(scenes? (?:changes?|changed|changing|cuts?|switch(
                          r"(?:camera|view|angle|shot|background|backdrop|picture) (?:change[sd]?|switch(?:es|ed)?)|new scene|scenes)\b")
 _PAST = re.compile(r"\b(was|were|did|had|saw|seen|spotted|noticed|earlier|before|so far|previously|ever|at any point|have you|has there|"
                    r"has anyone|has someone|appeared|first|last time|until now|throughout|the whole)\b")
-_PRESENT = re.compile(r"\b(is|are|now|currently|right now|at the moment|still|present|visible|in view|on screen)\b")
+_PRESENT = re.compile(r"\b(is|are|now|currently|right now|at the moment|still|present|visible|in view|on screen|here)\b")
 _QUOTED = re.compile(r"[\"“‘]([^\"”’]{1,120})[\"”’]|(?:^|\s)'([^']{1,120})'")
 _YES_NO = re.compile(r"^(is|are|was|were|did|do|does|has|have|had|can|could|will|would|should|any|anyone|anybody|"
                      r"someone|somebody|anything|something|isn't|aren't|wasn't|didn't|see any|do you see|"

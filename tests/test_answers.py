@@ -1114,6 +1114,7 @@ def tour_engine():
     return AnswerEngine(_EmbeddedView([
         _objects(0.0, 100.0, ("person", "black", 0.4)),
         *text(0.0, 6.0, "A Morning in Old Harbour", "A walking tour by Slow Streets"),
+        *text(16.0, 42.0, "Old Harbour"),  # the map-pin bug, up for the whole walk
         *text(17.0, 25.0, "Market Square"), *text(31.0, 39.0, "St. Clare's Church, built 1642"),
         said(37.6, 42.6, "Watch out for cyclists here, the bike lanes are easy to miss."),
         *text(42.0, 52.0, "Harbour Museum", "Open 9:00-17:00", "Adults £8"),
@@ -1132,6 +1133,7 @@ def tour_engine():
     ("how often do they post new walks", 96.0, "every Sunday", "time seen", (91.0, 99.0)),
     ("what's the channel handle?", 97.0, "@SlowStreets", None, (91.0, 99.0)),
     ("what channel is this", 5.0, "Slow Streets", None, (0.0, 6.0)),
+    ("what was the first place we visited?", 40.0, "Market Square", "Old Harbour", (17.0, 25.0)),
 ])
 def test_a_tour_is_answered_from_its_captions_cards_and_words(tour_engine, question, now, want, wrong, cite):
     text, cites = _ask(tour_engine, question, now)

@@ -53,6 +53,7 @@ from vstream.answer.ownwords import (
 )
 from vstream.answer.phrasing import (
     _PAGE,
+    BESIDE_S,
     RECENT_S,
     Composed,
     _about,
@@ -626,6 +627,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return title(q, f)
     if t is AnswerType.YES_NO and _HABIT.search(low):
         return habit(q, f)  # "does he cycle to work?": what he said about it, never that a person is in view
+    if (m := _PLACE_ORDINAL.search(low)) is not None and (visited := place_visited(q, f, m.group(1))) is not None:
+        return visited  # "what was the first place we visited?"
     if not speech_or_text and t in (AnswerType.WHERE, AnswerType.WHAT, AnswerType.YES_NO) and PLACE_QUESTION.search(low):
         return place(q, f)
     if not speech_or_text and t is not AnswerType.HOW_MANY and asks_action(q):
@@ -1111,6 +1114,25 @@ _INDOOR = re.compile(r"\(indoors\)|inside a")
 
 _PLACE_NAME = re.compile(r"\b(square|street|st\.|road|avenue|bridge|church|cathedral|museum|market|park|harbou?r|port|"
                          r"station|castle|tower|gardens?|beach|lake|river|hall|palace|old town|quarter|plaza|cafe|inn)\b", re.I)
+
+
+CAPTION_MAX_S = 15.0  # a place caption stays a few seconds; a line up longer is a corner bug ("⚲ Old Harbour")
+_PLACE_ORDINAL = re.compile(r"\b(first|last|previous) (?:place|stop|location|spot|sight)\b")
+
+
+def place_visited(q: Query, f: EvidenceFinder, which: str) -> Composed | None:
+    """The first (or last) place the video named by a caption, not counting its title card and lines
+    that stay on screen as a corner bug; None when it named none."""
+    rows = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.now]
+    if not rows:
+        return None
+    title_at = rows[0].t_start
+    named = [r for r in rows if r.t_start > title_at + BESIDE_S and r.t_end - r.t_start < CAPTION_MAX_S
+             and _PLACE_NAME.search(r.content)]
+    if not named:
+        return None
+    row = named[0] if which == "first" else named[-1]
+    return Composed(f"The {which} place the video named: {quote(row)}.", [row])
 
 
 def place(q: Query, f: EvidenceFinder) -> Composed:

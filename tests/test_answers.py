@@ -1151,3 +1151,8 @@ def test_a_tour_before_its_facts(tour_engine):
     assert analyze("was anyone here earlier?", 69.0).scope is Scope.ALL
     text, _ = _ask(tour_engine, "how old is he?", 38.0)  # a person's age is no year on a sign
     assert "1642" not in text, text
+
+
+def test_how_long_with_no_duration_stated_says_what_was_said_of_it(howto_engine):
+    text, cites = _ask(howto_engine, "how long do u mash them for", 36.5)  # step 1, no time given
+    assert text.startswith("No duration stated") and "Mash the bananas" in text and (27.0, 35.0) in cites, text

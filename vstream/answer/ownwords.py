@@ -191,9 +191,14 @@ def stated_duration(q: Query, f: EvidenceFinder) -> Composed:
     with a duration, those with the asked words first; else that none was stated."""
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
     timed = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _DURATION.search(r.content)]
-    if not timed:
-        return Composed(f"I haven't seen or heard how long {_upto(past)}.")
     topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "take", "takes", "last", "lasts"))
+    if not timed:  # "how long do you mash them?" — "mash them until smooth": what was said of it, if anything
+        told = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH), target=topic)
+                if s.lexical >= 0.5 and not s.row.content.rstrip().endswith("?")] if topic else []  # not the question
+        if told:
+            return Composed(f"No duration stated {_upto(past)}; about it: " + "; ".join(quote(s.row) for s in told[:2]) + ".",
+                            [s.row for s in told[:2]])
+        return Composed(f"I haven't seen or heard how long {_upto(past)}.")
     about = [r for r in timed if topic and lexical(topic, r.content) >= 0.5]
     spoken = f.rows(past, (EvidenceKind.SPEECH,))
     for ask in (r for r in spoken if topic and r.content.rstrip().endswith("?") and lexical(topic, r.content) >= 0.5):

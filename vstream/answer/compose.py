@@ -967,9 +967,8 @@ def proper_names(question: str) -> list[str]:
     return [w for w in re.findall(r"(?<=\s)[A-Z][a-z]+(?:'s)?", question) if w not in _NOT_NAMES]
 
 
-def _names_beside(row: Evidence, names: list[str], f: EvidenceFinder, q: Query) -> bool:
+def _names_beside(row: Evidence, names: list[str], text: list[Evidence]) -> bool:
     """The line, or a line shown with it (a lower third's name over its role), has one of the names."""
-    text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
     return any(lexical(n.removesuffix("'s"), r.content) >= 1.0 for r in beside(row, text) for n in names)
 
 
@@ -999,7 +998,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     if not found and q.target and q.scope in (Scope.NOW, Scope.ALL):  # "which room is the meeting in now?":
         found = f.matching(replace(q, scope=Scope.ALL), kinds_for(q))  # the fact may have been given earlier
     if found and (names := proper_names(q.question)):  # "where does Daniel live?": not "NGN LIVE"
-        found = [s for s in found if s.row.kind is not EvidenceKind.TEXT or _names_beside(s.row, names, f, q)]
+        text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+        found = [s for s in found if s.row.kind is not EvidenceKind.TEXT or _names_beside(s.row, names, text)]
     found = labelled(q, _not_echo(found, q.question))
     if found and _ASKS_NUMBER.search(low):  # "what's the number for injured birds?": a line with a number answers
         found = [s for s in found if _NUMBER.search(s.row.content)]

@@ -30,6 +30,7 @@ from vstream.answer.phrasing import (
     _with_beside,
     beside,
     fmt_time,
+    next_said,
     quote,
     reply,
     span_text,
@@ -99,8 +100,7 @@ def habit(q: Query, f: EvidenceFinder) -> Composed:
                         f"something I can see in a moment.")
     row = _best(found, 1)[0].row
     said = f.rows(past, (EvidenceKind.SPEECH,))
-    nxt = next((o for o in said if row.kind is EvidenceKind.SPEECH and row.t_end - 0.5 <= o.t_start <= row.t_end + REPLY_S
-                and o is not row and o.t_start <= q.now), None)  # the reply, even when the question lost its "?"
+    nxt = next_said(row, said, q.now) if row.kind is EvidenceKind.SPEECH else None  # the reply, even when the question lost its "?"
     rows = _with_beside(f, q, [row]) if nxt is None else [row, nxt]
     return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
 
@@ -208,8 +208,7 @@ def stated_duration(q: Query, f: EvidenceFinder) -> Composed:
     said = "; ".join(quote(r) for r in rows)
     if about:
         return Composed(_sentence(said), rows)
-    replied = any(len(reply(a, spoken, q.now)) > 1 and reply(a, spoken, q.now)[1] is rows[-1] for a in spoken
-                  if a.content.rstrip().endswith("?"))
+    replied = any(next_said(a, spoken, q.now) is rows[-1] for a in spoken if a.content.rstrip().endswith("?"))
     if not topic or replied:  # nothing named to match, or said in reply to a question (whose words were misheard)
         return Composed(f"The durations stated {_upto(past)}: {said}.", rows)
     return Composed(f"I haven't seen or heard how long “{topic}” {_upto(past)}; the durations stated: {said}.", rows)

@@ -201,17 +201,21 @@ REPLY_S = 3.0  # an answer starts within this of the question it answers (the in
 INTRO_S = 1.5  # a short sentence ("One warning.", "Here's a tip.") runs into the next one this soon
 
 
+def next_said(row: Evidence, said: list[Evidence], now: float, within: float = REPLY_S) -> Evidence | None:
+    """What was said next after `row`: the first sentence starting within `within` s of its end (half a
+    second of overlap allowed), said by `now`; None when nothing was."""
+    return next((o for o in said if o is not row and row.t_end - 0.5 <= o.t_start <= row.t_end + within
+                 and o.t_start <= now), None)
+
+
 def reply(row: Evidence, said: list[Evidence], now: float) -> list[Evidence]:
     """A question that was said, with what was said next (its answer): "how long does your drive
-    take?" matched the asked words, "About forty minutes" is the answer."""
-    if len(row.content.split()) <= 3 and not row.content.rstrip().endswith("?"):  # "One warning." introduces the next
-        nxt = next((o for o in said if row.t_end - 0.5 <= o.t_start <= row.t_end + INTRO_S and o is not row
-                    and o.t_start <= now), None)
-        return [row, nxt] if nxt is not None else [row]
-    if not row.content.rstrip().endswith("?"):
-        return [row]
-    nxt = next((o for o in said if row.t_end - 0.5 <= o.t_start <= row.t_end + REPLY_S and o is not row
-                and o.t_start <= now), None)
+    take?" matched the asked words, "About forty minutes" is the answer. A short lead-in ("One
+    warning.") comes with the sentence it introduces."""
+    if row.content.rstrip().endswith("?"):
+        nxt = next_said(row, said, now)
+    else:
+        nxt = next_said(row, said, now, INTRO_S) if len(row.content.split()) <= 3 else None
     return [row, nxt] if nxt is not None else [row]
 
 

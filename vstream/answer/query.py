@@ -194,11 +194,10 @@ def _until(low: str) -> TimeWindow | None:
     return TimeWindow(0.0, clock(m.group(1)), "before") if m else None
 
 
-_CONTRACTIONS = ((r"\bwhats\b", "what is"), (r"\bwheres\b", "where is"), (r"\bwhos\b", "who is"),
-                 (r"\bhows\b", "how is"), (r"\bthats\b", "that is"), (r"\btheres\b", "there is"),
-                 (r"\b(what|where|who|how|that|there|it|he|she)'s\b", r"\1 is"), (r"'re\b", " are"),
-                 (r"\b(\w+)'d\b", r"\1 did"), (r"\bppl\b", "people"), (r"\bu\b", "you"), (r"\br\b", "are"),
-                 (r"\bur\b", "your"), (r"\brn\b", "right now"), (r"\b(wat|wht|wut)\b", "what"), (r"\bhw\b", "how"),
+# (runs after `tidy`, which has already put back "whats" → "what's", "ppl", "rn", "hw")
+_CONTRACTIONS = ((r"\b(what|where|who|how|that|there|it|he|she)'s\b", r"\1 is"), (r"'re\b", " are"),
+                 (r"\b(\w+)'d\b", r"\1 did"), (r"\bu\b", "you"), (r"\br\b", "are"),
+                 (r"\bur\b", "your"), (r"\b(wat|wht|wut)\b", "what"),
                  (r"\bcolours\b(?= (?:that|this|the|his|her|it)\b)", "colour is"),
                  # apostrophes people leave out: "wasnt there a sign", "isnt he", "didnt she"
                  (r"\b(is|was|are|were|did|does|do|has|have|had|could|would|should)nt\b", r"\1 not"),

@@ -99,6 +99,7 @@ class Box:
     score: float = 0.0
     track_id: int | None = None
     colour: str = ""  # dominant colour name of the box (a person's: their upper body)
+    ground: str = ""  # what it stands on, seen around its bottom edge: "grass", "paved" or "" (unknown)
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,8 @@ def test_evidence_rows_carry_their_own_times(assistant):
     assistant.step_until(19.5)
     text = [ev for ev in assistant.evidence(EvidenceKind.TEXT) if ev.content == "EXIT"]
     assert len(text) == 1 and abs(text[0].t_start - 11.0) <= 0.5 and abs(text[0].t_end - 15.0) <= 1.0
+    box = text[0].data.box  # where it was read: drawn from x 0.1 with its baseline at 0.55 of the height
+    assert box is not None and abs(box.x0 - 0.1) <= 0.05 and box.y0 < 0.55 and abs(box.y1 - 0.55) <= 0.06, box
     motion = [ev for ev in assistant.evidence(EvidenceKind.MOTION) if ev.data.colour == "yellow"]
     assert motion and min(ev.t_start for ev in motion) <= 5.0 and max(ev.t_end for ev in motion) <= 10.0
 
@@ -1156,3 +1158,92 @@ def test_a_tour_before_its_facts(tour_engine):
 def test_how_long_with_no_duration_stated_says_what_was_said_of_it(howto_engine):
     text, cites = _ask(howto_engine, "how long do u mash them for", 36.5)  # step 1, no time given
     assert text.startswith("No duration stated") and "Mash the bananas" in text and (27.0, 35.0) in cites, text
+
+
+# ---- parts of the picture: "on the left", "on the grass", "at the bottom of the screen" ---------------------
+@pytest.mark.parametrize("question,words", [
+    ("how many ppl are on the grass rn", "on the grass"),
+    ("anyone walking on the path?", "on the path"),
+    ("who's the guy on the left", "on the left"),
+    ("the woman in the middle of the path, what's she wearing?", "in the middle"),
+    ("what does it say in the top right corner", "in the top right corner"),
+    ("what's written in the lower-left corner?", "in the bottom left corner"),
+    ("what's written at the bottom of the screen", "at the bottom"),
+    ("what is on the right-hand side", "on the right"),
+    ("which way is he moving, to the left?", None),  # a way, not a place
+    ("is she going to the right", None),
+    ("who left?", None),
+    ("what is at the top of the stairs", None),  # a place in the scene, not of the frame
+    ("is the car on the left of the bus", None),
+])
+def test_parts_of_the_picture_in_questions(question, words):
+    place = analyze(question, now=10.0).place
+    assert (place.words if place else None) == words, place
+
+
+def test_what_a_person_stands_on_is_read_under_their_feet():
+    from memory.records import Box
+    from vstream.senses.colour import ground_under
+
+    img = np.zeros((200, 300, 3), np.uint8)
+    img[:100] = (128, 128, 132)  # a grey road above…
+    img[100:] = (70, 140, 40)  # …a lawn below
+    img[40:95, 100:115] = (20, 20, 20)  # a dark figure standing on the road
+    img[120:190, 200:215] = (20, 20, 20)  # and one on the grass
+    person = lambda x0, y0, x1, y1: Box(x0 / 300, y0 / 200, x1 / 300, y1 / 200, "person")  # noqa: E731
+    assert ground_under(img, person(100, 40, 115, 95)) == "paved"
+    assert ground_under(img, person(200, 120, 215, 190)) == "grass"
+    assert ground_under(img, person(200, 130, 215, 200)) == ""  # feet cut by the frame: unknown
+    img[100:] = (150, 60, 200)  # a purple carpet is neither
+    assert ground_under(img, person(200, 120, 215, 190)) == ""
+
+
+def _placed_rows():
+    """20 s: three people on a path and a lawn (left on the grass, middle and right on the path, one
+    at the bottom edge whose feet are out of view); a bug in the top right corner, a line at the bottom."""
+    from memory.records import Box, Evidence, ObjectsData, TextData
+
+    def person(x, colour, ground, y1=0.7):
+        return Box(x, y1 - 0.3, x + 0.1, y1, "person", 0.8, None, colour, ground)
+
+    boxes = (person(0.05, "red", "grass"), person(0.45, "blue", "paved"), person(0.8, "black", "paved"),
+             person(0.3, "green", "", y1=1.0))
+    rows = [Evidence(EvidenceKind.OBJECTS, 0.0, 20.0, "4 persons in view", ObjectsData((("person", 4),), boxes)),
+            Evidence(EvidenceKind.TEXT, 0.0, 20.0, "LIVE", TextData(Box(0.85, 0.03, 0.95, 0.08))),
+            Evidence(EvidenceKind.TEXT, 2.0, 20.0, "Road closed until Friday", TextData(Box(0.1, 0.86, 0.7, 0.93))),
+            Evidence(EvidenceKind.TEXT, 1.0, 20.0, "Harbour Street", TextData(Box(0.05, 0.1, 0.3, 0.16)))]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def placed_engine():
+    from vstream.answer.engine import AnswerEngine
+
+    return AnswerEngine(_EmbeddedView(_placed_rows()))
+
+
+def test_counts_and_people_in_a_part_of_the_picture(placed_engine):
+    text, cites = _ask(placed_engine, "how many people are on the grass right now?", 15.0)
+    assert "1 person" in text and "on the grass" in text and (0.0, 20.0) in cites, text
+    assert "1 more in view whose ground I can't see" in text, text  # the one cut by the frame is said, not counted
+    text, _ = _ask(placed_engine, "how many ppl walking on the path rn", 15.0)
+    assert "2 people" in text and "on the path" in text, text
+    text, _ = _ask(placed_engine, "how many people are there?", 15.0)
+    assert "4 people" in text, text  # no place asked: everyone
+    text, _ = _ask(scene_engine_unplaced := placed_engine.__class__(_EmbeddedView(_scene_rows())),
+                   "how many people are on the grass right now?", 10.0)  # no ground told at all: said so
+    assert "2 people in view" in text and "can't see the ground under them" in text, text
+    del scene_engine_unplaced
+    text, _ = _ask(placed_engine, "the person on the right, what are they wearing?", 15.0)
+    assert text.startswith("The person is wearing black"), text
+    text, _ = _ask(placed_engine, "what colour is the top of the person in the middle?", 15.0)
+    assert "blue" in text.split("(also")[0], text
+
+
+def test_text_in_a_part_of_the_screen(placed_engine):
+    text, _ = _ask(placed_engine, "what does it say at the bottom of the screen?", 15.0)
+    assert "Road closed until Friday" in text and "Harbour Street" not in text and "LIVE" not in text, text
+    text, _ = _ask(placed_engine, "what's in the top right corner?", 15.0)
+    assert "LIVE" in text and "Road closed" not in text, text
+    text, _ = _ask(placed_engine, "what's written on the left at the top?", 15.0)
+    assert "Harbour Street" in text and "LIVE" not in text, text

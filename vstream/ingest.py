@@ -26,7 +26,7 @@ from vstream.errors import VStreamError
 from vstream.events import EventBus
 from vstream.kv import KVBlock, KVPrefiller
 from vstream.metrics import LatencyWindow, rounded
-from vstream.senses.colour import LookSense, MotionSense, box_colour
+from vstream.senses.colour import LookSense, MotionSense, box_colour, ground_under
 from vstream.senses.frame import FrameSenses, ObjectRows
 from vstream.senses.objects import ObjectSense, ObjectsUpdate
 from vstream.senses.speech import SpeechConfig, SpeechSense
@@ -75,10 +75,11 @@ class IngestReport:
 
 
 def colour_boxes(upd: ObjectsUpdate, image: np.ndarray) -> list[Box]:
-    """Name each detection's colour (a person's: upper body) in the frame row and its track."""
+    """Name each detection's colour (a person's: upper body) and what it stands on, in the frame
+    row and its track."""
     if upd.frame is None or not isinstance(upd.frame.data, ObjectsData):
         return []
-    boxes = [replace(b, colour=box_colour(image, b)) for b in upd.frame.data.boxes]
+    boxes = [replace(b, colour=box_colour(image, b), ground=ground_under(image, b)) for b in upd.frame.data.boxes]
     upd.frame.data = replace(upd.frame.data, boxes=tuple(boxes))
     by_track = {b.track_id: b for b in boxes if b.track_id is not None}
     for tr in upd.tracks:

@@ -77,6 +77,7 @@ class EncodedFrame:
     text_since: float | None = None  # earliest change since the previous OCR: when `text` may have appeared
     text_onsets: dict[str, float] = field(default_factory=dict)  # new line → first change under its box
     text_ends: dict[str, float] = field(default_factory=dict)  # vanished line → first change under its old box
+    text_boxes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)  # line → where read
     cache_hit: bool = False  # features reused from the previous frame (vision tower skipped)
     scene_change: bool = False  # a cut: every token kept, drop reference reset
     kept_ratio: float = 1.0

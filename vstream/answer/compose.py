@@ -125,6 +125,11 @@ def sighting(q: Query, f: EvidenceFinder, cls: str | None, back: float = RECENT_
     return None
 
 
+def _in_view(q: Query) -> str:
+    """'in view', or 'in view on the grass' for a question narrowed to a part of the picture."""
+    return "in view" + (f" {q.place.words}" if q.place is not None and q.place.objects else "")
+
+
 def _box_phrase(b) -> str:
     """'a person in red (left)', 'a truck/van, white (top right)'."""
     spot = where((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)
@@ -142,7 +147,7 @@ def boxes_phrase(boxes, limit: int = 5) -> str:
 def how_many_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
     if not f.has_detector(q):
         return _no_detector(cls)
-    if q.scope is Scope.ALL and not q.most:
+    if q.scope is Scope.ALL and not q.most and q.place is None:  # a track is not placed: counts by frame
         tracks = lasting(f.tracks(q, cls))
         if tracks:
             return Composed(f"I have seen {len(tracks)} different {plural(_name(cls), len(tracks))} so far "
@@ -152,14 +157,30 @@ def how_many_objects(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         if rows:
             best = max(rows, key=lambda r: (f.count(r, cls), -r.t_start))
             n = f.count(best, cls)
-            return Composed(f"At most {n} {plural(_name(cls), n)} {'was' if n == 1 else 'were'} in view {_upto(q)}, "
+            return Composed(f"At most {n} {plural(_name(cls), n)} {'was' if n == 1 else 'were'} {_in_view(q)} {_upto(q)}, "
                             f"{span_text(best.t_start, best.t_end)}.", [best], count=n)
     t = q.point
     row = f.objects_at(q, t, cls)
     n = f.count(row, cls)
     if row is None:
         return Composed(f"I have no detections at {fmt_time(t)}.")
-    return Composed(f"I count {n} {plural(_name(cls), n)} in view at {fmt_time(min(row.t_end, t))}.", [row], count=n)
+    note = _unplaced(q, f, cls)
+    where = "in view" if note.startswith(" (I can't see the ground") else _in_view(q)
+    return Composed(f"I count {n} {plural(_name(cls), n)} {where} at {fmt_time(min(row.t_end, t))}{note}.", [row], count=n)
+
+
+def _unplaced(q: Query, f: EvidenceFinder, cls: str) -> str:
+    """For "on the grass": the ones in view whose ground could not be told (feet cut by the frame,
+    a floor neither grass nor paving), said beside the count rather than counted either way."""
+    if q.place is None or not q.place.ground:
+        return ""
+    row = f.objects_at(replace(q, place=None), q.point, cls)
+    unknown = [b for b in (row.data.boxes if row is not None else ()) if b.label in members(cls) and not b.ground]
+    if not unknown:
+        return ""
+    if not any(b.ground for b in row.data.boxes):  # the frame was not narrowed (see evidence.placed)
+        return f" (I can't see the ground under them to tell which are {q.place.words})"
+    return f" ({len(unknown)} more in view whose ground I can't see: {boxes_phrase(unknown, 3)})"
 
 
 # A tracker splits one person into several tracks when they are hidden for a moment; tracks this
@@ -185,27 +206,27 @@ def objects_present(q: Query, f: EvidenceFinder, cls: str) -> Composed:
         n = f.count(row, cls)
         if n:
             what = _seen_members(row, cls) or f"{n} {plural(name, n)}"
-            return Composed(f"Yes — {what} in view at {fmt_time(min(row.t_end, q.point))}.", [row])
+            return Composed(f"Yes — {what} {_in_view(q)} at {fmt_time(min(row.t_end, q.point))}.", [row])
         recent = sighting(q, f, cls, FLICKER_S) if not re.search(r"\bstill\b", q.question.lower()) else None
         if recent is not None:  # detections flicker: in the last frame but one is "there", said with its time
-            return Composed(f"Yes — {boxes_phrase(recent[1])} in view at {fmt_time(recent[0].t_start)} "
+            return Composed(f"Yes — {boxes_phrase(recent[1])} {_in_view(q)} at {fmt_time(recent[0].t_start)} "
                             f"(the latest detection).", [recent[0]])
         similar = _seen_members(row, LOOKALIKE[cls]) if cls in LOOKALIKE else ""
         if similar:
             return Composed(f"{_LOOKALIKE_SAY[LOOKALIKE[cls]]} I see {similar} at {fmt_time(min(row.t_end, q.point))}.", [row])
         earlier = _last_seen(replace(q, scope=Scope.ALL), f, cls)  # "so far" means all so far, not the now window
-        tail = f" (one was in view {span_text(earlier.t_start, min(earlier.t_end, q.now))})" if earlier else \
+        tail = f" (one was {_in_view(q)} {span_text(earlier.t_start, min(earlier.t_end, q.now))})" if earlier else \
             f", and I haven't seen any {plural(name, 2)} so far"
-        return Composed(f"No — no {name} in view at {fmt_time(q.point)}{tail}.", [earlier] if earlier else [])
+        return Composed(f"No — no {name} {_in_view(q)} at {fmt_time(q.point)}{tail}.", [earlier] if earlier else [])
     seen = _last_seen(q, f, cls)
     other = _last_seen(q, f, LOOKALIKE[cls]) if seen is None and cls in LOOKALIKE else None
     if other is not None and other.kind is EvidenceKind.OBJECTS:  # "any cars?" and a van was there: say what it was
-        return Composed(f"{_LOOKALIKE_SAY[LOOKALIKE[cls]]} {_seen_members(other, LOOKALIKE[cls])} in view "
+        return Composed(f"{_LOOKALIKE_SAY[LOOKALIKE[cls]]} {_seen_members(other, LOOKALIKE[cls])} {_in_view(q)} "
                         f"{span_text(other.t_start, min(other.t_end, q.now))}.", [other])
     if seen is None:
         return Composed(f"No, I haven't seen any {plural(name, 2)} {_upto(q)}.")
     what = _seen_members(seen, cls) if seen.kind is EvidenceKind.OBJECTS else DISPLAY.get(seen.data.label, seen.data.label)
-    return Composed(f"Yes — {what or name} in view {span_text(seen.t_start, seen.t_end)}.", [seen])
+    return Composed(f"Yes — {what or name} {_in_view(q)} {span_text(seen.t_start, seen.t_end)}.", [seen])
 
 
 # "Is anyone on a skateboard?": a person on a thing the detector does not find is no yes

@@ -7,11 +7,13 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from memory.records import Evidence, EvidenceKind, ObjectsData
 from retrieval.retriever import Retriever
-from vstream.answer.query import GROUPS, Modality, Query, Scope
+from vstream.answer.query import GROUPS, Modality, Place, Query, Scope
+from vstream.senses.objects import describe
 
 # Matching thresholds. Lexical: share of the asked words found (fuzzy ≥ 0.8 per word: one OCR
 # error in a 5-letter word). Semantic: MiniLM cosine; related sentences score 0.45-0.8 here,
@@ -343,7 +345,7 @@ class EvidenceFinder:
     def rows(self, query: Query, kinds: tuple[EvidenceKind, ...] | None = None) -> list[Evidence]:
         """Rows of these kinds seen by `now` and inside the query's time scope, in time order."""
         lo, hi = self.bounds(query)
-        return self.sync(query).window(kinds, lo, min(hi, query.now + 1e-6))
+        return placed(self.sync(query).window(kinds, lo, min(hi, query.now + 1e-6)), query.place)
 
     @staticmethod
     def bounds(query: Query) -> tuple[float, float]:
@@ -398,7 +400,7 @@ class EvidenceFinder:
         """The detections row at time t: of the rows in the second before it, the one with the
         most of `cls` (a detector misses a person in one frame and finds them in the next: the
         largest recent count is the better estimate), else the latest."""
-        rows = self.sync(query).window((EvidenceKind.OBJECTS,), t - SMOOTH_S, min(t, query.now) + 1e-6)
+        rows = placed(self.sync(query).window((EvidenceKind.OBJECTS,), t - SMOOTH_S, min(t, query.now) + 1e-6), query.place)
         if not rows:
             return None
         if cls is None:
@@ -436,6 +438,27 @@ def motion_fit(target: str, ev: Evidence) -> float:
     if shape_ok and not named:
         return 0.8
     return 0.0
+
+
+def placed(rows: list[Evidence], place: Place | None) -> list[Evidence]:
+    """Rows narrowed to a part of the picture: a frame's detections to the boxes there (a copy with
+    its counts recounted: "how many people on the grass?"; a frame where no box's ground was told stays
+    whole), on-screen lines to those read there ("what
+    does it say at the bottom?"; a line read where no box was kept stays). Other rows as they are."""
+    if place is None:
+        return rows
+    out = []
+    for r in rows:
+        if r.kind is EvidenceKind.OBJECTS and isinstance(r.data, ObjectsData) and place.objects and (
+                not place.ground or any(b.ground for b in r.data.boxes)):  # no ground told: not narrowed
+            boxes = tuple(b for b in r.data.boxes if place.holds(b))
+            counts = tuple(sorted(Counter(b.label for b in boxes).items()))
+            r = replace(r, content=f"{describe(counts)} ({place.words})",
+                        data=replace(r.data, boxes=boxes, counts=counts, zones=()))
+        elif r.kind is EvidenceKind.TEXT and not place.ground and r.data.box is not None and not place.holds(r.data.box):
+            continue
+        out.append(r)
+    return out
 
 
 def median_row(rows: list[Evidence], cls: str, count) -> Evidence:

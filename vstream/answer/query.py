@@ -75,7 +75,8 @@ def plural(cls: str, n: int) -> str:
 _TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|caption|captions|title|titles|"
                         r"headline|board|poster|display|displayed|label|logo|website|web address|url|subtitle|"
                         r"subtitles|slide|credits|credit|credited|read|reads|hashtag|copyright|chapter|ticker|"
-                        r"headline|headlines|on-screen|clock|graphic|crawl|scrolling|scrolls|band|lower third)\b")
+                        r"headline|headlines|on-screen|clock|graphic|crawl|scrolling|scrolls|band|lower third|corner|"
+                        r"(?:top|bottom|side|edge|left|right|middle) of the (?:screen|frame|picture))\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
                           r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"
                           r"narrator|narration|voiceover|voice-over|speaker|presenter|audio|sound|sounds|noise|noises|noisy)\b")
@@ -111,6 +112,68 @@ voiceover presenter start beginning outset very""".split())
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where in the picture a question asks about: a part of the frame ("on the left", "the top right
+    corner": ranges its centre must fall in, frame fractions) or what things stand on ("on the grass")."""
+
+    words: str  # as an answer says it: "on the left", "in the top right corner", "on the grass"
+    x: tuple[float, float] = (0.0, 1.0)
+    y: tuple[float, float] = (0.0, 1.0)
+    ground: str = ""  # "grass" or "paved" (Box.ground); "" for a part of the frame
+    objects: bool = True  # narrows detections too; a bare "at the top" is where text is ("the building at the top")
+
+    def holds(self, box) -> bool:
+        """A box is there: its centre in the ranges, and on that ground when one is asked."""
+        cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+        inside = self.x[0] <= cx <= self.x[1] and self.y[0] <= cy <= self.y[1]
+        return inside and (not self.ground or box.ground == self.ground)
+
+
+# Parts of the frame. Halves overlap the middle: "the person on the left" among three is the one left
+# of 0.4, the middle one is 0.3-0.7 (a box's centre, frame fractions).
+_SIDES = {"left": (0.0, 0.4), "right": (0.6, 1.0)}
+_ENDS = {"top": (0.0, 0.35), "upper": (0.0, 0.35), "bottom": (0.65, 1.0), "lower": (0.65, 1.0)}
+_MIDDLE = (0.3, 0.7)
+_CORNER = re.compile(r"\b(?:in the |at the |on the )?(top|upper|bottom|lower)[- ](left|right)(?:[- ]hand)?(?: corner| side| of the (?:screen|frame|picture))?\b|"
+                     r"\b(left|right)[- ](top|bottom) corner\b")
+# "on the left", "to the right of the screen", "left-hand side" — not a way something went ("turned
+# left", "moving to the left", "left to right") nor "who left".
+_SIDE = re.compile(r"(?<!moving )(?<!going )(?<!went )(?<!goes )(?<!walking )(?<!heading )(?<!turned )(?<!turning )"
+                   r"(?<!move )(?<!go )(?<!turn )(?<!moved )(?<!ran )(?<!running )(?<!drove )(?<!driving )(?<!walked )"
+                   r"\b(?:on|at|to|in) the (?:far |very )?(left|right)\b(?!\s+(?:of|to) (?!the (?:screen|frame|picture|image|shot)))|"
+                   r"\b(left|right)[- ]hand side\b|\b(left|right) side of the (?:screen|frame|picture|image|shot)\b")
+_CENTRE = re.compile(r"\b(?:in|at) the (?:middle|centre|center)\b")
+_END = re.compile(r"\b(?:at|along|across|on) the (top|bottom)\b(?! (?:of|row|line|step|floor|left|right)\b(?! (?:the )?(?:screen|frame|picture|image|shot)))|"
+                  r"\b(top|bottom) of the (?:screen|frame|picture|image|shot)\b")
+# What things stand on (Box.ground): "on the grass", "walking on the path", "in the road".
+_GROUND = re.compile(r"\b(?:on|onto|across|along|in|off|crossing) the (grass|lawn|field|green|path|paths|pathway|footpath|road|street|"
+                     r"pavement|sidewalk|tarmac|walkway|driveway|car park|parking lot|asphalt)\b")
+_GRASSY = {"grass", "lawn", "field", "green"}
+# "which way is he moving, to the left?": "to the left" is then a way, not a place
+_MOTION_WORDS = re.compile(r"\b(which way|direction|heading|headed|moving|move|moves|moved|going|goes|went|walking|"
+                           r"walks|walked|running|runs|ran|driving|drives|drove|turn|turns|turned|turning|flying|flew)\b")
+
+
+def place_of(low: str) -> Place | None:
+    """The part of the picture a question narrows to, if any (the first such phrase)."""
+    if m := _CORNER.search(low):
+        end, side = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        return Place(f"in the {'top' if end in ('top', 'upper') else 'bottom'} {side} corner", _SIDES[side], _ENDS[end])
+    if m := _GROUND.search(low):
+        ground = "grass" if m.group(1) in _GRASSY else "paved"
+        return Place(f"on the {m.group(1)}", ground=ground)
+    if (m := _SIDE.search(low)) and not (m.group(0).startswith("to ") and _MOTION_WORDS.search(low)):
+        side = next(g for g in m.groups() if g)
+        return Place(f"on the {side}", x=_SIDES[side])
+    if m := _END.search(low):
+        end = next(g for g in m.groups() if g)
+        return Place(f"at the {end}", y=_ENDS[end], objects=m.group(2) is not None)
+    if _CENTRE.search(low):
+        return Place("in the middle", x=_MIDDLE)
+    return None
+
+
+@dataclass(frozen=True)
 class Query:
     question: str
     now: float
@@ -123,6 +186,7 @@ class Query:
     object_class: str | None  # the COCO class asked about (person, car, …)
     most: bool = False  # "at most", "maximum", "peak": a maximum over the scope
     options: tuple[str, ...] = field(default=())
+    place: Place | None = None  # where in the picture ("on the left", "on the grass"); None: anywhere
 
     @property
     def point(self) -> float:
@@ -177,7 +241,8 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
     scope = _scope(low, window, answer_type, modalities)
     target = quoted or _target(low)
     most = bool(re.search(r"\b(at most|most|max|maximum|peak|largest|biggest|highest)\b", low))
-    return Query(q, now, answer_type, scope, window, target, quoted, modalities, object_class, most, tuple(options))
+    return Query(q, now, answer_type, scope, window, target, quoted, modalities, object_class, most, tuple(options),
+                 place_of(low))
 
 
 # "what's on the roof / side / back of …": surfaces that carry signs and writing.

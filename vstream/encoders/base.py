@@ -111,7 +111,7 @@ class Encoder(ABC):
         if self.ocr is not None:  # what OCR will date lines by (nothing to date without OCR)
             self.regions.record(frame.ts, drop.kept, feats.grid, frame.image)
         self.stats.drop_s += time.perf_counter() - t0
-        text, since, ran, onsets, ends = self._maybe_ocr(frame, drop.kept_ratio, drop.scene_change)
+        text, since, ran, onsets, ends, boxes = self._maybe_ocr(frame, drop.kept_ratio, drop.scene_change)
         s = self.stats
         s.frames_encoded += 1
         s.cache_hits += int(cache_hit)
@@ -121,18 +121,18 @@ class Encoder(ABC):
         return EncodedFrame(
             frame_ts=frame.ts, frame_index=frame.index, tokens=feats.tokens, grid=feats.grid, kept=drop.kept,
             embedding=feats.embedding, labels=feats.labels, text=text, ocr_ran=ran, text_since=since,
-            text_onsets=onsets, text_ends=ends,
+            text_onsets=onsets, text_ends=ends, text_boxes=boxes,
             cache_hit=cache_hit, scene_change=drop.scene_change, kept_ratio=drop.kept_ratio, drop_spike=drop.spike,
             patch_similarity=drop.patch_similarity,
         )
 
     def _maybe_ocr(self, frame: Frame, kept_ratio: float, scene_change: bool):
-        """(text, since, ran, onsets of new lines, ends of vanished lines)."""
+        """(text, since, ran, onsets of new lines, ends of vanished lines, where each line was read)."""
         if self.ocr is None:
-            return "", None, False, {}, {}
+            return "", None, False, {}, {}, {}
         run, since = self.ocr.should_run(frame.ts, kept_ratio, scene_change)
         if not run:
-            return "", None, False, {}, {}
+            return "", None, False, {}, {}, {}
         t0 = time.perf_counter()
         # Only where patches changed since the last run; a cut or the first frame reads it all.
         read = self.reader.read(frame.image, self.regions.changed(), full=scene_change, ts=frame.ts)
@@ -146,7 +146,8 @@ class Encoder(ABC):
         s.ocr_pixels += read.pixels
         s.ocr_frame_pixels += frame.image.shape[0] * frame.image.shape[1]
         s.ocr_checks += self.regions.checks - checks
-        return "\n".join(line.text for line in lines), since, True, onsets, ends
+        boxes = {line.text: line.box for line in lines}
+        return "\n".join(line.text for line in lines), since, True, onsets, ends, boxes
 
 
 def resolve_device(name: str) -> torch.device:

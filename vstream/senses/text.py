@@ -7,7 +7,7 @@ frame that no longer shows it (`text_ends`). A line the engine reads with other 
 
 from __future__ import annotations
 
-from memory.records import Evidence, EvidenceKind
+from memory.records import Box, Evidence, EvidenceKind, TextData
 from vstream.encoders.ocr import same_line
 from vstream.types import EncodedFrame
 
@@ -55,7 +55,9 @@ class TextTracker:
             moved.append(ev)
         new = []
         for line in sorted(lines - set(self.active)):
-            ev = Evidence(EvidenceKind.TEXT, enc.text_onsets.get(line, since), enc.frame_ts, line)
+            at = enc.text_boxes.get(line)  # where it was read: "what's written in the top right corner?"
+            ev = Evidence(EvidenceKind.TEXT, enc.text_onsets.get(line, since), enc.frame_ts, line,
+                          TextData(Box(*(round(v, 3) for v in at)) if at else None))
             self.active[line] = ev
             new.append(ev)
         return moved + new

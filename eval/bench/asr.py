@@ -30,7 +30,7 @@ from vstream.assistant import Assistant
 from vstream.config import Config, SensesConfig, SourceConfig
 from vstream.errors import VStreamError
 from vstream.senses.audio import RATE
-from vstream.senses.speech import SpeechConfig, SpeechSense
+from vstream.senses.speech import DEFAULT_MODEL, SpeechConfig, SpeechSense
 
 SENTENCES = (
     "the delivery truck will arrive at dock seven",
@@ -115,7 +115,8 @@ def write_track(path: Path, sentences: tuple[str, ...], wpm: int) -> list[tuple[
 
 def run_asr_bench(args) -> dict:
     """args: an argparse namespace; optional attributes asr_model, asr_beam, asr_threads, wpm, live_s."""
-    cfg = SpeechConfig(model=getattr(args, "asr_model", None) or "tiny.en", beam_size=getattr(args, "asr_beam", None) or 1,
+    cfg = SpeechConfig(model=getattr(args, "asr_model", None) or DEFAULT_MODEL,
+                       beam_size=getattr(args, "asr_beam", None) or SpeechConfig.beam_size,
                        threads=getattr(args, "asr_threads", None) or 2)
     wpm = getattr(args, "wpm", None) or 130
     with tempfile.TemporaryDirectory() as tmp:
@@ -232,8 +233,8 @@ if __name__ == "__main__":
     import json
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--asr-model", default="tiny.en")
-    ap.add_argument("--asr-beam", type=int, default=1)
+    ap.add_argument("--asr-model", default=DEFAULT_MODEL)
+    ap.add_argument("--asr-beam", type=int, default=SpeechConfig.beam_size)
     ap.add_argument("--asr-threads", type=int, default=2)
     ap.add_argument("--wpm", type=int, default=130)
     ap.add_argument("--live-s", type=float, default=20.0, help="seconds played at 1x for the lag figure (0: skip)")

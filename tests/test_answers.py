@@ -1247,3 +1247,107 @@ def test_text_in_a_part_of_the_screen(placed_engine):
     assert "LIVE" in text and "Road closed" not in text, text
     text, _ = _ask(placed_engine, "what's written on the left at the top?", 15.0)
     assert "Harbour Street" in text and "LIVE" not in text, text
+
+
+# ---- a race broadcast: values that change, numbered lists, measures, wrong premises ---------------------------
+def _race_rows():
+    """100 s of graphics as OCR reads them (gen:race's script): a title, a km-to-go box whose value
+    changes, a caption, a crash band, three gap captions, the overall standings, the weather card, the result."""
+    from memory.records import Evidence, SpeechData
+
+    def shown(t0, t1, *lines):
+        return [Evidence(EvidenceKind.TEXT, t0, t1, line) for line in lines]
+    return (shown(0, 6, "Tour of the Northern Hills", "Stage 7: Millbrook to Castle Peak, 168 km")
+            + shown(6, 30.5, "38 KM TO GO") + shown(30.5, 64.5, "21 KM TO GO") + shown(64.5, 86.5, "6 KM TO GO")
+            + shown(8, 15, "Marco Vella", "Team Solaris") + shown(34, 41, "CRASH", "Luis Moreno down on the descent")
+            + shown(21, 28, "Gap to the chasers: 1:48") + shown(56, 63, "Gap to the chasers: 0:52")
+            + shown(79, 86, "Gap to the chasers: 0:18")
+            + shown(45, 53, "OVERALL STANDINGS", "1. Jonas Berg", "2. Marco Vella +0:22", "3. Luis Moreno +1:05")
+            + shown(68, 76, "WEATHER AT THE FINISH", "Castle Peak: 16°C, cloudy")
+            + shown(86.5, 99.5, "Stage 7 result", "3. Pavel Novak, +0:15")
+            + shown(88, 99.5, "1. Marco Vella, Team Solaris", "2. Jonas Berg, +0:09")
+            + [Evidence(EvidenceKind.SPEECH, 33.1, 37.2, "Oh no, there has been a crash in the chasing group.", SpeechData())])
+
+
+@pytest.fixture(scope="module")
+def race_engine():
+    from vstream.answer.engine import AnswerEngine
+
+    return AnswerEngine(_EmbeddedView(_race_rows()))
+
+
+def test_a_changed_value_is_read_as_it_is_now(race_engine):
+    text, cites = _ask(race_engine, "how many km left now", 61.0)
+    assert "21 KM TO GO" in text and "38" not in text and (30.5, 64.5) in cites, text
+    text, _ = _ask(race_engine, "how many km left now", 20.0)  # before it changed: the value then
+    assert "38 KM TO GO" in text, text
+    text, _ = _ask(race_engine, "what's the gap?", 60.0)
+    assert "0:52" in text and "1:48" not in text, text
+    text, cites = _ask(race_engine, "how many times have they put the gap up", 87.5)
+    assert text.startswith("3 times") and len(cites) == 3, text
+
+
+def test_numbered_lists_on_screen_answer_ranks(race_engine):
+    text, _ = _ask(race_engine, "who's top of the overall", 47.0)
+    assert "1. Jonas Berg" in text and "OVERALL STANDINGS" in text, text
+    text, _ = _ask(race_engine, "who won?", 92.0)  # the latest list: the result, not the standings
+    assert "1. Marco Vella, Team Solaris" in text and "Stage 7 result" in text, text
+    text, _ = _ask(race_engine, "who came 3rd", 96.0)
+    assert "Pavel Novak" in text and "Moreno" not in text, text
+    text, _ = _ask(race_engine, "how many riders r on the standings", 53.0)
+    assert text.startswith("3 on the list"), text
+    text, _ = _ask(race_engine, "so vella's leading overall right?", 51.0)
+    assert text.startswith("No") and "1. Jonas Berg" in text and "2. Marco Vella" in text, text
+    text, _ = _ask(race_engine, "who won the stage", 60.0)  # only the overall standings so far: not its leader
+    assert "Jonas Berg" not in text, text
+
+
+def test_a_measure_needs_a_stated_measure(race_engine):
+    for question, now in (("how old is vella", 70.0), ("how high is castle peak", 94.0),
+                          ("whats the temp at the finish", 65.0)):
+        text, cites = _ask(race_engine, question, now)
+        assert "haven't seen or heard" in text and "Vella" not in text.split(";")[0], (question, text)
+    text, cites = _ask(race_engine, "whats the temp at the finish", 75.0)  # the card's heading has "finish"
+    assert "16°C" in text and (68.0, 76.0) in cites, text
+    text, _ = _ask(race_engine, "how long is todays stage", 5.5)
+    assert "168 km" in text, text
+
+
+def test_a_wrong_premise_is_corrected_from_what_was_shown(race_engine):
+    text, cites = _ask(race_engine, "did vella crash?", 38.5)
+    assert text.startswith("No —") and "Luis Moreno down on the descent" in text and "haven't" not in text, text
+    text, _ = _ask(race_engine, "was there a crash on the bridge?", 60.0)  # "bridge" nowhere: not seen
+    assert "haven't seen or heard" in text, text
+    text, _ = _ask(race_engine, "what race is this?", 3.0)
+    assert "Tour of the Northern Hills" in text and "haven't" not in text, text
+
+
+@pytest.mark.parametrize("question,kind,cls", [
+    ("so vella's leading overall right?", AnswerType.YES_NO, None),
+    ("the church was built in 1700 yeah?", AnswerType.YES_NO, None),
+    ("what's on the right?", AnswerType.WHAT, None),
+    ("is there a person in the room with the bird?", AnswerType.YES_NO, "person"),
+    ("did anyone ride a bike past?", AnswerType.YES_NO, "bicycle"),
+])
+def test_confirming_and_existential_shapes(question, kind, cls):
+    q = analyze(question, now=10.0)
+    assert (q.answer_type, q.object_class) == (kind, cls), q
+
+
+def test_when_the_broadcast_started_is_the_start():
+    q = analyze("how far to go was it when the broadcast started?", now=91.0)
+    assert q.window is not None and q.window.t_start == 0.0 and q.window.t_end <= 5.0, q.window
+
+
+def test_an_event_watch_fires_on_what_is_said_or_shown():
+    from memory.records import Evidence, SpeechData
+    from vstream.watches import WatchSet, parse_watch
+
+    crash = parse_watch("let me know if anyone crashes")
+    assert crash.target == "crash" and crash.said_too
+    assert not parse_watch("let me know when the weather comes on").said_too  # a graphic, not a word said
+    ws = WatchSet()
+    ws.add(crash)
+    said = Evidence(EvidenceKind.SPEECH, 33.1, 37.2, "Oh no, there has been a crash in the chasing group.", SpeechData())
+    fired = ws.check(None, [said], [])
+    assert fired and abs(fired[0].ts - 33.1) < 4.5, fired

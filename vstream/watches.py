@@ -17,7 +17,7 @@ import numpy as np
 
 from memory.records import Evidence, EvidenceKind, ObjectsData
 from vstream.answer.compose import fmt_time
-from vstream.answer.evidence import lexical_words, strict_concept
+from vstream.answer.evidence import lexical_words, stem, strict_concept
 from vstream.answer.query import OBJECT_WORDS, plural
 from vstream.errors import VStreamError
 from vstream.types import EncodedFrame, Event, EventKind
@@ -46,6 +46,7 @@ class Watch:
     leave: bool = False  # OBJECT/ZONE: fire when it goes (count drops to zero / leaves the zone)
     zone: str = ""  # ZONE: the zone's name
     pattern: str = ""  # TEXT: a kind of text by its look (a web address, a phone number, end credits), not words
+    said_too: bool = False  # TEXT: a topic, shown or said ("let me know if anyone crashes": a CRASH band or "a crash")
     id: int = 0
     description: str = ""
     fired: int = 0
@@ -169,10 +170,21 @@ def _topic_watch(t: str, low: str) -> Watch | None:
                   r"is shown)?\s*[.!?]*$", re.sub(r"\b(?!(?:there|it|that|what|who|here|he|she)'s)([a-z]+)'s\b", r"\1", low))  # "the ranger's name"
     if m is None:
         return None
-    words = [w for w in m.group(1).split() if w not in _GENERIC_TOPIC]
+    words = [_verb_stem(w) for w in m.group(1).split() if w not in _GENERIC_TOPIC and w not in _SUBJECTS]
     if not words or len(words) > 3:
         return None
-    return Watch(WatchKind.TEXT, " ".join(words), threshold=TOPIC_MATCH, description=t)
+    # "…when the weather comes on" is a graphic; "…if anyone crashes" is an event, shown or said
+    shown = re.search(r"(?:comes? on|starts?|begins?|appears?|shows? up|is on|are on|comes? up|is shown)\s*[.!?]*$", low)
+    return Watch(WatchKind.TEXT, " ".join(words), threshold=TOPIC_MATCH, said_too=shown is None, description=t)
+
+
+def _verb_stem(w: str) -> str:
+    """"crashes", "crashed" → "crash" (the band reads CRASH); "breaking" stays ("break" is in "breakfast")."""
+    return stem(w) if len(w) > 5 and w.endswith(("es", "ed")) else w
+
+
+# Who does the topic ("if anyone crashes"): the event is the watch, whoever it happens to
+_SUBJECTS = set("anyone anybody someone somebody everyone he she they it we you i people person".split())
 
 
 def _text_watch(t: str, low: str) -> Watch | None:
@@ -262,11 +274,12 @@ class WatchSet:
 
 def _conditions(w: Watch, enc: EncodedFrame | None, rows, events):
     """(hit?, onset, detail, ts) per check this frame brings for the watch."""
-    if w.kind is WatchKind.SPEECH:
+    if w.kind is WatchKind.SPEECH or w.said_too:
         for ev in rows:
             if ev.kind is EvidenceKind.SPEECH:
                 yield _speech_hit(w, ev), ev.t_start, ev.content, ev.t_end
-        return
+        if w.kind is WatchKind.SPEECH:
+            return
     if w.kind is WatchKind.ZONE:
         for e in events:
             p = e.payload

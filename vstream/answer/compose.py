@@ -44,6 +44,7 @@ from vstream.answer.ownwords import (
     named_row,
     order,
     questions_asked,
+    ranked,
     role_answer,
     sequence,
     series_list,
@@ -630,6 +631,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return steps  # "so what were all the steps again?"
     if (first := order(q, f)) is not None:
         return first  # "what came first, the banner or the chapter title?"
+    if (placing := ranked(q, f)) is not None:
+        return placing  # "who came 3rd?", "who's top of the overall?" off a numbered list on screen
     if q.window is None and _SEQ.search(low) and (seq := sequence(q, f)) is not None:
         return seq  # "what was said right after the title?", "…just before the website came up?"
     if (asked := questions_asked(q, f)) is not None:
@@ -657,8 +660,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     if not speech_or_text and t not in (AnswerType.HOW_MANY, AnswerType.DESCRIBE):
         if _LOOK.search(low):
             return look(q, f)
-        if t is AnswerType.YES_NO and colour_word(q.target):  # "anyone in red?", "is anyone wearing blue?"
-            return colour_present(q, f, cls, colour_word(q.target))
+        if t is AnswerType.YES_NO and colour_word(q.target) and not _beyond_colour(q.target):
+            return colour_present(q, f, cls, colour_word(q.target))  # "anyone in red?", "is anyone wearing blue?"
         if cls == "person" and _GAIT.search(low) and (gait := people_gait(q, f)) is not None:
             return gait  # "is anyone standing still?", "are they walking or standing?", "is anybody running?"
         if t is AnswerType.YES_NO and _ATTRIBUTE.search(low) and (cls == "person" or _PERSON_WORD.search(low)):
@@ -1302,6 +1305,33 @@ _COMPARED = re.compile(r"\b(more than|over|above|greater than|at least|less than
                        r"(\d+(?:\.\d+)?)")
 
 
+# What "is anyone in red?" may say beside the colour; another word ("does Vella take the yellow jersey?")
+# makes the colour part of something shown or said, not a look at who is in view
+_WEARS = set("""wearing wear wears wore dressed clothes clothing shirt t-shirt top jacket coat jersey dress hat cap
+hoodie jumper sweater helmet anyone anybody someone somebody everyone person people man woman guy girl boy kid
+lady men women thing things one ball circle square shape box block disc dot rectangle object""".split())
+
+
+def _beyond_colour(target: str | None) -> bool:
+    return any(w not in _WEARS and w not in _COLOUR_NAMES and w not in OBJECT_WORDS for w in (target or "").split())
+
+
+def _apart(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> Composed | None:
+    """"Did Vella crash?" when every asked word was shown or said, but never together: the premise is
+    wrong, and what was said of its last word answers it ("CRASH" / "Luis Moreno down on the descent")."""
+    asked = [w for w in (q.target or "").split() if len(w) > 2]
+    if len(asked) < 2:
+        return None
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    hits = {w: [s for s in f.matching(past, kinds, target=w) if s.lexical >= 1.0] for w in asked}
+    if not all(hits.values()):
+        return None  # a word nothing has: the honest answer is that it was not seen
+    last, others = asked[-1], " ".join(asked[:-1])
+    rows = _with_beside(f, q, [s.row for s in _best(hits[last], 2)])
+    return Composed(f"No — as far as I saw or heard, the {last} was not about {others}: "
+                    + "; ".join(quote(r) for r in rows) + ".", rows)
+
+
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     if (checked := number_check(q, f)) is not None:
         return checked  # "is the oven at 200?" — "No — the screen showed “Bake at 180°C …”"
@@ -1325,7 +1355,7 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     # found the truck — meaning alone said yes wrongly more often than it found a rephrased topic)
     found = [s for s in f.matching(q, kinds) if s.lexical >= LEXICAL_MIN]
     if not found:
-        return Composed("No, " + _lower_first(not_found(q, kinds).text))
+        return _apart(q, f, kinds) or Composed("No, " + _lower_first(not_found(q, kinds).text))
     rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
     said = "; ".join(quote(r) for r in rows)
     if _JUDGED.search(q.question.lower()):  # "are the touch controls good?": what was said of them, no verdict of ours

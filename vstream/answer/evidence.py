@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from memory.records import Evidence, EvidenceKind, ObjectsData
 from retrieval.retriever import Retriever
-from vstream.answer.query import GROUPS, Modality, Place, Query, Scope
+from vstream.answer.query import GROUPS, Modality, Place, Query, Scope, asks_past
 from vstream.senses.objects import describe
 
 # Matching thresholds. Lexical: share of the asked words found (fuzzy ≥ 0.8 per word: one OCR
@@ -201,6 +201,34 @@ _CONCEPT_FILLER = set("""what which their its the end on up any there mention me
 address code sign called named say says read reads about latest last first bulletin video film clip programme program broadcast episode report them us they do how get touch from this channel""".split())
 
 
+# Measures a question asks for, which only a row stating one answers: "how old is Vella?" is not answered
+# by his name caption, "how high is Castle Peak?" not by the lines naming it. (question, the look of
+# the answer: a number with its unit). With no such row in scope nothing matches: the answer is "not seen".
+_MEASURES = (
+    (re.compile(r"\bhow old (?!(?:is|was|are|were) (?:the|this|that|these|those)\b)|\bwhat age\b|\b(?:his|her|their) age\b"),
+     re.compile(r"\b\d{1,3}[- ]?(?:years?|yrs?)(?:[- ]old)?\b|\baged?:? \d{1,3}\b|\bborn\b", re.I)),
+    (re.compile(r"\bhow (?:high|tall)\b|\bheight\b|\belevation\b|\baltitude\b"),
+     re.compile(r"\d[\d,.]*\s?(?:m|metres?|meters?|ft|feet|foot)\b", re.I)),  # a peak's 1,244 m, not a stage's 168 km
+    (re.compile(r"\bhow far\b|\bdistance\b|\bhow (?:long|many (?:km|kilomet\w+|miles)) (?:is|was|are|were) (?:the |this |that |"
+                r"today'?s |it )?(?:stage|route|race|walk|trail|track|course|ride|hike|run|loop|tour)\b"),
+     re.compile(r"\d[\d,.]*\s?(?:km|kilomet(?:re|er)s?|miles?|mi|metres?|meters?)\b", re.I)),
+    (re.compile(r"\bhow fast\b|\bspeed\b"), re.compile(r"\d\s?(?:km/h|kph|mph|knots)\b|\b(?:km|kilomet\w+|miles) (?:an|per) hour\b", re.I)),
+    (re.compile(r"\bhow heavy\b|\bweigh(?:s|t|ed)?\b"),
+     re.compile(r"\d[\d,.]*\s?(?:kg|kilos?|kilograms?|g|grams?|lbs?|pounds?|tonnes?|tons?)\b", re.I)),
+    (re.compile(r"\b(?:temperature|temp|how (?:hot|warm|cold))\b"), re.compile(r"°|\b\d+\s?(?:degrees|deg|fahrenheit|celsius)\b", re.I)),
+)
+
+
+_MEASURE_WORDS = set("old age high tall height elevation altitude far distance long fast speed heavy weight weigh "
+                     "temperature temp hot warm cold".split())
+
+
+def measure_look(question: str) -> re.Pattern | None:
+    """The look of the measure the question asks for (an age, a height, a distance …), if any."""
+    low = question.lower()
+    return next((looks for asks, looks in _MEASURES if asks.search(low)), None)
+
+
 def strict_concept(target: str) -> re.Pattern | None:
     """The look of the kind the target asks for when that look alone decides (website, phone, hashtag…)."""
     t = target.lower()
@@ -366,19 +394,35 @@ class EvidenceFinder:
         kind = strict_concept(target) if not query.quoted else None
         if kind is not None and any(kind.search(ev.content) for ev in rows):
             rows = [ev for ev in rows if kind.search(ev.content)]  # "what's the website?": only web addresses
+        measured: dict[int, float] = {}
+        if (measure := measure_look(query.question)) is not None and not query.quoted:
+            shown = [ev for ev in rows if ev.kind is EvidenceKind.TEXT]
+            rows = [ev for ev in rows if ev.kind not in (EvidenceKind.TEXT, EvidenceKind.SPEECH) or measure.search(ev.content)]
+            if not rows:
+                return []
+            rest = " ".join(w for w in target.split() if w not in _MEASURE_WORDS)
+            # a stated measure has the measure asked; the rest of the words may be on the lines shown with it
+            # ("temp at the finish": "Castle Peak: 16°C, cloudy" under "WEATHER AT THE FINISH")
+            measured = {id(ev): lexical(rest, " ".join([ev.content] + [o.content for o in shown if o is not ev and
+                                                                   abs(o.t_start - ev.t_start) <= 1.0]))
+                        if rest else 1.0 for ev in rows if measure.search(ev.content)}
         semantic = self._semantic(target, query)
         out = []
         for ev in rows:
             if ev.kind is EvidenceKind.MOTION:  # our own words ("a blue thing came in at the left edge"): only
                 lex = score = motion_fit(target, ev)  # colour and shape match, not "things" or "left"
             else:
-                lex = lexical(query.quoted or target, ev.content)
+                lex = max(lexical(query.quoted or target, ev.content), measured.get(id(ev), 0.0))
                 score = lex if query.quoted else max(lex, semantic.get(ev.id, 0.0))
             if score >= min(LEXICAL_MIN, SEMANTIC_MIN):
                 out.append(Scored(ev, score, lex))
-        # ties (MiniLM's scaled score saturates at 1.0) go to the row that has the asked words
-        # and then to the fuller line (a ticker read mid-scroll leaves fragments: "Fer", "Ferry far")
-        return sorted(out, key=lambda s: (-s.score, -s.lexical, -len(s.row.content), s.row.t_start))
+        # ties (MiniLM's scaled score saturates at 1.0) go to the row that has the asked words, then to
+        # the fuller line (a ticker read mid-scroll leaves fragments: "Fer", "Ferry far"), then, for a
+        # question about now, to the latest ("how many km left?": "21 KM TO GO", not the earlier "38 KM
+        # TO GO"), else to the first
+        past = asks_past(query.question) or bool(_TIMES.search(query.question.lower()))
+        out = out if past else latest_versions(out)
+        return sorted(out, key=lambda s: (-s.score, -s.lexical, -len(s.row.content), (1 if past else -1) * s.row.t_start))
 
     def _semantic(self, target: str, query: Query) -> dict[int, float]:
         """MiniLM cosine of the target to each row, scaled so SEMANTIC_MIN maps to LEXICAL_MIN."""
@@ -438,6 +482,26 @@ def motion_fit(target: str, ev: Evidence) -> float:
     if shape_ok and not named:
         return 0.8
     return 0.0
+
+
+_TIMES = re.compile(r"\bhow many times\b|\bhow often\b")
+_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def latest_versions(found: list[Scored]) -> list[Scored]:
+    """On-screen lines that differ only in their numbers are one graphic whose value changed ("38 KM TO
+    GO", later "21 KM TO GO"; "Gap: 1:48", later "Gap: 0:52"): for a question about now, the latest
+    version alone, with the best score any version had (MiniLM likes some numbers better)."""
+    groups: dict[str, list[Scored]] = {}
+    for s in found:
+        key = _DIGITS.sub("#", s.row.content.lower()) if s.row.kind is EvidenceKind.TEXT and _DIGITS.search(s.row.content) \
+            else f"row {id(s.row)}"
+        groups.setdefault(key, []).append(s)
+    out = []
+    for group in groups.values():
+        last = max(group, key=lambda s: s.row.t_start)
+        out.append(Scored(last.row, max(s.score for s in group), max(s.lexical for s in group)))
+    return out
 
 
 def placed(rows: list[Evidence], place: Place | None) -> list[Evidence]:

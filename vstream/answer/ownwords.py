@@ -503,7 +503,8 @@ def _before_after(q: Query, f: EvidenceFinder, m: re.Match) -> Composed | None:
 
 
 # "What's this video called?", "what's the title?", "when did the title appear?"
-_WORKS = r"(?:video|film|movie|clip|show|documentary|programme|program|talk|lecture|presentation|seminar|webinar|session)"
+_WORKS = (r"(?:video|film|movie|clip|show|documentary|programme|program|talk|lecture|presentation|seminar|webinar|session|"
+          r"race|event|match|game|tournament|competition|contest|festival|conference|broadcast|series|episode|stream)")
 
 
 TITLE_Q = re.compile(rf"\b(?:what(?:'s| is| was) (?:this|the) {_WORKS} (?:called|about|on)\b|(?:the |its |this )title\b"
@@ -511,7 +512,7 @@ TITLE_Q = re.compile(rf"\b(?:what(?:'s| is| was) (?:this|the) {_WORKS} (?:called
                      rf"what (?:are|is) (?:we|they|she|he|you) (?:making|cooking|baking|building|doing today)\b|"
                      rf"what(?:'s| is) the recipe\b|(?:what(?:'s| is)?|which) (?:the |this )?(?:channel|station|network)\b"
                      rf"(?! (?:handle|username|account|link|url|website|address))|"
-                     rf"what(?:'s| is) this (?:video|film|clip|show)\s*\??$|"
+                     rf"what(?:'s| is) this (?:video|film|clip|show)\s*\??$|(?:what|which) {_WORKS} (?:is|was) (?:this|that|it)\b|"
                      rf"(?:channel|station|network)(?:'s)? (?:called|name)\b|name of the (?:channel|station|network))")
 
 
@@ -583,3 +584,90 @@ _CAPTION_WORDS = re.compile(r"\b(banner|caption|lower third|name tag|nametag|on 
 
 _DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                        r"sixty|a few|several|many)\s+(years?|months?|weeks?|days?|hours?|minutes?|decades?)\b", re.I)
+
+
+# ---- ranked lists: standings, results, leaderboards ---------------------------------------------------
+_RANKED = re.compile(r"^\s*(\d{1,2})(?:[.)]|st\b|nd\b|rd\b|th\b)\s*\S")
+_RANK_WORDS = (
+    (1, r"first|1st|top|won|wins|win|winner|winning|leading|leader|leads|in front|in the lead|number one|fastest"),
+    (2, r"second|2nd|runner[- ]up"), (3, r"third|3rd"), (4, r"fourth|4th"), (5, r"fifth|5th"),
+    (6, r"sixth|6th"), (7, r"seventh|7th"), (8, r"eighth|8th"), (9, r"ninth|9th"), (10, r"tenth|10th"),
+    (-1, r"last|bottom"))
+_RANK_Q = re.compile(r"\b(?:" + "|".join(f"(?P<r{i}>{w})" for i, (_, w) in enumerate(_RANK_WORDS)) + r")\b")
+_LIST_COUNT = re.compile(r"\bhow many\b.{0,40}\b(?:on|in) the (?:standings|list|leaderboard|table|results|podium|board|"
+                         r"rankings|classification)\b")
+_LIST_WORDS = set("who whos which what is are was were the a an of on in at to came come finished finish place placed "
+                  "position so right did does do has have rider riders team teams player players driver drivers runner "
+                  "runners one person overall currently now".split())
+
+
+def ranked_lists(q: Query, f: EvidenceFinder) -> list[tuple[list[Evidence], list[Evidence]]]:
+    """The numbered lists shown up to now ("1. Jonas Berg", "2. Marco Vella +0:22" …), each as (its
+    heading lines, its rows by number): numbered lines on screen together, and the un-numbered lines
+    that came up with them (within HEADING_S) — "OVERALL STANDINGS", "Stage 7 result"."""
+    text = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.now]
+    numbered = [r for r in text if _RANKED.match(r.content)]
+    lists: list[list[Evidence]] = []
+    for r in numbered:  # a row joins the list whose rows were on screen with it
+        home = next((g for g in lists if any(o.t_start <= r.t_end and r.t_start <= o.t_end for o in g)), None)
+        home.append(r) if home is not None else lists.append([r])
+    out = []
+    for rows in lists:
+        if len({int(_RANKED.match(r.content).group(1)) for r in rows}) < 2:
+            continue  # one numbered line is a step or a headline, not a list
+        t0, t1 = min(r.t_start for r in rows), max(r.t_end for r in rows)
+        heads = [r for r in text if not _RANKED.match(r.content) and abs(r.t_start - t0) <= HEADING_S
+                 and r.t_start <= t1 and r.t_end >= t0 and not _PAGE.match(r.content)]
+        out.append((heads, sorted(rows, key=lambda r: int(_RANKED.match(r.content).group(1)))))
+    return out
+
+
+HEADING_S = 2.5  # OCR reads a card's rows up to two runs after its heading (and the other way round)
+
+
+def ranked(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Who won?", "who came 3rd?", "who's top of the overall?", "so Vella's leading overall, right?", "how many
+    riders are on the standings?": read off a numbered list shown on screen — the latest, or the one
+    whose heading or rows have the question's other words. None when no list or no rank is asked."""
+    low = q.question.lower()
+    m = _RANK_Q.search(low)
+    counting = _LIST_COUNT.search(low)
+    if not (m or counting) or q.answer_type not in (AnswerType.WHO, AnswerType.YES_NO, AnswerType.WHAT,
+                                                    AnswerType.HOW_MANY):
+        return None
+    lists = ranked_lists(q, f)
+    if not lists:
+        return None
+    rank = _RANK_WORDS[int(next(k for k, v in m.groupdict().items() if v)[1:])][0] if m else 0
+    rest = " ".join(w for w in (_RANK_Q.sub(" ", q.target or "")).split() if w not in _LIST_WORDS)
+    chosen = _the_list(lists, rest, q.answer_type is AnswerType.YES_NO)
+    if chosen is None:
+        return None
+    heads, rows = chosen
+    under = f" under “{' / '.join(h.content for h in heads)}”" if heads else ""
+    span = span_text(min(r.t_start for r in rows), max(r.t_end for r in rows))
+    if counting:
+        return Composed(f"{len(rows)} on the list{under} ({span}): " + "; ".join(f"“{r.content}”" for r in rows) + ".",
+                        heads + rows, count=len(rows))
+    at = rows[-1] if rank == -1 else next((r for r in rows if int(_RANKED.match(r.content).group(1)) == rank), None)
+    if at is None:
+        return Composed(f"The list{under} ({span}) shows {len(rows)}, not a number {rank}.", heads + rows)
+    if q.answer_type is AnswerType.YES_NO:  # "so Vella's leading, right?": the name's own row, against the rank
+        names = [w for w in rest.split() if sum(lexical(w, r.content) == 1.0 for r in rows) == 1]  # a word one row has
+        named = [r for r in rows if any(lexical(w, r.content) == 1.0 for w in names)]
+        if named:
+            yes = at in named
+            also = "" if yes else f"; “{named[0].content}”"
+            return Composed(f"{'Yes' if yes else 'No'} — “{at.content}”{also}{under} ({span}).", heads + [at] + named[:1])
+    return Composed(f"“{at.content}”{under} ({span}).", heads + [at])
+
+
+def _the_list(lists, rest: str, yes_no: bool):
+    """The list the question's other words point to (its heading or rows have them), else the latest.
+    A question with other words that no list has ("who won the stage?" with only the overall standings
+    up) gets none — unless it is a yes/no naming someone, whose row the words are."""
+    if not rest:
+        return lists[-1]
+    scored = [(lexical(rest, " ".join(r.content for r in heads + rows)), i) for i, (heads, rows) in enumerate(lists)]
+    best, i = max(scored, key=lambda x: (x[0], x[1]))
+    return lists[i] if best >= LEXICAL_MIN or yes_no and best > 0 else None

@@ -108,7 +108,7 @@ appears appearing first last lately recently just point minute minutes second se
 during within past since until currently ok okay hey hi pls plz get got come came comes coming up show showing
 pop popped whats wheres whos hows thats theres anymore really exactly announce announced announces announcing actually basically even gonna wanna gotta
 announcement announcements spoke speak speaks speaking spoken talk talks talking tell told hearing narrator narration
-voiceover presenter start beginning outset very""".split())
+voiceover presenter start beginning outset very today todays today's""".split())
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,12 @@ def _normalise(q: str) -> str:
     low = q.lower().replace("’", "'").replace("‘", "'")
     for pat, rep in _CONTRACTIONS:
         low = re.sub(pat, rep, low)
-    return low
+    # "when the broadcast started", "when the video began": the start, as the time parser names it
+    return _WHEN_BEGAN.sub(" at the start", low)
+
+
+_WHEN_BEGAN = re.compile(r"\s*\b(?:when|as) (?:the|this|it|we|they|you) ?(?:\w+ )?(?:started|began|start|begins|starts|"
+                         r"first started|came on|kicked off)\b")
 
 
 def _quoted(q: str) -> str | None:
@@ -323,8 +328,19 @@ def _object_class(low: str) -> str | None:
                      "his") and _SPEECH_CUES.search(low):
                 continue  # "did someone say …" asks about speech, not about a person in view
             found.append(OBJECT_WORDS[w])
+    if (m := _THERE_IS.match(low)) and m.group(1) in OBJECT_WORDS:
+        return OBJECT_WORDS[m.group(1)]  # "is there a person in the room with the bird?": the person
     things = [c for c in found if c != "person"]
     return things[0] if things else (found[0] if found else None)
+
+
+# The thing a question asks is there, named first: "is there a person …", "are there any cars …"
+_THERE_IS = re.compile(r"(?:is|are|was|were) there (?:a |an |any |some |more than one |two |2 )?([a-z]+)\b")
+
+
+# "so Vella's leading, right?", "the church is from 1700 yeah?": a statement to confirm, not a "what"
+_TAG_Q = re.compile(r"^(?!(?:what|who|where|when|which|how|why)\b).*[\s,](?:right|correct|yeah|yes|true|isn't it|"
+                    r"aren't they|is that right|am i right|no)\s*\?+\s*$")
 
 
 def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) -> AnswerType:
@@ -349,7 +365,7 @@ def _answer_type(low: str, options: tuple[str, ...], mods: frozenset[Modality]) 
         return AnswerType.WHERE
     if _DESCRIBE.search(low):
         return AnswerType.WHAT_SAID if mods == {Modality.SPEECH} else AnswerType.DESCRIBE
-    if _YES_NO.match(low):
+    if _YES_NO.match(low) or _TAG_Q.search(low):
         return AnswerType.YES_NO
     if Modality.SPEECH in mods and Modality.TEXT not in mods:
         return AnswerType.WHAT_SAID
@@ -380,8 +396,8 @@ def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: f
         return Scope.AT if window.point is not None else Scope.WINDOW
     if answer_type in (AnswerType.WHEN, AnswerType.WHAT_SAID, AnswerType.WHAT) or Modality.SPEECH in mods:
         return Scope.ALL
-    if _PAST.search(low) or _WHOLE.search(low):
-        return Scope.ALL
+    if _PAST.search(low) or _WHOLE.search(low) or re.search(r"\bhow many times\b", low):
+        return Scope.ALL  # "how many times have they shown the gap?" counts over the whole stream
     if answer_type in (AnswerType.HOW_MANY, AnswerType.DESCRIBE, AnswerType.WHERE, AnswerType.WHAT_SHOWN) or \
             _PRESENT.search(low):
         return Scope.NOW

@@ -1266,7 +1266,10 @@ def _race_rows():
             + shown(68, 76, "WEATHER AT THE FINISH", "Castle Peak: 16°C, cloudy")
             + shown(86.5, 99.5, "Stage 7 result", "3. Pavel Novak, +0:15")
             + shown(88, 99.5, "1. Marco Vella, Team Solaris", "2. Jonas Berg, +0:09")
-            + [Evidence(EvidenceKind.SPEECH, 33.1, 37.2, "Oh no, there has been a crash in the chasing group.", SpeechData())])
+            + [_objects(10.0, 30.0, ("person", "red", 0.4)),  # the rider in view (where he is is not where he attacked)
+               Evidence(EvidenceKind.SPEECH, 33.1, 37.2, "Oh no, there has been a crash in the chasing group.", SpeechData()),
+               Evidence(EvidenceKind.SPEECH, 13.6, 19.0, "He attacked on the Hollow Lane climb, 50 kilometres from the finish.",
+                        SpeechData())])
 
 
 @pytest.fixture(scope="module")
@@ -1351,3 +1354,13 @@ def test_an_event_watch_fires_on_what_is_said_or_shown():
     said = Evidence(EvidenceKind.SPEECH, 33.1, 37.2, "Oh no, there has been a crash in the chasing group.", SpeechData())
     fired = ws.check(None, [said], [])
     assert fired and abs(fired[0].ts - 33.1) < 4.5, fired
+
+
+def test_a_shown_value_over_time_and_where_something_happened(race_engine):
+    text, cites = _ask(race_engine, "has the gap gone up or down since the start", 85.0)
+    assert text.startswith("It has gone down") and text.index("1:48") < text.index("0:52") < text.index("0:18"), text
+    assert len(cites) == 3, cites
+    text, _ = _ask(race_engine, "is the gap growing or shrinking", 31.0)  # shown once: quoted, no verdict
+    assert "1:48" in text and not text.startswith(("It has gone", "Yes", "No")), text
+    text, cites = _ask(race_engine, "where did he attack", 20.5)  # where it happened, not where he is in the frame
+    assert "Hollow Lane" in text and (13.6, 19.0) in cites, text

@@ -51,6 +51,7 @@ from vstream.answer.ownwords import (
     stated_duration,
     summary,
     title,
+    trend,
 )
 from vstream.answer.phrasing import (
     _PAGE,
@@ -631,6 +632,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return steps  # "so what were all the steps again?"
     if (first := order(q, f)) is not None:
         return first  # "what came first, the banner or the chapter title?"
+    if (moved := trend(q, f)) is not None:
+        return moved  # "is the gap growing or shrinking?": the versions of the graphic, in order
     if (placing := ranked(q, f)) is not None:
         return placing  # "who came 3rd?", "who's top of the overall?" off a numbered list on screen
     if q.window is None and _SEQ.search(low) and (seq := sequence(q, f)) is not None:
@@ -1001,6 +1004,12 @@ _ASKS_NUMBER = re.compile(r"\b(?:what|which)(?:'s| is| was)? (?:the )?(?:phone |
                           r"\bhow many (?:degrees|percent)\b")
 
 
+# "where did he attack / go down / get married?": an event's place, which only words give (a posture or
+# a being-there — "where is he sitting?" — is the frame's business)
+_WHERE_DID = re.compile(r"^where (?:did|does|do|will|has|have|had) (?!(?:it|they|we) (?:go|come)\b)\S+ (?!be\b|stand|sit|park|stay|wait)"
+                        r"\w+")
+
+
 def open_question(q: Query, f: EvidenceFinder) -> Composed:
     """what / who / where: what was read or heard about it; else what is seen."""
     cls = q.object_class
@@ -1016,6 +1025,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
             return credited
         if not q.modalities & {Modality.SPEECH}:
             return who(q, f)  # "who's walking by?": a name caption, else the people in view
+    if q.answer_type is AnswerType.WHERE and _WHERE_DID.search(low) and (told := _told_about(q, f)) is not None:
+        return told  # "where did he attack?": where it was said to happen, not where he is in the frame
     if q.answer_type is AnswerType.WHERE and cls and not q.modalities & {Modality.SPEECH, Modality.TEXT}:
         return where_is(q, f, cls)  # "where is the red car?": its boxes, not a line that matches "red"
     found = f.matching(q, kinds_for(q)) if q.target else []

@@ -671,3 +671,50 @@ def _the_list(lists, rest: str, yes_no: bool):
     scored = [(lexical(rest, " ".join(r.content for r in heads + rows)), i) for i, (heads, rows) in enumerate(lists)]
     best, i = max(scored, key=lambda x: (x[0], x[1]))
     return lists[i] if best >= LEXICAL_MIN or yes_no and best > 0 else None
+
+
+# ---- a shown value over time: "is the gap growing or shrinking?" ------------------------------------------
+_TREND_Q = re.compile(r"\b(growing|shrinking|going up|going down|gone up|gone down|went up|went down|increas\w*|decreas\w*|"
+                      r"rising|risen|falling|fallen|dropping|dropped|bigger|smaller|up or down|down or up|coming down|"
+                      r"closing|changed|changing|how has|trend)\b")
+_TREND_WORDS = set("growing shrinking going gone went up down increasing increased decreasing decreased rising risen falling "
+                   "fallen dropping dropped bigger smaller or coming closing changed changing trend since start "
+                   "beginning".split())
+_VALUE = re.compile(r"(\d+):(\d{2})\b|(\d+(?:[.,]\d+)?)")
+
+
+def _value(content: str) -> float | None:
+    """The first number of a line; "1:48" is 108 (minutes:seconds, or hours:minutes — the order holds)."""
+    m = _VALUE.search(content)
+    if m is None:
+        return None
+    return int(m.group(1)) * 60 + int(m.group(2)) if m.group(1) else float(m.group(3).replace(",", "."))
+
+
+def trend(q: Query, f: EvidenceFinder) -> Composed | None:
+    """How a value shown more than once moved: the versions of one graphic that differ only in their
+    number ("Gap to the chasers: 1:48", later "…: 0:52"), in order, said as up, down or unchanged. None
+    when the question asks no change or no graphic was shown in two versions (what was said may answer)."""
+    if not _TREND_Q.search(q.question.lower()):
+        return None
+    rest = " ".join(w for w in (q.target or "").split() if w not in _TREND_WORDS)
+    if not rest:
+        return None
+    rows = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+            if r.t_start <= q.now and _value(r.content) is not None and lexical(rest, r.content) >= LEXICAL_MIN]
+    groups: dict[str, list[Evidence]] = {}
+    for r in rows:
+        groups.setdefault(re.sub(r"\d+(?:[.,:]\d+)*", "#", r.content.lower()), []).append(r)
+    versions = max(groups.values(), key=len, default=[])
+    if len(versions) < 2:  # shown once: what was said or shown about it, with no verdict of ours
+        found = [s for s in f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=rest)
+                 if s.lexical >= LEXICAL_MIN]
+        if not found:
+            return None
+        told = _with_beside(f, q, [s.row for s in _best(found, 2)])
+        return Composed("It was shown once; here is what was shown or said about it: " + "; ".join(quote(r) for r in told)
+                        + ".", told)
+    first, last = _value(versions[0].content), _value(versions[-1].content)
+    way = "up" if last > first else "down" if last < first else "unchanged"
+    steps = " → ".join(f"{quote(r)}" for r in versions)
+    return Composed(f"It has gone {way}: {steps}." if way != "unchanged" else f"Unchanged: {steps}.", versions)

@@ -9,7 +9,8 @@ stream goes on. Scored per item:
              numbers also in word form ("3" ~ "three"); `answer_none` must not appear (a wrong
              count or name: counted as "invented"). `kind: not_seen` items are right when the
              answer says it was not seen/heard (NOT_SEEN_PATTERNS) and does not open with "yes".
-             Any other item is wrong when the answer declines (says not seen), whatever it echoes.
+             Any other item is wrong when the answer declines (says not seen), whatever it echoes;
+             an opening "No —" that goes on to state what was seen is no decline by itself.
   citation   some citation overlaps `evidence` widened by CITE_SLACK_S on each side.
   future     citations starting after ask_at + FUTURE_SLACK_S (must be 0: nothing later was seen).
   alert      the first alert within `tolerance` of `fire_at`, none earlier (`fire_at: null`:
@@ -220,6 +221,11 @@ def contains(answer: str, expected: str) -> bool:
     return bool(_pattern(expected).search(" ".join(answer.replace("“", '"').replace("”", '"').split())))
 
 
+# "No — the crash was Moreno's" answers "did Vella crash?": a leading "No —" that goes on to state what was
+# seen is an answer, not a decline (a decline says so in its own words: "No, I haven't seen …")
+_NO_DASH = re.compile(r"^\W*no\s*[—–-]\s*(?=[\w“\"])", re.I)
+
+
 def says_not_seen(answer: str) -> bool:
     return bool(_NOT_SEEN.search(answer)) and not re.match(r"\W*yes\b", answer, re.I)
 
@@ -234,7 +240,7 @@ def answer_right(item: QAItem, answer: str) -> bool:
         return False
     if item.kind == "not_seen":
         return says_not_seen(answer) and (item.modality != "speech" or bool(_HEARING.search(answer)))
-    if says_not_seen(answer) and not any(contains(answer, s) for s in item.answer_any + item.answer_all
+    if says_not_seen(_NO_DASH.sub("", answer)) and not any(contains(answer, s) for s in item.answer_any + item.answer_all
                                          if s.strip().lower() in ("no", "none", "0", "zero")):
         return False  # a decline that echoes the target ("I have not seen text matching EXIT") is not an answer
     ok_any = not item.answer_any or any(contains(answer, s) for s in item.answer_any)

@@ -155,6 +155,14 @@ def test_not_seen_items(answer, ok):
     assert answer_right(_item(kind="not_seen", answer_any=()), answer) is ok
 
 
+def test_a_no_that_states_what_was_seen_is_an_answer():
+    it = _item(kind="answer", answer_any=("Moreno",))
+    assert answer_right(it, "No — the screen showed “CRASH” / “Luis Moreno down on the descent” (00:34–00:41).")
+    assert not answer_right(it, "No, I haven't seen anything about Moreno so far.")  # a decline, though it echoes
+    assert not answer_right(it, "No — no one crashed that I saw (Moreno was named at 00:34).")  # "no one": a decline
+    assert answer_right(_item(kind="not_seen", answer_any=()), "No — no bicycle in view, and I haven't seen any.")
+
+
 def test_a_speech_decline_must_be_about_hearing():
     it = _item(kind="not_seen", answer_any=(), modality="speech")
     assert not answer_right(it, "I have not seen any text on screen so far (up to 01:19.0).")

@@ -1269,7 +1269,9 @@ def _race_rows():
             + [_objects(10.0, 30.0, ("person", "red", 0.4)),  # the rider in view (where he is is not where he attacked)
                Evidence(EvidenceKind.SPEECH, 33.1, 37.2, "Oh no, there has been a crash in the chasing group.", SpeechData()),
                Evidence(EvidenceKind.SPEECH, 13.6, 19.0, "He attacked on the Hollow Lane climb, 50 kilometres from the finish.",
-                        SpeechData())])
+                        SpeechData()),
+               Evidence(EvidenceKind.SPEECH, 37.6, 39.0, "That is Luis Moreno.", SpeechData()),
+               Evidence(EvidenceKind.SPEECH, 39.6, 42.9, "He is back on his bike and he looks okay.", SpeechData())])
 
 
 @pytest.fixture(scope="module")
@@ -1364,3 +1366,14 @@ def test_a_shown_value_over_time_and_where_something_happened(race_engine):
     assert "1:48" in text and not text.startswith(("It has gone", "Yes", "No")), text
     text, cites = _ask(race_engine, "where did he attack", 20.5)  # where it happened, not where he is in the frame
     assert "Hollow Lane" in text and (13.6, 19.0) in cites, text
+
+
+def test_a_subject_named_then_spoken_of_and_a_list_row_by_name(race_engine):
+    text, cites = _ask(race_engine, "is moreno ok?", 44.0)  # "He … looks okay" right after "That is Luis Moreno."
+    assert text.startswith("Yes") and "looks okay" in text and (39.6, 42.9) in cites, text
+    text, _ = _ask(race_engine, "how far back is vella overall", 49.0)
+    assert "2. Marco Vella +0:22" in text and "OVERALL STANDINGS" in text, text
+    text, _ = _ask(race_engine, "what team is vella on", 14.0)
+    assert "Team Solaris" in text, text
+    text, _ = _ask(race_engine, "what team is jonas berg on", 53.5)  # his team was never shown
+    assert text.startswith("I haven't seen or heard") and "Solaris" not in text.split(";")[0], text

@@ -1330,7 +1330,7 @@ def _beyond_colour(target: str | None) -> bool:
 def _apart(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> Composed | None:
     """"Did Vella crash?" when every asked word was shown or said, but never together: the premise is
     wrong, and what was said of its last word answers it ("CRASH" / "Luis Moreno down on the descent")."""
-    asked = [w for w in (q.target or "").split() if len(w) > 2]
+    asked = [w for w in (q.target or "").split() if len(w) > 1]
     if len(asked) < 2:
         return None
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
@@ -1338,9 +1338,19 @@ def _apart(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> Comp
     if not all(hits.values()):
         return None  # a word nothing has: the honest answer is that it was not seen
     last, others = asked[-1], " ".join(asked[:-1])
+    named = [s.row for w in asked[:-1] for s in hits[w]]
+    # said just after its subject was named, the rest is about it ("That is Luis Moreno." — "He is back on his
+    # bike and he looks ok."): a yes with both; far from every mention of it, the premise is wrong
+    near = [(n, s.row) for s in hits[last] for n in named if 0.0 <= s.row.t_start - n.t_start <= COREF_S]
+    if near:
+        rows = _uniq([near[-1][0], near[-1][1]])
+        return Composed("Yes — " + "; ".join(quote(r) for r in rows) + ".", rows)
     rows = _with_beside(f, q, [s.row for s in _best(hits[last], 2)])
     return Composed(f"No — as far as I saw or heard, the {last} was not about {others}: "
                     + "; ".join(quote(r) for r in rows) + ".", rows)
+
+
+COREF_S = 10.0  # a sentence this soon after a name is taken to be about them ("he" in the next sentence or two)
 
 
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:

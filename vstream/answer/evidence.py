@@ -52,7 +52,7 @@ for _group in ("toilets toilet restroom restrooms bathroom bathrooms washroom wa
                "stairs staircase stairway stairwell", "parking carpark",
                # abbreviations people type and signs print: "main st", "Northfield Uni", "temp"
                "street st", "road rd", "avenue ave", "university uni univ", "temperature temp", "minutes mins min",
-               "hours hrs hr", "seconds secs sec", "information info", "tablespoon tbsp", "teaspoon tsp", "average avg"):
+               "hours hrs hr", "seconds secs sec", "information info", "tablespoon tbsp", "teaspoon tsp", "average avg", "okay ok alright fine"):
     _first, *_rest = _group.split()
     for _w in _rest:
         _SAME[_w] = _first
@@ -209,18 +209,20 @@ _MEASURES = (
      re.compile(r"\b\d{1,3}[- ]?(?:years?|yrs?)(?:[- ]old)?\b|\baged?:? \d{1,3}\b|\bborn\b", re.I)),
     (re.compile(r"\bhow (?:high|tall)\b|\bheight\b|\belevation\b|\baltitude\b"),
      re.compile(r"\d[\d,.]*\s?(?:m|metres?|meters?|ft|feet|foot)\b", re.I)),  # a peak's 1,244 m, not a stage's 168 km
-    (re.compile(r"\bhow far\b|\bdistance\b|\bhow (?:long|many (?:km|kilomet\w+|miles)) (?:is|was|are|were) (?:the |this |that |"
+    (re.compile(r"\bhow far\b(?! (?:back|behind|ahead|in front|off|up|down))|\bdistance\b|\bhow (?:long|many (?:km|kilomet\w+|miles)) (?:is|was|are|were) (?:the |this |that |"
                 r"today'?s |it )?(?:stage|route|race|walk|trail|track|course|ride|hike|run|loop|tour)\b"),
      re.compile(r"\d[\d,.]*\s?(?:km|kilomet(?:re|er)s?|miles?|mi|metres?|meters?)\b", re.I)),
     (re.compile(r"\bhow fast\b|\bspeed\b"), re.compile(r"\d\s?(?:km/h|kph|mph|knots)\b|\b(?:km|kilomet\w+|miles) (?:an|per) hour\b", re.I)),
     (re.compile(r"\bhow heavy\b|\bweigh(?:s|t|ed)?\b"),
      re.compile(r"\d[\d,.]*\s?(?:kg|kilos?|kilograms?|g|grams?|lbs?|pounds?|tonnes?|tons?)\b", re.I)),
     (re.compile(r"\b(?:temperature|temp|how (?:hot|warm|cold))\b"), re.compile(r"°|\b\d+\s?(?:degrees|deg|fahrenheit|celsius)\b", re.I)),
+    # "what team is Berg on?": a line naming a team, with Berg on it or on the lines shown with it
+    (re.compile(r"\b(?:what|which) (?:team|club|squad)\b"), re.compile(r"\b(?:team|club|fc|united|city|squad)\b", re.I)),
 )
 
 
 _MEASURE_WORDS = set("old age high tall height elevation altitude far distance long fast speed heavy weight weigh "
-                     "temperature temp hot warm cold".split())
+                     "temperature temp hot warm cold team club squad".split())
 
 
 def measure_look(question: str) -> re.Pattern | None:
@@ -413,7 +415,8 @@ class EvidenceFinder:
                 lex = score = motion_fit(target, ev)  # colour and shape match, not "things" or "left"
             else:
                 lex = max(lexical(query.quoted or target, ev.content), measured.get(id(ev), 0.0))
-                score = lex if query.quoted else max(lex, semantic.get(ev.id, 0.0))
+                # a measure's subject is matched by its words ("what team is Berg on?" is not "Team Solaris")
+                score = lex if query.quoted or measured else max(lex, semantic.get(ev.id, 0.0))
             if score >= min(LEXICAL_MIN, SEMANTIC_MIN):
                 out.append(Scored(ev, score, lex))
         # ties (MiniLM's scaled score saturates at 1.0) go to the row that has the asked words, then to

@@ -598,7 +598,7 @@ _LIST_COUNT = re.compile(r"\bhow many\b.{0,40}\b(?:on|in) the (?:standings|list|
                          r"rankings|classification)\b")
 _LIST_WORDS = set("who whos which what is are was were the a an of on in at to came come finished finish place placed "
                   "position so right did does do has have rider riders team teams player players driver drivers runner "
-                  "runners one person overall currently now".split())
+                  "runners one person currently now".split())
 
 
 def ranked_lists(q: Query, f: EvidenceFinder) -> list[tuple[list[Evidence], list[Evidence]]]:
@@ -632,7 +632,9 @@ def ranked(q: Query, f: EvidenceFinder) -> Composed | None:
     low = q.question.lower()
     m = _RANK_Q.search(low)
     counting = _LIST_COUNT.search(low)
-    if not (m or counting) or q.answer_type not in (AnswerType.WHO, AnswerType.YES_NO, AnswerType.WHAT,
+    if not (m or counting):
+        return listed(q, f)
+    if q.answer_type not in (AnswerType.WHO, AnswerType.YES_NO, AnswerType.WHAT,
                                                     AnswerType.HOW_MANY):
         return None
     lists = ranked_lists(q, f)
@@ -718,3 +720,18 @@ def trend(q: Query, f: EvidenceFinder) -> Composed | None:
     way = "up" if last > first else "down" if last < first else "unchanged"
     steps = " → ".join(f"{quote(r)}" for r in versions)
     return Composed(f"It has gone {way}: {steps}." if way != "unchanged" else f"Unchanged: {steps}.", versions)
+
+
+def listed(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"How far back is Vella overall?": the row of a list that names the one asked about, when the
+    question's other words are the list's heading ("overall" ~ "OVERALL STANDINGS"). None otherwise."""
+    lists = ranked_lists(q, f)
+    target = [w for w in (q.target or "").split() if w not in _LIST_WORDS]
+    for heads, rows in reversed(lists):
+        heading = " ".join(h.content for h in heads)
+        named = [r for r in rows if any(lexical(w, r.content) == 1.0 for w in target)]
+        if len(named) == 1 and heading and any(lexical(w, heading) == 1.0 and lexical(w, named[0].content) < 1.0
+                                               for w in target):
+            return Composed(f"“{named[0].content}” under “{' / '.join(h.content for h in heads)}” "
+                            f"({span_text(named[0].t_start, named[0].t_end)}).", heads + named)
+    return None

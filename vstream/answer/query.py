@@ -105,10 +105,10 @@ heard talk talked right now currently moment still ever yet so far earlier befor
 number count and or but not no yes if whether also any all again did does doing going happen happened happening
 screen text sign written write read reads on-screen video clip stream camera frame view visible appear appeared
 appears appearing first last lately recently just point minute minutes second seconds hour hours around between
-during within past since until currently ok okay hey hi pls plz get got come came comes coming up show showing
+during within past since until currently hey hi pls plz get got come came comes coming up show showing
 pop popped whats wheres whos hows thats theres anymore really exactly announce announced announces announcing actually basically even gonna wanna gotta
 announcement announcements spoke speak speaks speaking spoken talk talks talking tell told hearing narrator narration
-voiceover presenter start beginning outset very today todays today's""".split())
+voiceover presenter start beginning outset very today todays today's lots lot loads plenty bunch several""".split())
 
 
 @dataclass(frozen=True)

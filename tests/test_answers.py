@@ -1377,3 +1377,10 @@ def test_a_subject_named_then_spoken_of_and_a_list_row_by_name(race_engine):
     assert "Team Solaris" in text, text
     text, _ = _ask(race_engine, "what team is jonas berg on", 53.5)  # his team was never shown
     assert text.startswith("I haven't seen or heard") and "Solaris" not in text.split(";")[0], text
+
+
+def test_a_colour_beside_the_videos_own_words_is_not_a_look(race_engine, scene_engine):
+    text, _ = _ask(race_engine, "so does vella take the red jersey?", 20.0)  # a rider in red is in view
+    assert "person in red" not in text, text
+    text, _ = _ask(scene_engine, "is somone in a red jacket there", 10.0)  # a typo is no topic of the video
+    assert text.startswith("Yes") and "red" in text, text

@@ -663,7 +663,7 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     if not speech_or_text and t not in (AnswerType.HOW_MANY, AnswerType.DESCRIBE):
         if _LOOK.search(low):
             return look(q, f)
-        if t is AnswerType.YES_NO and colour_word(q.target) and not _beyond_colour(q.target):
+        if t is AnswerType.YES_NO and colour_word(q.target) and not _beyond_colour(q, f):
             return colour_present(q, f, cls, colour_word(q.target))  # "anyone in red?", "is anyone wearing blue?"
         if cls == "person" and _GAIT.search(low) and (gait := people_gait(q, f)) is not None:
             return gait  # "is anyone standing still?", "are they walking or standing?", "is anybody running?"
@@ -1323,8 +1323,16 @@ hoodie jumper sweater helmet anyone anybody someone somebody everyone person peo
 lady men women thing things one ball circle square shape box block disc dot rectangle object""".split())
 
 
-def _beyond_colour(target: str | None) -> bool:
-    return any(w not in _WEARS and w not in _COLOUR_NAMES and w not in OBJECT_WORDS for w in (target or "").split())
+def _beyond_colour(q: Query, f: EvidenceFinder) -> bool:
+    """Words beside the colour that the video itself showed or said ("Vella", "jersey" in "does Vella take the
+    yellow jersey?"); a typo or a word it never used ("is somone in a red jacket?") leaves it a look."""
+    other = " ".join(w for w in (q.target or "").split() if w not in _WEARS and w not in _COLOUR_NAMES
+                     and w not in OBJECT_WORDS)
+    if not other:
+        return False
+    past = replace(q, scope=Scope.ALL)
+    return any(s.lexical >= 1.0 for w in other.split()
+               for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH), target=w)[:3])
 
 
 def _apart(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> Composed | None:
@@ -1346,7 +1354,7 @@ def _apart(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> Comp
         rows = _uniq([near[-1][0], near[-1][1]])
         return Composed("Yes — " + "; ".join(quote(r) for r in rows) + ".", rows)
     rows = _with_beside(f, q, [s.row for s in _best(hits[last], 2)])
-    return Composed(f"No — as far as I saw or heard, the {last} was not about {others}: "
+    return Composed(f"No — not as far as I saw or heard; about “{last}” without “{others}”: "
                     + "; ".join(quote(r) for r in rows) + ".", rows)
 
 

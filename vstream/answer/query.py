@@ -76,6 +76,7 @@ _TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|
                         r"headline|board|poster|display|displayed|label|logo|website|web address|url|subtitle|"
                         r"subtitles|slide|credits|credit|credited|read|reads|hashtag|copyright|chapter|ticker|"
                         r"headline|headlines|on-screen|clock|graphic|crawl|scrolling|scrolls|band|lower third|corner|"
+                        r"put (?:the |that |this |a )?(?:\w+ )?up|puts? up|flash(?:ed|es)? up|"
                         r"(?:top|bottom|side|edge|left|right|middle) of the (?:screen|frame|picture))\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
                           r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"

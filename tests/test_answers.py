@@ -1385,3 +1385,9 @@ def test_a_colour_beside_the_videos_own_words_is_not_a_look(race_engine, scene_e
     assert "person in red" not in text, text
     text, _ = _ask(scene_engine, "is somone in a red jacket there", 10.0)  # a typo is no topic of the video
     assert text.startswith("Yes") and "red" in text, text
+
+
+def test_a_recap_gives_each_graphic_its_lead_line(race_engine):
+    text, _ = _ask(race_engine, "recap the race for me", 99.0)
+    assert "1. Marco Vella, Team Solaris" in text and "3. Pavel Novak" not in text, text
+    assert "“Team Solaris”" not in text and "“Castle Peak: 16°C, cloudy”" not in text, text  # one line a graphic

@@ -173,12 +173,29 @@ def summary(q: Query, f: EvidenceFinder) -> Composed:
         key = _norm(r.content)
         if not any(key in k for k in keep):
             keep = {k: v for k, v in keep.items() if k not in key} | {key: r}
-    rows = sorted([*keep.values(), *f.rows(past, (EvidenceKind.SPEECH,))], key=lambda r: r.t_start)
+    rows = sorted([*_one_per_graphic(list(keep.values())), *f.rows(past, (EvidenceKind.SPEECH,))], key=lambda r: r.t_start)
     if len(rows) > SUMMARY_LINES:  # spread over the whole span, not only its end
         rows = [rows[round(i * (len(rows) - 1) / (SUMMARY_LINES - 1))] for i in range(SUMMARY_LINES)]
     if not rows:
         return Composed(f"Nothing shown as text or said {_upto(past)}.")  # the caller describes what was seen
     return Composed(f"{_upto(past)[0].upper()}{_upto(past)[1:]}: " + "; ".join(quote(r) for r in rows) + ".", rows)
+
+
+def _one_per_graphic(text: list[Evidence]) -> list[Evidence]:
+    """One line per graphic (lines that came up together, within HEADING_S): a list's first place ("1. Marco
+    Vella, Team Solaris", not its third), else the top line (a caption's name over its role), else the first."""
+    groups: list[list[Evidence]] = []
+    for r in sorted(text, key=lambda r: r.t_start):
+        if groups and r.t_start - groups[-1][0].t_start <= HEADING_S and r.t_start <= groups[-1][0].t_end:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+
+    def first(g: list[Evidence]) -> Evidence:
+        top = next((r for r in g if re.match(r"\s*1[.)]\s", r.content)), None)
+        boxed = [r for r in g if getattr(r.data, "box", None) is not None]
+        return top or (min(boxed, key=lambda r: r.data.box.y0) if len(boxed) == len(g) else g[0])
+    return [first(g) for g in groups]
 
 
 # a duration that is told, not timed: how long something will take or lasts

@@ -1253,7 +1253,7 @@ def test_text_in_a_part_of_the_screen(placed_engine):
 def _race_rows():
     """100 s of graphics as OCR reads them (gen:race's script): a title, a km-to-go box whose value
     changes, a caption, a crash band, three gap captions, the overall standings, the weather card, the result."""
-    from memory.records import Evidence, SpeechData
+    from memory.records import Box, Evidence, SpeechData, TextData
 
     def shown(t0, t1, *lines):
         return [Evidence(EvidenceKind.TEXT, t0, t1, line) for line in lines]
@@ -1266,7 +1266,8 @@ def _race_rows():
             + shown(68, 76, "WEATHER AT THE FINISH", "Castle Peak: 16°C, cloudy")
             + shown(86.5, 99.5, "Stage 7 result", "3. Pavel Novak, +0:15")
             + shown(88, 99.5, "1. Marco Vella, Team Solaris", "2. Jonas Berg, +0:09")
-            + [_objects(10.0, 30.0, ("person", "red", 0.4)),  # the rider in view (where he is is not where he attacked)
+            + [Evidence(EvidenceKind.TEXT, 6.0, 86.5, "FENWICK ENERGY", TextData(Box(0.70, 0.05, 0.98, 0.13))),
+               _objects(10.0, 30.0, ("person", "red", 0.4)),  # the rider in view (where he is is not where he attacked)
                Evidence(EvidenceKind.SPEECH, 33.1, 37.2, "Oh no, there has been a crash in the chasing group.", SpeechData()),
                Evidence(EvidenceKind.SPEECH, 13.6, 19.0, "He attacked on the Hollow Lane climb, 50 kilometres from the finish.",
                         SpeechData()),
@@ -1391,3 +1392,10 @@ def test_a_recap_gives_each_graphic_its_lead_line(race_engine):
     text, _ = _ask(race_engine, "recap the race for me", 99.0)
     assert "1. Marco Vella, Team Solaris" in text and "3. Pavel Novak" not in text, text
     assert "“Team Solaris”" not in text and "“Castle Peak: 16°C, cloudy”" not in text, text  # one line a graphic
+
+
+def test_a_sponsor_is_the_line_kept_in_a_corner(race_engine):
+    text, cites = _ask(race_engine, "who's the sponsor", 40.0)
+    assert "FENWICK ENERGY" in text and "likely" in text and cites and cites[0][0] == 6.0, text
+    text, _ = _ask(race_engine, "who's the sponsor", 20.0)  # up 14 s only: not yet the furniture of the broadcast
+    assert "FENWICK" not in text, text

@@ -35,6 +35,7 @@ from vstream.answer.ownwords import (
     _SEQ,
     _SUMMARY,
     TITLE_Q,
+    brand,
     by_role,
     caption_answer,
     count_shown,
@@ -634,6 +635,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return first  # "what came first, the banner or the chapter title?"
     if (moved := trend(q, f)) is not None:
         return moved  # "is the gap growing or shrinking?": the versions of the graphic, in order
+    if q.answer_type in (AnswerType.WHO, AnswerType.WHAT) and (logo := brand(q, f)) is not None:
+        return logo  # "who's the sponsor?": the line kept in a corner all along
     if (placing := ranked(q, f)) is not None:
         return placing  # "who came 3rd?", "who's top of the overall?" off a numbered list on screen
     if q.window is None and _SEQ.search(low) and (seq := sequence(q, f)) is not None:

@@ -752,3 +752,32 @@ def listed(q: Query, f: EvidenceFinder) -> Composed | None:
             return Composed(f"“{named[0].content}” under “{' / '.join(h.content for h in heads)}” "
                             f"({span_text(named[0].t_start, named[0].t_end)}).", heads + named)
     return None
+
+
+# ---- a sponsor or logo: the line in a corner all along --------------------------------------------------
+_BRAND_Q = re.compile(r"\b(sponsors?|sponsored|sponsoring|brand|logo|watermark|presented by|powered by|brought to you by)\b")
+_BRAND_WORDS = set("sponsor sponsors sponsored sponsoring brand logo watermark presented powered brought".split())
+
+
+def brand(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Who's the sponsor?", "what's the logo?" when no line says "sponsor": the line kept in a corner of the
+    screen longest (a bug: "FENWICK ENERGY" for 80 s), said as a likely sponsor or logo. None when a line
+    names it in words, or none stayed up."""
+    if not _BRAND_Q.search(q.question.lower()):
+        return None
+    past = replace(q, scope=Scope.ALL)
+    if any(s.lexical >= LEXICAL_MIN for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH))):
+        return None  # "Sponsored by …" was shown or said: the lookup quotes it
+    text = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if min(r.t_end, q.now) - r.t_start >= CHROME_S
+            and not _CLOCK.match(r.content) and not _PAGE.match(r.content)]
+    cornered = [r for r in text if r.data.box is None or _in_corner(r.data.box)]
+    if not cornered:
+        return None
+    r = max(cornered, key=lambda r: min(r.t_end, q.now) - r.t_start)
+    return Composed(f"No line names a sponsor; the one kept in a corner of the screen is “{r.content}” "
+                    f"({span_text(r.t_start, min(r.t_end, q.now))}) — likely the sponsor's or channel's logo.", [r])
+
+
+def _in_corner(box) -> bool:
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return (cx < 0.3 or cx > 0.7) and (cy < 0.25 or cy > 0.75)

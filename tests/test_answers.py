@@ -1399,3 +1399,25 @@ def test_a_sponsor_is_the_line_kept_in_a_corner(race_engine):
     assert "FENWICK ENERGY" in text and "likely" in text and cites and cites[0][0] == 6.0, text
     text, _ = _ask(race_engine, "who's the sponsor", 20.0)  # up 14 s only: not yet the furniture of the broadcast
     assert "FENWICK" not in text, text
+
+
+def test_watches_for_arrivals_and_for_a_card_whose_lines_share_the_topic():
+    import torch
+
+    from vstream.types import EncodedFrame
+    from vstream.watches import WatchSet, parse_watch
+
+    def frame(ts, *lines):
+        return EncodedFrame(frame_ts=ts, frame_index=int(ts * 2), tokens=torch.zeros(1, 1), grid=(1, 1),
+                            kept=torch.ones(1, dtype=torch.bool), embedding=np.zeros(1, np.float32),
+                            text="\n".join(lines), ocr_ran=True, text_since=ts)
+    bridge = parse_watch("ping me when we get to the harbour bridge")
+    assert (bridge.target, bridge.said_too) == ("harbour bridge", True)
+    assert parse_watch("tell me when it goes in the oven").target == "oven"
+    hours = parse_watch("tell me when the museum's opening hours come up")
+    ws = WatchSet()
+    ws.add(hours)
+    assert not ws.check(frame(30.0, "Harbour Museum", "Old Town Walk"), [], [])  # the museum, no hours yet
+    assert not ws.check(frame(35.0, "Ferry 10:15"), [], [])  # a time, not the museum's
+    fired = ws.check(frame(42.0, "Harbour Museum", "Open 9:00-17:00", "Closed on Mondays"), [], [])
+    assert fired and fired[0].ts == 42.0, fired

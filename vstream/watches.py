@@ -162,9 +162,15 @@ _GENERIC_TOPIC = set("news text info information update updates story stories so
 TOPIC_MATCH = 0.85  # a topic word misread by a letter still fires (7 letters: 0.857); "water" is not "weather" (0.83)
 
 
+# "when we get to the harbour bridge", "when it goes in the oven": the place or thing is the topic
+_ARRIVE = re.compile(r"\b(when|once|if) (?:we|you|they|he|she|i|it) (?:get|gets|arrive|arrives|reach|reaches|go|goes|come|"
+                     r"comes|put|puts|is put|are put)(?: back)?(?: to| at| in| into| on| onto)? (?:the )?")
+
+
 def _topic_watch(t: str, low: str) -> Watch | None:
     """"Tell me if there's breaking news", "let me know when the weather comes on": a topic shown on
     screen, watched for as its particular words (a graphic usually names its topic)."""
+    low = _ARRIVE.sub(r"\1 the ", low)
     m = re.search(r"\b(?:if|when|once|whenever)\s+(?:there(?:'s| is| are)\s+)?(?:the\s+|a\s+|an\s+|some\s+|any\s+)?"
                   r"([a-z][a-z ]{1,40}?)\s*(?:comes? on|starts?|begins?|appears?|shows? up|is on|are on|comes? up|"
                   r"is shown)?\s*[.!?]*$", re.sub(r"\b(?!(?:there|it|that|what|who|here|he|she)'s)([a-z]+)'s\b", r"\1", low))  # "the ranger's name"
@@ -324,6 +330,8 @@ def _frame_condition(w: Watch, enc: EncodedFrame) -> tuple[bool | None, float, s
         lines = enc.text.splitlines()
         best = max(((1.0 if w.pattern and re.search(w.pattern, line, re.I) else 0.0 if w.pattern else
                      text_matches(w.target, line), line) for line in lines), default=(0.0, ""))
+        if best[0] < w.threshold and not w.pattern and (card := _words_on_screen(w, lines)):
+            best = (1.0, card)  # "the museum's opening hours": "Harbour Museum" over "Open 9:00–17:00"
         onset = enc.text_onsets.get(best[1], enc.text_since if enc.text_since is not None else ts)
         return best[0] >= w.threshold, onset, best[1], ts
     if w.kind is WatchKind.SIMILAR:
@@ -333,6 +341,28 @@ def _frame_condition(w: Watch, enc: EncodedFrame) -> tuple[bool | None, float, s
         p = max((lb.p for lb in enc.labels if w.target in lb.name.lower()), default=0.0)
         return p >= w.threshold, ts, f"{w.target} {p:.2f}", ts
     return None, ts, "", ts  # POLL: evaluated by the responder
+
+
+# Topic words a line can answer by its look: "opening hours" are times on the card, "prices" amounts
+_LOOKS = {**dict.fromkeys(("hours", "opening", "times", "time", "open", "closing"), r"\b\d{1,2}[:.]\d{2}\b"),
+          **dict.fromkeys(("price", "prices", "cost", "costs", "tickets", "ticket", "fare", "fares", "admission"),
+                          r"[$€£]\s?\d|\d\s?(?:dollars|euros|pounds)\b|\bfree\b")}
+
+
+def _words_on_screen(w: Watch, lines: list[str]) -> str:
+    """A topic of several words that no one line has but the lines on screen together do (each word read,
+    or shown by its look); the lines that have them, or ""."""
+    words = w.target.split()
+    if len(words) < 2 or not lines:
+        return ""
+    hits = []
+    for word in words:
+        look = _LOOKS.get(word)
+        line = next((ln for ln in lines if text_matches(word, ln) >= w.threshold or look and re.search(look, ln, re.I)), None)
+        if line is None:
+            return ""
+        hits.append(line)
+    return " / ".join(dict.fromkeys(hits))
 
 
 def _alert(w: Watch, onset: float, detected: float, detail: str) -> Event:

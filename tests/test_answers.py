@@ -1421,3 +1421,16 @@ def test_watches_for_arrivals_and_for_a_card_whose_lines_share_the_topic():
     assert not ws.check(frame(35.0, "Ferry 10:15"), [], [])  # a time, not the museum's
     fired = ws.check(frame(42.0, "Harbour Museum", "Open 9:00-17:00", "Closed on Mondays"), [], [])
     assert fired and fired[0].ts == 42.0, fired
+
+
+def test_what_one_speaker_asked_another_is_the_question_naming_the_other():
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    said = [Evidence(EvidenceKind.SPEECH, 44.2, 47.8, "Peter, can we look at the yellow jersey today?", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 48.6, 54.0, "He would need to gain twenty two seconds.", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 73.8, 75.6, "Clare, will he hold on?", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 75.9, 79.6, "Yes, I think Vella wins by a few seconds.", SpeechData())]
+    engine = AnswerEngine(_EmbeddedView(said))
+    text, _ = _ask(engine, "what did peter ask claire", 77.0)
+    assert "will he hold on" in text and "yellow jersey" not in text, text

@@ -128,6 +128,8 @@ def questions_asked(q: Query, f: EvidenceFinder) -> Composed | None:
     if not asked:
         return Composed(f"I haven't heard anyone ask a question {_upto(past)}.")
     topic = " ".join(w for w in (q.target or "").split() if w not in _ASK_WORDS)
+    if (to := _ASKED_WHOM.search(low)) and to.group(2) not in _PRONOUNS:
+        topic = to.group(2)  # "what did Peter ask Claire?": she is named in the question (a speaker rarely says his own name)
     hits = [s.row for s in f.matching(past, (EvidenceKind.SPEECH,), target=topic) if s.row in asked] if topic else []
     row = hits[0] if hits else asked[-1]
     pair = reply(row, said, q.now)
@@ -140,6 +142,8 @@ def questions_asked(q: Query, f: EvidenceFinder) -> Composed | None:
     return Composed(f"The question: {quote(row)}; the answer after it: {quote(pair[1])}.", pair)
 
 
+_ASKED_WHOM = re.compile(r"\bwhat did (\w+) (?:ask|asked) (\w+)\b")
+_PRONOUNS = set("him her them it us me you the a an his their".split())
 _REPLY_START = re.compile(r"^\s*(?:yes|no|yeah|nope|not|sure|well)\b", re.I)  # "Yes, a white roof…?" answers
 
 

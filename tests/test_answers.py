@@ -1434,3 +1434,7 @@ def test_what_one_speaker_asked_another_is_the_question_naming_the_other():
     engine = AnswerEngine(_EmbeddedView(said))
     text, _ = _ask(engine, "what did peter ask claire", 77.0)
     assert "will he hold on" in text and "yellow jersey" not in text, text
+    text, cites = _ask(engine, "who are the commentators", 78.0)  # no caption: the names they call each other
+    assert "Peter (" in text and "Clare (" in text and "Yes" not in text.split("(")[0] and len(cites) == 2, text
+    text, _ = _ask(engine, "who are the commentators", 46.0)  # only Peter called by name so far
+    assert "Peter (" in text and "Clare" not in text, text

@@ -35,6 +35,7 @@ from vstream.answer.ownwords import (
     _SEQ,
     _SUMMARY,
     TITLE_Q,
+    addressed,
     brand,
     by_role,
     caption_answer,
@@ -1023,6 +1024,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     if q.answer_type is AnswerType.WHO and (cls in (None, "person")):
         if _WHO_SPEAKS.search(low) and (named := caption_answer(q, f) or last_caption(q, f)) is not None:
             return named  # "who's reviewing this?", "who's the guide?": the caption naming them
+        if (called := addressed(q, f)) is not None:
+            return called  # "who are the commentators?": "Peter, can we look…", "Clare, will he hold on?"
         credited = credit_answer(q, f)  # "who directed it?": a credit line, not the people in view
         if credited is not None:
             return credited

@@ -785,3 +785,35 @@ def brand(q: Query, f: EvidenceFinder) -> Composed | None:
 def _in_corner(box) -> bool:
     cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
     return (cx < 0.3 or cx > 0.7) and (cy < 0.25 or cy > 0.75)
+
+
+# ---- names the speakers call each other ------------------------------------------------------------------
+_WHO_TALKS = re.compile(r"\bwho(?:'s| is| are| was| were)(?: the| our| these| those| this| that| all the)? (?:speakers?|presenters?|"
+                        r"commentators?|hosts?|narrators?|interviewers?|reporters?|anchors?|people talking|voices?|"
+                        r"guys? talking|two (?:talking|of them))\b|\bwho(?:'s| is| are) (?:talking|speaking|commentating)\b|"
+                        r"\bnames? of the (?:commentators|presenters|hosts|speakers|anchors)\b")
+# "Peter, can we look at …?", "… will he hold on, Claire?": a capitalised word set off by a comma at the start
+# or the end of a sentence is someone spoken to — unless it is one of the words sentences open with
+_VOCATIVE = re.compile(r"^([A-Z][a-z]{2,}),\s|,\s([A-Z][a-z]{2,})\s*[?.!]$")
+_NOT_NAMES = set("""yes yeah yep no nope well so oh okay ok now look thanks thank hi hello hey right sure actually today
+tonight tomorrow yesterday first next then and but here there finally however also still again sorry please remember
+welcome meanwhile anyway indeed honestly basically obviously listen wait great good fine alright and friends everyone
+folks guys everybody ladies gentlemen viewers again though too""".split())
+
+
+def addressed(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Who are the commentators?" when no caption names them: the names they call each other, each
+    with the sentence it was heard in (voices are not told apart, so who is who stays unsaid)."""
+    if not _WHO_TALKS.search(q.question.lower()):
+        return None
+    heard: dict[str, Evidence] = {}
+    for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)):
+        for m in _VOCATIVE.finditer(r.content.strip()):
+            name = m.group(1) or m.group(2)
+            if name.lower() not in _NOT_NAMES and name not in heard:
+                heard[name] = r
+    if not heard:
+        return None
+    said = "; ".join(f"{name} ({quote(r)})" for name, r in heard.items())
+    return Composed(f"No caption names them; the names I heard them call each other: {said}. I can't tell the voices "
+                    f"apart, so not which is which.", list(heard.values()))

@@ -1438,3 +1438,15 @@ def test_what_one_speaker_asked_another_is_the_question_naming_the_other():
     assert "Peter (" in text and "Clare (" in text and "Yes" not in text.split("(")[0] and len(cites) == 2, text
     text, _ = _ask(engine, "who are the commentators", 46.0)  # only Peter called by name so far
     assert "Peter (" in text and "Clare" not in text, text
+
+
+def test_a_measure_said_in_words_counts(race_engine):
+    text, cites = _ask(race_engine, "how far from the finish did he go clear?", 21.0)
+    assert "50 kilometres" in text and (13.6, 19.0) in cites, text
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    said = [Evidence(EvidenceKind.SPEECH, 13.6, 16.1, "He attacked on the hollow lane climb.", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 16.3, 19.0, "That was fifty kilometers from the finish.", SpeechData())]
+    text, _ = _ask(AnswerEngine(_EmbeddedView(said)), "how far from the finish did he go clear?", 21.0)
+    assert "fifty kilometers" in text, text

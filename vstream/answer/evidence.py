@@ -204,18 +204,22 @@ address code sign called named say says read reads about latest last first bulle
 # Measures a question asks for, which only a row stating one answers: "how old is Vella?" is not answered
 # by his name caption, "how high is Castle Peak?" not by the lines naming it. (question, the look of
 # the answer: a number with its unit). With no such row in scope nothing matches: the answer is "not seen".
+# A number as a recogniser or a sign writes it: digits, or words ("fifty kilometres", "twenty-two years")
+_N = (r"(?:\d[\d,.]*|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|"
+      r"seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+      r"sixteen|seventeen|eighteen|nineteen|(?:a |one )?hundred|(?:a |one )?thousand)")
 _MEASURES = (
     (re.compile(r"\bhow old (?!(?:is|was|are|were) (?:the|this|that|these|those)\b)|\bwhat age\b|\b(?:his|her|their) age\b"),
-     re.compile(r"\b\d{1,3}[- ]?(?:years?|yrs?)(?:[- ]old)?\b|\baged?:? \d{1,3}\b|\bborn\b", re.I)),
+     re.compile(rf"\b{_N}[- ]?(?:years?|yrs?)(?:[- ]old)?\b|\baged?:? \d{{1,3}}\b|\bborn\b", re.I)),
     (re.compile(r"\bhow (?:high|tall)\b|\bheight\b|\belevation\b|\baltitude\b"),
-     re.compile(r"\d[\d,.]*\s?(?:m|metres?|meters?|ft|feet|foot)\b", re.I)),  # a peak's 1,244 m, not a stage's 168 km
+     re.compile(rf"{_N}\s?(?:m|metres?|meters?|ft|feet|foot)\b", re.I)),  # a peak's 1,244 m, not a stage's 168 km
     (re.compile(r"\bhow far\b(?! (?:back|behind|ahead|in front|off|up|down))|\bdistance\b|\bhow (?:long|many (?:km|kilomet\w+|miles)) (?:is|was|are|were) (?:the |this |that |"
                 r"today'?s |it )?(?:stage|route|race|walk|trail|track|course|ride|hike|run|loop|tour)\b"),
-     re.compile(r"\d[\d,.]*\s?(?:km|kilomet(?:re|er)s?|miles?|mi|metres?|meters?)\b", re.I)),
+     re.compile(rf"{_N}\s?(?:km|kilomet(?:re|er)s?|miles?|mi|metres?|meters?)\b", re.I)),
     (re.compile(r"\bhow fast\b|\bspeed\b"), re.compile(r"\d\s?(?:km/h|kph|mph|knots)\b|\b(?:km|kilomet\w+|miles) (?:an|per) hour\b", re.I)),
     (re.compile(r"\bhow heavy\b|\bweigh(?:s|t|ed)?\b"),
-     re.compile(r"\d[\d,.]*\s?(?:kg|kilos?|kilograms?|g|grams?|lbs?|pounds?|tonnes?|tons?)\b", re.I)),
-    (re.compile(r"\b(?:temperature|temp|how (?:hot|warm|cold))\b"), re.compile(r"°|\b\d+\s?(?:degrees|deg|fahrenheit|celsius)\b", re.I)),
+     re.compile(rf"{_N}\s?(?:kg|kilos?|kilograms?|g|grams?|lbs?|pounds?|tonnes?|tons?)\b", re.I)),
+    (re.compile(r"\b(?:temperature|temp|how (?:hot|warm|cold))\b"), re.compile(rf"°|\b{_N}\s?(?:degrees|deg|fahrenheit|celsius)\b", re.I)),
     # "what team is Berg on?": a line naming a team, with Berg on it or on the lines shown with it
     (re.compile(r"\b(?:what|which) (?:team|club|squad)\b"), re.compile(r"\b(?:team|club|fc|united|city|squad)\b", re.I)),
 )
@@ -223,6 +227,10 @@ _MEASURES = (
 
 _MEASURE_WORDS = set("old age high tall height elevation altitude far distance long fast speed heavy weight weigh "
                      "temperature temp hot warm cold team club squad".split())
+
+
+def _half_up(share: float) -> float:
+    return 0.5 + 0.5 * share if share > 0 else 0.0
 
 
 def measure_look(question: str) -> re.Pattern | None:
@@ -405,8 +413,9 @@ class EvidenceFinder:
             rest = " ".join(w for w in target.split() if w not in _MEASURE_WORDS)
             # a stated measure has the measure asked; the rest of the words may be on the lines shown with it
             # ("temp at the finish": "Castle Peak: 16°C, cloudy" under "WEATHER AT THE FINISH")
-            measured = {id(ev): lexical(rest, " ".join([ev.content] + [o.content for o in shown if o is not ev and
-                                                                   abs(o.t_start - ev.t_start) <= 1.0]))
+            # (the stated measure is half the match: one of the other words makes it a match)
+            measured = {id(ev): _half_up(lexical(rest, " ".join([ev.content] + [o.content for o in shown if o is not ev and
+                                                                            abs(o.t_start - ev.t_start) <= 1.0])))
                         if rest else 1.0 for ev in rows if measure.search(ev.content)}
         semantic = self._semantic(target, query)
         out = []

@@ -119,6 +119,7 @@ class TextData:
 class SpeechData:
     words: tuple[Word, ...] = ()
     language: str = "en"
+    pitch_hz: float = 0.0  # the voice's median pitch (0: unknown); "what did she say?" picks by it
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,12 @@ class Placed:
     t_end: float
 
 
-def espeak(text: str, rate: int = AUDIO_RATE, wpm: int = 130) -> np.ndarray:
+def espeak(text: str, rate: int = AUDIO_RATE, wpm: int = 130, voice: str = "en-us") -> np.ndarray:
     """[N] float32 mono speech at `rate` (espeak-ng writes 22050 Hz s16; linear resampling is
     plenty for a test signal)."""
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "s.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", str(wpm), "-w", str(wav), text], check=True, capture_output=True)
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text], check=True, capture_output=True)
         with wave.open(str(wav)) as w:
             src_rate = w.getframerate()
             pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float32) / 32768.0

@@ -1450,3 +1450,32 @@ def test_a_measure_said_in_words_counts(race_engine):
             Evidence(EvidenceKind.SPEECH, 16.3, 19.0, "That was fifty kilometers from the finish.", SpeechData())]
     text, _ = _ask(AnswerEngine(_EmbeddedView(said)), "how far from the finish did he go clear?", 21.0)
     assert "fifty kilometers" in text, text
+
+
+# ---- whose voice: "what did she just say?" ---------------------------------------------------------------
+@pytest.mark.skipif(not __import__("shutil").which("espeak-ng"), reason="needs espeak-ng (apt-get install espeak-ng)")
+def test_a_voice_pitch_tells_a_higher_voice_from_a_lower_one():
+    from tests.speechclips import espeak
+    from vstream.answer.evidence import HIGHER_HZ, LOWER_HZ
+    from vstream.senses.speech import voice_pitch
+
+    text = "The delivery truck will arrive at dock four this afternoon."
+    assert voice_pitch(espeak(text, 16000, voice="en-us+f3")) >= HIGHER_HZ
+    assert 0 < voice_pitch(espeak(text, 16000, voice="en-gb")) <= LOWER_HZ
+    assert voice_pitch(np.zeros(16000, np.float32)) == 0.0  # silence: unknown, never a voice
+
+
+def test_what_she_said_is_said_in_the_higher_voice():
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    said = [Evidence(EvidenceKind.SPEECH, 7.7, 13.0, "Vella is out on his own and looks very strong.", SpeechData(pitch_hz=210.5)),
+            Evidence(EvidenceKind.SPEECH, 13.6, 16.1, "He attacked on the Hollow Lane climb.", SpeechData(pitch_hz=102.0)),
+            Evidence(EvidenceKind.SPEECH, 20.6, 25.2, "Look at the crowd lining the road.", SpeechData())]  # unmeasured
+    engine = AnswerEngine(_EmbeddedView(said))
+    text, cites = _ask(engine, "what did she just say about him", 17.0)
+    assert "very strong" in text and "Hollow Lane" not in text, text
+    text, _ = _ask(engine, "what did he just say?", 17.0)
+    assert "Hollow Lane" in text and "very strong" not in text, text
+    text, _ = _ask(engine, "what did she say?", 26.0)  # the unmeasured sentence may be hers
+    assert "crowd" in text, text

@@ -383,7 +383,7 @@ class EvidenceFinder:
     def rows(self, query: Query, kinds: tuple[EvidenceKind, ...] | None = None) -> list[Evidence]:
         """Rows of these kinds seen by `now` and inside the query's time scope, in time order."""
         lo, hi = self.bounds(query)
-        return placed(self.sync(query).window(kinds, lo, min(hi, query.now + 1e-6)), query.place)
+        return voiced(placed(self.sync(query).window(kinds, lo, min(hi, query.now + 1e-6)), query.place), query.voice)
 
     @staticmethod
     def bounds(query: Query) -> tuple[float, float]:
@@ -514,6 +514,22 @@ def latest_versions(found: list[Scored]) -> list[Scored]:
         last = max(group, key=lambda s: s.row.t_start)
         out.append(Scored(last.row, max(s.score for s in group), max(s.lexical for s in group)))
     return out
+
+
+# Voice pitch (Hz) that tells a higher voice from a lower one; between them a sentence could be either.
+HIGHER_HZ, LOWER_HZ = 170.0, 145.0
+
+
+def voiced(rows: list[Evidence], voice: str) -> list[Evidence]:
+    """Speech rows of the asked voice: a sentence measured in the other range is dropped; one unmeasured
+    or in between stays (it may be hers)."""
+    if not voice:
+        return rows
+
+    def other(r: Evidence) -> bool:
+        hz = getattr(r.data, "pitch_hz", 0.0) if r.kind is EvidenceKind.SPEECH else 0.0
+        return bool(hz) and (hz <= LOWER_HZ if voice == "higher" else hz >= HIGHER_HZ)
+    return [r for r in rows if not other(r)]
 
 
 def placed(rows: list[Evidence], place: Place | None) -> list[Evidence]:

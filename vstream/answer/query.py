@@ -155,6 +155,25 @@ _MOTION_WORDS = re.compile(r"\b(which way|direction|heading|headed|moving|move|m
                            r"walks|walked|running|runs|ran|driving|drives|drove|turn|turns|turned|turning|flying|flew)\b")
 
 
+# Who speaks, when the question says: "what did she just say?", "what did the man ask?" — the first
+# of these words in the question is the speaker ("what did she say about him?": she)
+_HER = {"she", "her", "woman", "lady", "girl", "mum", "mom", "wife", "mother", "grandma", "actress", "hostess"}
+_HIM = {"he", "him", "man", "guy", "boy", "dad", "husband", "father", "grandpa", "actor", "bloke"}
+
+
+def voice_of(low: str, modalities: frozenset[Modality]) -> str:
+    """"higher" for a woman's voice, "lower" for a man's, "" when the question names no speaker (or asks
+    about text): matched against each sentence's measured pitch (SpeechData.pitch_hz)."""
+    if Modality.SPEECH not in modalities or Modality.TEXT in modalities:
+        return ""
+    for w in re.findall(r"[a-z]+", low):
+        if w in _HER:
+            return "higher"
+        if w in _HIM:
+            return "lower"
+    return ""
+
+
 def place_of(low: str) -> Place | None:
     """The part of the picture a question narrows to, if any (the first such phrase)."""
     if m := _CORNER.search(low):
@@ -188,6 +207,7 @@ class Query:
     most: bool = False  # "at most", "maximum", "peak": a maximum over the scope
     options: tuple[str, ...] = field(default=())
     place: Place | None = None  # where in the picture ("on the left", "on the grass"); None: anywhere
+    voice: str = ""  # "higher" / "lower": whose speech ("what did she say?"); "" any voice
 
     @property
     def point(self) -> float:
@@ -243,7 +263,7 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
     target = quoted or _target(low)
     most = bool(re.search(r"\b(at most|most|max|maximum|peak|largest|biggest|highest)\b", low))
     return Query(q, now, answer_type, scope, window, target, quoted, modalities, object_class, most, tuple(options),
-                 place_of(low))
+                 place_of(low), voice_of(low, modalities))
 
 
 # "what's on the roof / side / back of …": surfaces that carry signs and writing.

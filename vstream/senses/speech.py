@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -288,7 +288,35 @@ class WhisperTranscriber(Transcriber):
             audio, language=self.cfg.language, beam_size=self.cfg.beam_size, vad_filter=True,
             word_timestamps=True, condition_on_previous_text=False)
         t_max = t0 + len(audio) / RATE  # nothing beyond the audio we were given
-        return [e for s in segments if (e := _evidence(s, t0, t_max)) is not None]
+        rows = [e for s in segments if (e := _evidence(s, t0, t_max)) is not None]
+        for e in rows:
+            a, b = int((e.t_start - t0) * RATE), int((e.t_end - t0) * RATE)
+            e.data = replace(e.data, pitch_hz=round(voice_pitch(audio[max(0, a):b]), 1))
+        return rows
+
+
+def voice_pitch(audio: np.ndarray) -> float:
+    """Median pitch (Hz) of the voiced 40 ms frames (normalised autocorrelation peak >= 0.5 between 70 and
+    400 Hz; frames quieter than half the stretch's RMS skipped); 0 with fewer than 5 voiced frames.
+    espeak-ng measured here: en-us / en-gb / en-us+m3 102-106 Hz, en-us+f3 211 Hz (adult voices: men
+    ~85-155 Hz, women ~165-255 Hz)."""
+    n, hop = int(0.04 * RATE), int(0.01 * RATE)
+    lo, hi = RATE // 400, RATE // 70
+    if len(audio) < n:
+        return 0.0
+    loud = 0.5 * float(np.sqrt(np.mean(audio ** 2)))
+    found = []
+    for i in range(0, len(audio) - n, hop):
+        x = audio[i:i + n] - audio[i:i + n].mean()
+        if float(np.sqrt(np.mean(x ** 2))) < loud:
+            continue
+        ac = np.correlate(x, x, "full")[n - 1:]
+        if ac[0] <= 0:
+            continue
+        k = lo + int(np.argmax(ac[lo:hi]))
+        if ac[k] / ac[0] >= 0.5:
+            found.append(RATE / k)
+    return float(np.median(found)) if len(found) >= 5 else 0.0
 
 
 def _evidence(seg, t0: float, t_max: float) -> Evidence | None:

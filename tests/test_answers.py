@@ -1479,3 +1479,12 @@ def test_what_she_said_is_said_in_the_higher_voice():
     assert "Hollow Lane" in text and "very strong" not in text, text
     text, _ = _ask(engine, "what did she say?", 26.0)  # the unmeasured sentence may be hers
     assert "crowd" in text, text
+
+
+def test_a_cards_other_line_is_no_yes_to_a_premise():
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    card = [Evidence(EvidenceKind.TEXT, 42.0, 50.0, line) for line in ("Harbour Museum", "Open 9:00-17:00", "• Closed on Mondays")]
+    text, _ = _ask(AnswerEngine(_EmbeddedView(card)), "is the museum open on mondays?", 48.0)
+    assert not text.startswith("Yes") and "Closed on Mondays" in text, text

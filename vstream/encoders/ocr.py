@@ -160,7 +160,7 @@ class GatedReader:
     # these 11-20 (67-74%); OCR seconds 21.2 → 10.8 (encoder alone, load ~5), 32.3 → 27.7 with
     # every sense on (load ~7). Lines cut by a crop are caught by the widening.
     def __init__(self, pad_cells: int = 0, pad_px: int = 12, full_above: float = 0.75, min_side: int = 32,
-                 refresh_s: float = 30.0):
+                 refresh_s: float = 10.0):  # 30 s left gen:council's timer box at "2:00" 20 s after it read "1:00"
         self.pad_cells, self.pad_px, self.full_above, self.min_side = pad_cells, pad_px, full_above, min_side
         self.refresh_s = refresh_s
         self.lines: list[TextLine] = []

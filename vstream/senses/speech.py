@@ -343,6 +343,7 @@ class _Buffer:
         self.t0: float | None = None
         self.audio = np.zeros(0, np.float32)  # [N]
         self.arrivals: list[tuple[float, float]] = []  # (chunk end stream time, wall when it arrived)
+        self.before = np.zeros(0, np.float32)  # the CONTEXT_S transcribed just before t0 (Whisper's context)
 
     @property
     def end(self) -> float:
@@ -363,12 +364,37 @@ class _Buffer:
         self.arrivals.append((chunk.end, chunk.wall))
 
     def drop(self, n: int) -> None:
+        self.before = np.concatenate([self.before, self.audio[:n]])[-int(CONTEXT_S * RATE):]
         self.audio = self.audio[n:]
         self.t0 = (self.t0 or 0.0) + n / RATE
         self.arrivals = [a for a in self.arrivals if a[0] > self.t0]
 
     def arrival(self, t: float) -> float:
         return next((wall for end, wall in self.arrivals if end >= t), 0.0)
+
+
+# Each call hears the audio it already transcribed just before (its words are dropped again): alone, a
+# short sentence lost its words — in step mode (a question every second or two) Whisper base heard gen:lecture's
+# "Does painting a roof white really make a difference?" as "No spending a roof wipe really make a difference."
+# and the reply as "Yes" + "At White Roof Constate went to the Breeze Coor at noon."; batched with what came
+# before, it got both right. Whisper encodes a 30 s window either way; the context costs decoding only.
+CONTEXT_S = 8.0
+
+
+def _after(rows: list[Evidence], t0: float) -> list[Evidence]:
+    """The rows of the new audio: those heard in the context dropped, one straddling t0 cut to its words from t0."""
+    out = []
+    for e in rows:
+        if e.t_end <= t0 + 0.05:
+            continue
+        if e.t_start < t0 - 0.05:
+            words = tuple(w for w in e.data.words if w.t_start >= t0 - 0.05)
+            if not words:
+                continue
+            e = Evidence(EvidenceKind.SPEECH, words[0].t_start, e.t_end, " ".join(w.text for w in words),
+                         replace(e.data, words=words), e.confidence)
+        out.append(e)
+    return out
 
 
 def _vad(audio: np.ndarray, min_silence_ms: int, max_segment_s: float) -> list[dict]:
@@ -549,7 +575,8 @@ class SpeechSense:
         n, speech, drop = _cut(regions, len(audio), final)
         if n:
             t = time.perf_counter()
-            rows = self._asr.transcribe(audio[:n], t0)
+            ctx = self._buf.before
+            rows = _after(self._asr.transcribe(np.concatenate([ctx, audio[:n]]), t0 - len(ctx) / RATE), t0)
             self._record(rows, time.perf_counter() - t, speech / RATE)
         self._buf.drop(drop)
 

@@ -1488,3 +1488,12 @@ def test_a_cards_other_line_is_no_yes_to_a_premise():
     card = [Evidence(EvidenceKind.TEXT, 42.0, 50.0, line) for line in ("Harbour Museum", "Open 9:00-17:00", "• Closed on Mondays")]
     text, _ = _ask(AnswerEngine(_EmbeddedView(card)), "is the museum open on mondays?", 48.0)
     assert not text.startswith("Yes") and "Closed on Mondays" in text, text
+
+
+def test_a_numbered_sign_asked_by_its_number_is_not_its_latest_version():
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    signs = [Evidence(EvidenceKind.TEXT, 5.0, 30.0, "GATE 5 this way"), Evidence(EvidenceKind.TEXT, 20.0, 30.0, "GATE 6 this way")]
+    text, _ = _ask(AnswerEngine(_EmbeddedView(signs)), "where is gate 5", 29.0)
+    assert "GATE 5" in text and "GATE 6" not in text, text

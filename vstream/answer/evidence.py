@@ -433,7 +433,7 @@ class EvidenceFinder:
         # question about now, to the latest ("how many km left?": "21 KM TO GO", not the earlier "38 KM
         # TO GO"), else to the first
         past = asks_past(query.question) or bool(_TIMES.search(query.question.lower()))
-        out = out if past else latest_versions(out)
+        out = out if past or _DIGITS.search(target) else latest_versions(out)  # "gate 5" asks that version
         return sorted(out, key=lambda s: (-s.score, -s.lexical, -len(s.row.content), (1 if past else -1) * s.row.t_start))
 
     def _semantic(self, target: str, query: Query) -> dict[int, float]:

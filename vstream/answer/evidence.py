@@ -500,13 +500,18 @@ _TIMES = re.compile(r"\bhow many times\b|\bhow often\b")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
 
 
+def numbers_hidden(content: str) -> str:
+    """A line with its numbers masked: the versions of one graphic ("38 KM TO GO", "21 KM TO GO") share it."""
+    return _DIGITS.sub("#", content.lower())
+
+
 def latest_versions(found: list[Scored]) -> list[Scored]:
     """On-screen lines that differ only in their numbers are one graphic whose value changed ("38 KM TO
     GO", later "21 KM TO GO"; "Gap: 1:48", later "Gap: 0:52"): for a question about now, the latest
     version alone, with the best score any version had (MiniLM likes some numbers better)."""
     groups: dict[str, list[Scored]] = {}
     for s in found:
-        key = _DIGITS.sub("#", s.row.content.lower()) if s.row.kind is EvidenceKind.TEXT and _DIGITS.search(s.row.content) \
+        key = numbers_hidden(s.row.content) if s.row.kind is EvidenceKind.TEXT and _DIGITS.search(s.row.content) \
             else f"row {id(s.row)}"
         groups.setdefault(key, []).append(s)
     out = []
@@ -535,8 +540,8 @@ def voiced(rows: list[Evidence], voice: str) -> list[Evidence]:
 def placed(rows: list[Evidence], place: Place | None) -> list[Evidence]:
     """Rows narrowed to a part of the picture: a frame's detections to the boxes there (a copy with
     its counts recounted: "how many people on the grass?"; a frame where no box's ground was told stays
-    whole), on-screen lines to those read there ("what
-    does it say at the bottom?"; a line read where no box was kept stays). Other rows as they are."""
+    whole), on-screen lines to those read there ("what does it say at the bottom?"; a line read where no
+    box was kept stays). Other rows as they are."""
     if place is None:
         return rows
     out = []

@@ -13,11 +13,13 @@ from vstream.answer.evidence import (
     LEXICAL_MIN,
     EvidenceFinder,
     lexical,
+    numbers_hidden,
     words,
 )
 from vstream.answer.phrasing import (
     _PAGE,
     BESIDE_S,
+    HEADING_S,
     PASSING_S,
     RECENT_S,
     REPLY_S,
@@ -643,8 +645,6 @@ def ranked_lists(q: Query, f: EvidenceFinder) -> list[tuple[list[Evidence], list
     return out
 
 
-HEADING_S = 2.5  # OCR reads a card's rows up to two runs after its heading (and the other way round)
-
 
 def ranked(q: Query, f: EvidenceFinder) -> Composed | None:
     """"Who won?", "who came 3rd?", "who's top of the overall?", "so Vella's leading overall, right?", "how many
@@ -727,7 +727,7 @@ def trend(q: Query, f: EvidenceFinder) -> Composed | None:
             if r.t_start <= q.now and _value(r.content) is not None and lexical(rest, r.content) >= LEXICAL_MIN]
     groups: dict[str, list[Evidence]] = {}
     for r in rows:
-        groups.setdefault(re.sub(r"\d+(?:[.,:]\d+)*", "#", r.content.lower()), []).append(r)
+        groups.setdefault(numbers_hidden(r.content), []).append(r)
     versions = max(groups.values(), key=len, default=[])
     if len(versions) < 2:  # shown once: what was said or shown about it, with no verdict of ours
         found = [s for s in f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=rest)

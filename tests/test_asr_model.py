@@ -187,3 +187,31 @@ def test_words_heard_in_the_context_are_not_said_twice():
     assert [e.content for e in out] == ["also add walnuts.", "Pour it in."]
     assert out[0].t_start == 14.1 and [w.text for w in out[0].data.words] == ["also", "add", "walnuts."]
     assert _after([old], t0=14.0) == []
+
+
+def _said(t0, t1, *words, p=0.9):
+    from memory.records import Evidence, EvidenceKind, SpeechData, Word
+
+    ws = tuple(Word(w, t, t + 0.3, p) for w, t in words)
+    return Evidence(EvidenceKind.SPEECH, t0, t1, " ".join(w for w, _ in words), SpeechData(ws, pitch_hz=110.0))
+
+
+def test_a_sentence_heard_again_with_surer_words_is_revised_in_its_own_times():
+    """The context's rows re-read the stored ones: each re-heard word goes to one stored row (the one
+    holding its middle), and a row takes the new words only when Whisper is surer of them."""
+    from vstream.senses.speech import revisions
+
+    first = _said(20.0, 22.0, ("No", 20.0), ("spending", 20.4), ("a", 21.0), ("roof.", 21.6), p=0.4)
+    second = _said(22.2, 23.5, ("Yes.", 22.3), p=0.8)
+    again = [_said(16.5, 17.0, ("Well,", 16.6), p=0.9),  # heard in the context, never stored: no row's
+             _said(20.0, 23.6, ("Does", 20.1), ("painting", 20.5), ("a", 21.0), ("roof?", 21.7), ("Yes.", 22.3), p=0.85)]
+    out = revisions([first, second], again, ctx_t0=15.0)
+    assert [(r is first, n.content) for r, n in out] == [(True, "Does painting a roof?")]
+    new = out[0][1]
+    assert (new.t_start, new.t_end, new.data.pitch_hz) == (20.0, 22.0, 110.0)  # its own span and voice
+    assert [w.text for w in new.data.words] == ["Does", "painting", "a", "roof?"]  # "Yes." stays with the reply
+    assert revisions([first], again, ctx_t0=19.5) == []  # its start too near the context's: its first words cut
+    less_sure = [_said(20.0, 22.0, ("Does", 20.1), ("painting", 20.5), ("a", 21.0), ("roof?", 21.7), p=0.3)]
+    assert revisions([first], less_sure, ctx_t0=15.0) == []
+    cut_short = [_said(21.5, 22.0, ("roof?", 21.6), p=0.95)]
+    assert revisions([first], cut_short, ctx_t0=15.0) == []  # 1 word of 4: no better reading

@@ -10,6 +10,7 @@ import math
 import re
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -226,7 +227,8 @@ def _session_run(clip: Path, session: Path, mode: str, stop_at: float | None = N
     cfg = Config(source=SourceConfig(source=str(clip), speed=Speed.MAX, fps=2))
     ing = open_ingest(cfg, str(session), mode=mode)
     rows = []
-    ing.sink = lambda frame, enc, ev, events: rows.extend(e for e in ev if e.kind is EvidenceKind.SPEECH)
+    # copies: a row given out may later be revised in place (speech.revisions); rows are as heard then
+    ing.sink = lambda frame, enc, ev, events: rows.extend(replace(e) for e in ev if e.kind is EvidenceKind.SPEECH)
     start_ingest(ing, not session.exists())
     try:
         if stop_at is None:
@@ -278,6 +280,48 @@ def test_session_append_offsets_speech_and_resume_skips_heard_audio(speech_dir, 
     for e, truth in zip(sorted(rows, key=lambda e: e.t_start), placed):
         assert abs(e.t_start - (truth.t_start + off)) <= 1.0, (e, truth, off)
     assert len(stored) == 4 and min(t for t, _ in stored[2:]) >= off
+
+
+class _Rereading:
+    """Whisper's readings scripted per sentence of a clip (the revision's plumbing under test, not the
+    model): a sentence heard with nothing after it reads wrong and unsure ("dock seven" → "doc salvin",
+    p 0.4); heard again in a later call's context, right and sure (p 0.9)."""
+
+    def __init__(self, placed):
+        self.placed, self.heard = placed, set()
+
+    def load(self) -> None:
+        pass
+
+    def transcribe(self, audio, t0):
+        from memory.records import Evidence, Word
+
+        t1, rows = t0 + len(audio) / RATE, []
+        for k, ph in enumerate(self.placed):
+            if t0 <= ph.t_start and ph.t_end <= t1:
+                sure = k in self.heard
+                self.heard.add(k)
+                text = ph.text if sure else ph.text.replace("dock seven", "doc salvin").replace("three thirty", "free thirsty")
+                ws, step = text.split(), (ph.t_end - ph.t_start) / len(text.split())
+                words = tuple(Word(w, ph.t_start + i * step, ph.t_start + (i + 1) * step, 0.9 if sure else 0.4) for i, w in enumerate(ws))
+                rows.append(Evidence(EvidenceKind.SPEECH, ph.t_start, ph.t_end, text, SpeechData(words), 0.9 if sure else 0.4))
+        return rows
+
+
+def test_a_stored_sentence_is_revised_once_the_audio_after_it_is_heard(speech_dir, tmp_path, monkeypatch):
+    """TRUCK at 2 s is transcribed alone (misheard), then heard again as the context of ALARM's call:
+    the stored row takes the surer reading in place (same id and times, in the session's database), and
+    the sink (watches, the responder) gets each sentence once — the revision is memory's, not a new row."""
+    import vstream.senses.speech as speech
+
+    clip = speech_dir / "revise.mp4"
+    placed = make_clip(clip, 12, [(2.0, TRUCK), (6.5, ALARM)])
+    monkeypatch.setattr(speech, "resolve_model", lambda name: "scripted")
+    monkeypatch.setattr(speech, "WhisperTranscriber", lambda cfg, model_dir: _Rereading(placed))
+    rows, _, _, stored = _session_run(clip, tmp_path / "s", "auto")
+    assert [e.content for e in rows] == [TRUCK.replace("dock seven", "doc salvin"), ALARM.replace("three thirty", "free thirsty")]
+    assert [c for _, c in stored] == [TRUCK, ALARM.replace("three thirty", "free thirsty")]  # ALARM: nothing after it
+    assert stored[0][0] == rows[0].t_start == placed[0].t_start
 
 
 # ---- configuration and missing packages ------------------------------------------------------------

@@ -206,11 +206,12 @@ class Ingest:
         events = self._publish_signals(enc)
         rows = self.senses.update(enc, self.period) + self._see(frame, enc, events)
         heard = self.speech.poll(upto=frame.ts) if self.hearing else []
+        fresh = _first_hearings(heard)
         self._publish_captions(heard)
         if self.memory is not None:
             self.memory.add_frame(self._record(enc), rows + heard)
         if self.sink is not None:
-            self.sink(frame, enc, rows + heard, events)
+            self.sink(frame, enc, rows + fresh, events)
         log.debug("t=%.2f kept=%.2f cache=%s cut=%s ocr=%r", enc.frame_ts, enc.kept_ratio, enc.cache_hit, enc.scene_change, enc.text)
         return enc
 
@@ -278,16 +279,18 @@ class Ingest:
         if not self.hearing:
             return []
         rows = self.speech.finish_until(t)
+        fresh = _first_hearings(rows)
         self._publish_captions(rows)
         if self.memory is not None:
             self.memory.put_evidence(rows, None)
-        return rows
+        return fresh
 
     def _publish_captions(self, rows: list[Evidence]) -> None:
         """Live captions: each transcript segment as a speech event (not stored: the rows are)."""
         for ev in rows:
             self.bus.publish(Event(EventKind.SPEECH, ev.t_start, ev.content,
-                                   {"t_end": round(ev.t_end, 3), "confidence": round(ev.confidence, 3)}))
+                                   {"t_end": round(ev.t_end, 3), "confidence": round(ev.confidence, 3),
+                                    "revised": bool(ev.id)}))
 
     def _record(self, enc: EncodedFrame) -> FrameRecord:
         """What memory keeps of an encoded frame (+ its KV block, hf backend)."""
@@ -362,3 +365,10 @@ class Ingest:
             lag_p95_s=rounded(s.lag.percentile(95)), encode_p95_s=rounded(self.encode_latency.percentile(95)),
             reconnects=s.reconnects,
         )
+
+
+def _first_hearings(heard: list[Evidence]) -> list[Evidence]:
+    """The speech rows heard for the first time. A row stored already (it has an id) came back revised
+    (speech.revisions): memory takes the new words, watches and the responder do not see it again — an
+    alert from it would carry the sentence's first-hearing time, seconds before it was really read."""
+    return [ev for ev in heard if not ev.id]

@@ -80,8 +80,9 @@ class Graphic:
     scrolling upward at CREDITS_SPEED px/s from the bottom of the frame), "ticker" (a band at the
     very bottom: a fixed "LATEST" label, the lines scrolling leftward at TICKER_SPEED px/s, looping),
     "clock" (a small top-left box; lines[0] "HH:MM:SS" is the time at t_start, shown as HH:MM and
-    ticking on), "corner" (the clock's box with lines[0] as written: a value that is replaced, not
-    ticking, e.g. "38 KM TO GO"; a new Graphic at each change), "breaking" (a red band under the
+    ticking on; an optional lines[1], a date such as "18/03/2026", is shown before it, as a CCTV
+    camera stamps its picture), "corner" (the clock's box with lines[0] as written: a value that is
+    replaced, not ticking, e.g. "38 KM TO GO"; a new Graphic at each change), "breaking" (a red band under the
     top: a white "BREAKING" box + lines[1]),
     "weather" (a centred panel: lines[0] as its header, lines[1] large), "slide" (a presentation
     slide filling the frame: light background, lines[0] a dark bold title over an accent rule in
@@ -550,6 +551,58 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("With no further business, we are adjourned at seven forty.", 91.5, "en-us+f3"),
                 SpeechEvent("Good night, everyone.", 96.3, "en-us+f3")),
     ),
+    # 100 s building-security monitoring feed (Northfield campus, control room): real footage as the
+    # cameras' picture (vtest.avi as CAM 01 on the main entrance path, bikes.mp4 as CAM 04 at the north
+    # gate and CAM 05 at the bike shelter), a CCTV date/time stamp (the clock with its date line, top
+    # left), the camera's name bottom-left (a one-line lower third, replaced at each switch), a car-park
+    # counter (the bug, top right) replaced twice (46, 38, 21 free), three event bands (the `breaking`
+    # band with its own label: a door alarm, an expected delivery, lost property) and a visitor-log panel
+    # (the `weather` panel: a header and three lines). Shots cut at 26, 40, 66, 78 s (4 cuts). Radio
+    # talk between the control-room operator (en-us+f3, call sign "Control") and the guard Marcus
+    # (en-gb): they restate some graphics and say what none shows: the cleaner's box, the staff car
+    # park on Mill Road, Parcel Express, Priya Shah waiting in the lobby, the bike-shelter gate, the
+    # lock fixed tomorrow, his break at three and Jenny until ten, the student's laptop. Held out:
+    # dev14.json is never tuned on.
+    "security": ClipSpec(
+        "security", 100.0, size=(854, 480),
+        broll=(BrollShot(0, 26, "vtest.avi", 0.0, 26.0, (90, 100, 90)),
+               BrollShot(26, 40, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(40, 66, "vtest.avi", 40.0, 66.0, (90, 95, 100)),
+               BrollShot(66, 78, "bikes.mp4", 5.6, 7.4, (80, 80, 80)),
+               BrollShot(78, 100, "vtest.avi", 57.0, 79.0, (90, 95, 100))),
+        graphics=(Graphic("clock", 0, 100, ("14:05:20", "18/03/2026"), (15, 15, 20)),
+                  Graphic("lower_third", 0, 26, ("CAM 01 \u00b7 MAIN ENTRANCE",), (15, 15, 20)),
+                  Graphic("lower_third", 26, 40, ("CAM 04 \u00b7 NORTH GATE",), (15, 15, 20)),
+                  Graphic("lower_third", 40, 66, ("CAM 01 \u00b7 MAIN ENTRANCE",), (15, 15, 20)),
+                  Graphic("lower_third", 66, 78, ("CAM 05 \u00b7 BIKE SHELTER",), (15, 15, 20)),
+                  Graphic("lower_third", 78, 100, ("CAM 01 \u00b7 MAIN ENTRANCE",), (15, 15, 20)),
+                  Graphic("bug", 0, 32, ("CAR PARK B: 46 FREE",), (30, 120, 60)),
+                  Graphic("bug", 32, 70, ("CAR PARK B: 38 FREE",), (30, 120, 60)),
+                  Graphic("bug", 70, 100, ("CAR PARK B: 21 FREE",), (30, 120, 60)),
+                  Graphic("breaking", 9, 16, ("DOOR ALARM", "Door 3B held open - East Wing"), (190, 20, 30)),
+                  Graphic("breaking", 44, 51, ("DELIVERY", "Expected 14:30 at Loading Bay 2"), (30, 80, 160)),
+                  Graphic("weather", 56, 64, ("VISITOR LOG", "13:48 Priya Shah - Room 214", "13:55 Tom Becker - IT",
+                                              "14:02 Anna Kowalski - HR"), (30, 40, 60)),
+                  Graphic("breaking", 82, 89, ("LOST PROPERTY", "Black backpack at reception"), (200, 110, 20))),
+        speech=(SpeechEvent("Control to Marcus, radio check, over.", 0.8, "en-us+f3"),
+                SpeechEvent("Marcus here, loud and clear. I am at the main entrance.", 5.3, "en-gb"),
+                SpeechEvent("The alarm on door three B is going off in the east wing.", 10.8, "en-us+f3"),
+                SpeechEvent("Copy that, heading there now. I will be two minutes.", 16.2, "en-gb"),
+                SpeechEvent("Door three B is shut now. A cleaner had propped it open with a box.", 27, "en-gb"),
+                SpeechEvent("Good. Car park B is filling up, only thirty eight spaces left.", 33.8, "en-us+f3"),
+                SpeechEvent("I will send the overflow to the staff car park on Mill Road.", 40.2, "en-gb"),
+                SpeechEvent("A van from Parcel Express is due at half past two, at loading bay two.", 45.5, "en-us+f3"),
+                SpeechEvent("Understood. I will meet the driver there.", 52.5, "en-gb"),
+                SpeechEvent("Three visitors have signed in since lunch.", 57, "en-us+f3"),
+                SpeechEvent("Priya Shah is waiting in the lobby for her escort.", 61, "en-us+f3"),
+                SpeechEvent("Control, the bike shelter gate is unlocked again.", 66.3, "en-gb"),
+                SpeechEvent("I will ask maintenance to fix the lock tomorrow morning.", 71, "en-us+f3"),
+                SpeechEvent("My break is at three o'clock, and Jenny takes over until ten.", 75.6, "en-gb"),
+                SpeechEvent("Someone handed in a black backpack at reception.", 82.5, "en-us+f3"),
+                SpeechEvent("It might belong to the student who called about a lost laptop.", 86.6, "en-gb"),
+                SpeechEvent("Okay. Walk the car park once more before your break.", 91.9, "en-us+f3"),
+                SpeechEvent("Will do. Marcus out.", 97.1, "en-gb")),
+    ),
 }
 
 
@@ -991,10 +1044,12 @@ def _ticker(d, g: Graphic, size, t) -> None:
 
 
 def clock_text(g: Graphic, t: float) -> str:
-    """The clock's HH:MM at time t (lines[0] is HH:MM:SS at t_start)."""
+    """The clock's HH:MM at time t (lines[0] is HH:MM:SS at t_start), after lines[1]'s date if any
+    (the date does not roll over at midnight: no clip runs across one)."""
     hh, mm, ss = (int(v) for v in g.lines[0].split(":"))
     s = (hh * 3600 + mm * 60 + ss + int(t - g.t_start)) % 86400
-    return f"{s // 3600:02d}:{s // 60 % 60:02d}"
+    hhmm = f"{s // 3600:02d}:{s // 60 % 60:02d}"
+    return f"{g.lines[1]}  {hhmm}" if len(g.lines) > 1 else hhmm
 
 
 def _clock(d, g: Graphic, size, t) -> None:

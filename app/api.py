@@ -235,7 +235,7 @@ def add_routes(app, controller, answer_timeout_s: float = ANSWER_TIMEOUT_S, came
             camera = camera_of(req, cameras)
         except ApiError as e:
             return e.response()
-        ask = (lambda: cameras.ask(question, camera)) if cameras is not None else (lambda: controller.ask(question))
+        ask = (lambda: cameras.ask(question, camera)) if cameras is not None else (lambda: controller.ask(question, req.previous()))
         answering = _Answering(ask, answer_timeout_s)
         try:
             first = await answering.next()

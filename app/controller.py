@@ -87,10 +87,11 @@ class Controller:
         return self.assistant.session if self.assistant is not None else None
 
     # ---- questions ---------------------------------------------------------------------------------
-    def ask(self, question: str) -> Iterator[str | Answer]:
+    def ask(self, question: str, previous: str | None = None) -> Iterator[str | Answer]:
+        """`previous`: the user's question before this one in the chat (follow-ups: "who said that?")."""
         if self.assistant is None:
             raise VStreamError("nothing is running: start a source (or load a session) first")
-        yield from self.assistant.ask(question)
+        yield from self.assistant.ask(question, previous=previous)
 
     # ---- watches and events ---------------------------------------------------------------------------
     def watch(self, text: str) -> str:

@@ -48,10 +48,16 @@ class ChatRequest(_Strict):
 
     def question(self) -> str | None:
         """The last user message's text (None when there is no user message)."""
-        for m in reversed(self.messages):
-            if m.role == "user":
-                return m.text()
-        return None
+        asked = self._user_texts()
+        return asked[-1] if asked else None
+
+    def previous(self) -> str | None:
+        """The user message before the last (the conversation's previous question), if any."""
+        asked = self._user_texts()
+        return asked[-2][:MAX_QUESTION_CHARS] if len(asked) >= 2 else None
+
+    def _user_texts(self) -> list[str]:
+        return [m.text() for m in self.messages if m.role == "user"]
 
 
 class ErrorDetail(BaseModel):

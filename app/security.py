@@ -207,13 +207,13 @@ class GuardedController:
             raise VStreamError(f"{folder}: no saved session there in this server's sessions folder (--sessions)")
         return self._inner.load(str(real))
 
-    def ask(self, question: str):
+    def ask(self, question: str, previous: str | None = None):
         """The UI's questions get the API's length limit (the API checks it before this)."""
         from app.schemas import MAX_QUESTION_CHARS
 
         if len(question or "") > MAX_QUESTION_CHARS:
             raise VStreamError(f"the question is {len(question)} characters long; ask in at most {MAX_QUESTION_CHARS}")
-        return self._inner.ask(question)
+        return self._inner.ask(question, (previous or "")[:MAX_QUESTION_CHARS] or None)
 
     def __getattr__(self, name):
         return getattr(self._inner, name)

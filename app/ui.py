@@ -146,10 +146,11 @@ def build_ui(c: Controller, max_upload_mb: int = 500, cameras=None):
         return start(path)
 
     def respond(question, history):
+        asked = [m["content"] for m in (history or []) if m.get("role") == "user" and isinstance(m.get("content"), str)]
         history = list(history or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
         cites: dict[str, float] = {}  # the radio's labels → the cited span's start
         try:
-            for item in c.ask(question):
+            for item in c.ask(question, asked[-1] if asked else None):
                 if isinstance(item, Answer):
                     cites = {c.cite_label(x): x.t_start for x in item.citations}
                     history[-1]["content"] = item.text + "\n\n" + " ".join(f"[{label}]" for label in cites)

@@ -410,7 +410,9 @@ def _video_config(base, path: Path):
 
 def run_video(path: Path, questions: list[QAItem], proactive: list[ProactiveItem], config=None,
               log=None) -> tuple[list[QAResult], list[AlertResult], dict]:
-    """One video through the Assistant: stop at each ask_at, ask or set a watch, collect alerts."""
+    """One video through the Assistant: stop at each ask_at, ask or set a watch, collect alerts. The
+    questions on one video are one conversation: each is asked with the one before it (a follow-up such
+    as "who said that?" is about it; a question with its own subject is answered alone)."""
     from vstream.assistant import Assistant
 
     steps = sorted([(q.ask_at, 1, q) for q in questions] + [(p.ask_at, 0, p) for p in proactive], key=lambda s: s[:2])
@@ -430,7 +432,7 @@ def run_video(path: Path, questions: list[QAItem], proactive: list[ProactiveItem
                 if isinstance(item, ProactiveItem):
                     _set_watch(a, item, watch_of, errors)
                 else:
-                    results.append(_ask(a, item))
+                    results.append(_ask(a, item, results[-1].question if results else None))
                     if log:
                         log(results[-1])
             end = max((p.fire_at + p.tolerance + 2.0 for p in proactive if p.fire_at is not None), default=0.0)
@@ -443,10 +445,10 @@ def run_video(path: Path, questions: list[QAItem], proactive: list[ProactiveItem
     return results, [_alert_result(p, alerts[p.qid], errors.get(p.qid, "")) for p in proactive], stats
 
 
-def _ask(a, item: QAItem) -> QAResult:
+def _ask(a, item: QAItem, previous: str | None = None) -> QAResult:
     reached = a.now  # what the assistant has seen: a runner that fed it past ask_at is caught here
     try:
-        ans = a.answer(item.question, now=item.ask_at)
+        ans = a.answer(item.question, now=item.ask_at, previous=previous)
     except VStreamError as e:
         return _result(item, "", (), reached, None, None, str(e))
     spans = tuple((float(c.t_start), float(c.t_end)) for c in ans.citations)

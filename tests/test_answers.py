@@ -1497,3 +1497,115 @@ def test_a_numbered_sign_asked_by_its_number_is_not_its_latest_version():
     signs = [Evidence(EvidenceKind.TEXT, 5.0, 30.0, "GATE 5 this way"), Evidence(EvidenceKind.TEXT, 20.0, 30.0, "GATE 6 this way")]
     text, _ = _ask(AnswerEngine(_EmbeddedView(signs)), "where is gate 5", 29.0)
     assert "GATE 5" in text and "GATE 6" not in text, text
+
+
+def _club_rows():
+    """A rowing club's annual meeting as OCR and speech read it (boxed lines): name cards with role lines, a
+    ballot panel put up at 30 s (stacked lines), a ticker scrolling along the bottom (read in pieces), a
+    corner bug, a timer box replaced (3:00, then 0:45), a treasurer asked about the cost and replying."""
+    from memory.records import Box, Evidence, SpeechData, TextData
+
+    def line(t0, t1, text, x0, y0, x1, y1):
+        return Evidence(EvidenceKind.TEXT, t0, t1, text, TextData(Box(x0, y0, x1, y1)))
+
+    def said(t0, t1, text):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, text, SpeechData())
+
+    ticker = [line(24 + 2 * i, 26 + 2 * i, piece, 0.1 + 0.1 * (i % 3), 0.92, 0.95, 0.99)
+              for i, piece in enumerate(["Season op", "Season opens Satur", "Season opens Saturday 5 April",
+                                         "ns Saturday 5 April • Boathouse", "Boathouse open 7", "Boathouse op",
+                                         "Boathouse open 7 am"])]
+    return [_objects(0.0, 60.0),
+            line(2, 8, "Priya Natarajan", 0.07, 0.73, 0.45, 0.81), line(2, 8, "Host", 0.07, 0.81, 0.15, 0.88),
+            line(10, 16, "Tom Adeyemi", 0.07, 0.73, 0.40, 0.81), line(10, 16, "Treasurer", 0.07, 0.81, 0.25, 0.88),
+            line(10, 16, "Regatta entries close Friday", 0.30, 0.92, 0.95, 0.99),  # a ticker line, not on his card
+            line(16, 22, "Dana Kowalski", 0.07, 0.73, 0.40, 0.81), line(16, 22, "Rowing coach", 0.07, 0.81, 0.27, 0.88),
+            line(0, 60, "LIVE", 0.88, 0.05, 0.96, 0.12),
+            line(30, 36, "BALLOT - MOTION 4", 0.30, 0.29, 0.70, 0.37), line(30, 36, "Members for: 31", 0.33, 0.40, 0.67, 0.49),
+            line(30, 36, "Members against: 4", 0.33, 0.53, 0.67, 0.62), line(30, 36, "MOTION PASSED", 0.28, 0.66, 0.72, 0.75),
+            line(36.5, 44, "MOTION 5 - New boat shed", 0.08, 0.42, 0.92, 0.53), *ticker,
+            line(44, 50, "TIME LEFT 3:00", 0.03, 0.04, 0.26, 0.13), line(50, 56, "TIME LEFT 0:45", 0.03, 0.04, 0.26, 0.13),
+            said(11.0, 13.0, "So what will the new oars set us back?"),
+            said(13.5, 15.5, "Roughly £4,200 from the equipment fund."),
+            said(18.0, 20.0, "Motion 5 covers the new boat shed."),
+            said(52.0, 56.0, "That concludes tonight's meeting, it is 9.15, thanks all.")]
+
+
+@pytest.fixture(scope="module")
+def club_engine():
+    from vstream.answer.engine import AnswerEngine
+
+    return AnswerEngine(_EmbeddedView(_club_rows()))
+
+
+@pytest.mark.parametrize("question, now, want, wrong", [
+    ("who's hosting?", 6.0, "Priya Natarajan", None),  # a deed matched on a role line: the name on its card
+    ("who is the treasurer", 14.0, "Tom Adeyemi", "Dana"),
+    ("who's coaching", 20.0, "Dana Kowalski", "Adeyemi"),
+])
+def test_a_role_line_answers_with_the_name_on_its_card(club_engine, question, now, want, wrong):
+    text, _ = _ask(club_engine, question, now)
+    assert want in text and (wrong is None or wrong not in text), (question, text)
+
+
+def _as_read_by(rows, now: float):
+    """The rows as memory holds them at `now`: none started later, none ending after it (still on screen)."""
+    from dataclasses import replace
+
+    return [replace(r, t_end=min(r.t_end, now)) for r in rows if r.t_start <= now]
+
+
+def test_a_panel_just_put_up_is_quoted_with_its_lines_and_a_count_names_no_one(club_engine):
+    from vstream.answer.engine import AnswerEngine
+
+    early = AnswerEngine(_EmbeddedView(_as_read_by(_club_rows(), 32.0)))
+    text, cites = _ask(early, "how did the ballot go", 32.0)  # up for 2 s: not a ticker's passing piece
+    assert "BALLOT - MOTION 4" in text and "Members for: 31" in text and "Members against: 4" in text, text
+    assert "Season" not in text, text  # the ticker changed at the same moment but is no line of the panel
+    text, _ = _ask(club_engine, "who voted against the motion", 35.0)
+    assert "Members against: 4" in text and "names no one" in text and "haven't seen or heard who" in text, text
+
+
+def test_before_this_skips_the_ticker_and_the_corner_bug(club_engine):
+    text, _ = _ask(club_engine, "what was on screen right before this", 41.5)  # the ticker was read at 40 s
+    assert "MOTION 5 - New boat shed" in text and "Members for: 31" in text and "Boathouse" not in text.split(":")[1], text
+
+
+def test_money_asked_in_other_words_is_an_amount_stated(club_engine):
+    text, _ = _ask(club_engine, "how much do the oars cost", 9.0)  # before anyone said it
+    assert "haven't seen or heard" in text and "£" not in text, text
+    text, cites = _ask(club_engine, "how much will the new oars cost", 30.0)  # asked aloud, answered in the reply
+    assert "£4,200" in text and (13.5, 15.5) in cites and not text.startswith("I haven't"), text
+    assert lexical("money", "Roughly £4,200 from the equipment fund.") >= 0.8  # money asked: an amount stated
+    assert lexical("budget", "Entry is $12 for members") >= 0.8 and lexical("money", "Motion 5 covers the shed") == 0
+    text, _ = _ask(club_engine, "how much will motion 5 cost", 30.0)  # "Motion 5" is a number, not an amount
+    assert "haven't seen or heard" in text and "boat shed" not in text.split(";")[0], text
+    text, _ = _ask(club_engine, "where is the funding coming from", 30.0)
+    assert "equipment fund" in text, text
+
+
+def test_an_end_asked_in_other_words_and_a_timer_read_latest(club_engine):
+    text, _ = _ask(club_engine, "what time did they wrap up", 58.0)  # "concludes" said, "wrap up" asked
+    assert "9.15" in text, text
+    text, cites = _ask(club_engine, "how long has she got left", 53.0)  # a countdown, not a people count
+    assert "0:45" in text and "3:00" not in text and "in view" not in text, text
+    text, _ = _ask(club_engine, "how much time remaining", 47.0)
+    assert "3:00" in text and "0:45" not in text, text
+
+
+@pytest.mark.parametrize("question, now, want", [
+    ("who's talking right now", 5.0, "Priya Natarajan"),
+    ("who is speaking", 13.0, "Tom Adeyemi"),
+])
+def test_who_is_talking_while_a_name_caption_is_up(club_engine, question, now, want):
+    text, _ = _ask(club_engine, question, now)
+    assert want in text and "voices are not told apart" in text, text
+    assert "Regatta" not in text, text  # a ticker line that changed with the caption is not on the card
+    text, _ = _ask(club_engine, question, 40.0)  # no caption up: an old one is no guess at who talks now
+    assert "Natarajan" not in text and "Adeyemi" not in text, text
+
+
+def test_the_one_spoken_to_is_not_the_speaker():
+    assert analyze("what did the coach tell him at the end", 30.0).voice == ""
+    assert analyze("what did she tell him", 30.0).voice == "higher"
+    assert analyze("what did he ask her", 30.0).voice == "lower"

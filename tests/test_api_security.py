@@ -327,7 +327,7 @@ class SlowController:
     def __init__(self, delay_s: float):
         self.delay_s = delay_s
 
-    def ask(self, question):
+    def ask(self, question, previous=None):
         from vstream.types import Answer
 
         yield "thinking"

@@ -343,9 +343,9 @@ def test_mini_set_end_to_end(clip_cache, tmp_path, monkeypatch):
     seen: list[tuple[float, float]] = []
     real_answer = Assistant.answer
 
-    def spy(self, question, now=None, options=None):
+    def spy(self, question, now=None, options=None, previous=None):
         seen.append((self.now, now))
-        return real_answer(self, question, now=now, options=options)
+        return real_answer(self, question, now=now, options=options, previous=previous)
 
     monkeypatch.setattr(Assistant, "answer", spy)
     rep = qa.run_qa(MINI, tmp_path / "out")

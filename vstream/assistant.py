@@ -207,21 +207,24 @@ class Assistant:
         self.stop()
 
     # ---- asking and watching ---------------------------------------------------------------------------
-    def ask(self, question: str, now: float | None = None, options: list[str] | None = None) -> Iterator[str | Answer]:
-        """Text pieces as they come, then the final Answer."""
+    def ask(self, question: str, now: float | None = None, options: list[str] | None = None,
+            previous: str | None = None) -> Iterator[str | Answer]:
+        """Text pieces as they come, then the final Answer. `previous`: the question asked before it in
+        the same conversation, for follow-ups ("who said that?")."""
         if self._responder is None:
             raise VStreamError("nothing is running: start a source (or load a session) first")
         if self._reader is not None:
             self._reader.refresh()
-        for item in self._responder.ask(question, now, options):
+        for item in self._responder.ask(question, now, options, previous):
             if isinstance(item, Answer):
                 self.answer_latency.add(item.latency_s)
                 self.ttft.add(item.ttft_s)
             yield item
 
-    def answer(self, question: str, now: float | None = None, options: list[str] | None = None) -> Answer:
+    def answer(self, question: str, now: float | None = None, options: list[str] | None = None,
+               previous: str | None = None) -> Answer:
         final = None
-        for item in self.ask(question, now, options):
+        for item in self.ask(question, now, options, previous):
             if isinstance(item, Answer):
                 final = item
         return final

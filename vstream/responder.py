@@ -40,6 +40,7 @@ class _Job:
     options: list[str] | None
     out: queue.Queue  # str pieces, then an Answer, then _DONE (or an exception)
     t_submit: float
+    previous: str | None = None  # the question before it in the conversation (follow-ups)
 
 
 class Responder:
@@ -68,9 +69,11 @@ class Responder:
         self._thread.join(timeout=5)
 
     # ---- questions -----------------------------------------------------------------------------------
-    def ask(self, question: str, now: float | None = None, options: list[str] | None = None) -> Iterator[str | Answer]:
-        """Stream the answer's text pieces, then the final Answer (with citations)."""
-        job = _Job(check_question(question), now, options, queue.Queue(), time.monotonic())
+    def ask(self, question: str, now: float | None = None, options: list[str] | None = None,
+            previous: str | None = None) -> Iterator[str | Answer]:
+        """Stream the answer's text pieces, then the final Answer (with citations). `previous`: the
+        question asked before it in the same conversation ("who said that?" is about it)."""
+        job = _Job(check_question(question), now, options, queue.Queue(), time.monotonic(), previous)
         try:
             self._jobs.put_nowait(job)
         except queue.Full:
@@ -113,7 +116,7 @@ class Responder:
                 self.busy = False
 
     def _run(self, job: _Job) -> None:
-        for item in self.engine.stream(job.question, job.now, job.options or (), job.t_submit):
+        for item in self.engine.stream(job.question, job.now, job.options or (), job.t_submit, job.previous):
             job.out.put(item)
         self.answered += 1
 

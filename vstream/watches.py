@@ -163,24 +163,27 @@ TOPIC_MATCH = 0.85  # a topic word misread by a letter still fires (7 letters: 0
 
 
 # "when we get to the harbour bridge", "when it goes in the oven": the place or thing is the topic
-_ARRIVE = re.compile(r"\b(when|once|if) (?:we|you|they|he|she|i|it) (?:get|gets|arrive|arrives|reach|reaches|go|goes|come|"
-                     r"comes|put|puts|is put|are put)(?: back)?(?: to| at| in| into| on| onto)? (?:the )?")
+_ARRIVE = re.compile(r"\b(when|once|if|as soon as) (?:we|you|they|he|she|i|it) (?:get|gets|arrive|arrives|reach|reaches|go|goes|"
+                     r"come|comes|put|puts|is put|are put|move on|moves on|turn|turns|switch|switches)(?: back)?"
+                     r"(?: to| at| in| into| on| onto)? (?:the )?")
+# How a topic shows up: "comes on", "starts" (a graphic); "is in", "are out", "is announced" (a result, shown or said)
+_SHOWN_END = r"comes? on|starts?|begins?|appears?|shows? up|is on|are on|comes? up|is shown"
+_READY_END = r"(?:is|are) (?:in|out|up|ready|final|announced|declared|posted|read out)|gets? (?:announced|posted|read out)"
 
 
 def _topic_watch(t: str, low: str) -> Watch | None:
     """"Tell me if there's breaking news", "let me know when the weather comes on": a topic shown on
     screen, watched for as its particular words (a graphic usually names its topic)."""
     low = _ARRIVE.sub(r"\1 the ", low)
-    m = re.search(r"\b(?:if|when|once|whenever)\s+(?:there(?:'s| is| are)\s+)?(?:the\s+|a\s+|an\s+|some\s+|any\s+)?"
-                  r"([a-z][a-z ]{1,40}?)\s*(?:comes? on|starts?|begins?|appears?|shows? up|is on|are on|comes? up|"
-                  r"is shown)?\s*[.!?]*$", re.sub(r"\b(?!(?:there|it|that|what|who|here|he|she)'s)([a-z]+)'s\b", r"\1", low))  # "the ranger's name"
+    m = re.search(r"\b(?:if|when|once|whenever|as soon as)\s+(?:there(?:'s| is| are)\s+)?(?:the\s+|a\s+|an\s+|some\s+|any\s+)?"
+                  rf"([a-z][a-z ]{{1,40}}?)\s*(?:{_SHOWN_END}|{_READY_END})?\s*[.!?]*$", re.sub(r"\b(?!(?:there|it|that|what|who|here|he|she)'s)([a-z]+)'s\b", r"\1", low))  # "the ranger's name"
     if m is None:
         return None
     words = [_verb_stem(w) for w in m.group(1).split() if w not in _GENERIC_TOPIC and w not in _SUBJECTS]
     if not words or len(words) > 3:
         return None
     # "…when the weather comes on" is a graphic; "…if anyone crashes" is an event, shown or said
-    shown = re.search(r"(?:comes? on|starts?|begins?|appears?|shows? up|is on|are on|comes? up|is shown)\s*[.!?]*$", low)
+    shown = re.search(rf"(?:{_SHOWN_END})\s*[.!?]*$", low)
     return Watch(WatchKind.TEXT, " ".join(words), threshold=TOPIC_MATCH, said_too=shown is None, description=t)
 
 

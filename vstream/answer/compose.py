@@ -16,6 +16,7 @@ from vstream.answer.evidence import (
     EvidenceFinder,
     kinds_for,
     lexical,
+    lexical_words,
     members,
     motion_fit,
     stem,
@@ -34,12 +35,15 @@ from vstream.answer.ownwords import (
     _ROLE_Q,
     _SEQ,
     _SUMMARY,
+    TIME_LEFT_Q,
     TITLE_Q,
     addressed,
     brand,
     by_role,
     caption_answer,
+    card_of,
     count_shown,
+    countdown,
     habit,
     last_caption,
     name_line,
@@ -76,6 +80,7 @@ from vstream.answer.phrasing import (
     lookup,
     not_found,
     quote,
+    reply,
     span_text,
 )
 from vstream.answer.query import (
@@ -88,6 +93,7 @@ from vstream.answer.query import (
     asks_past,
     plural,
 )
+from vstream.answer.voices import speaker, voice_word
 from vstream.senses.colour import where
 
 # ---- objects ------------------------------------------------------------------------------------------
@@ -419,6 +425,14 @@ _WHO_SPEAKS = re.compile(r"\bwho(?:'s| is| was)(?: the| our| this| that)? (?:spe
                          r"narrating|guiding|doing (?:this|the))\b")
 
 
+_WHO_TALKING = re.compile(r"^who(?:'s| is)\b.{0,20}?\b(?:talking|speaking)\b")
+
+
+def _at_moment(q: Query) -> Query:
+    """The question about the moment asked (now, unless it names one), whatever scope its speech words gave it."""
+    return replace(q, scope=Scope.NOW) if q.scope is Scope.ALL else q
+
+
 SAID_SEMANTIC_MIN = 0.75  # scaled MiniLM score for a sentence that shares no word with the question
 
 
@@ -428,11 +442,12 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
     if q.answer_type is not AnswerType.WHAT_SAID and (q.answer_type is AnswerType.WHO or re.match(r"who\b", q.question.lower())):
         if _WHO_SPEAKS.search(q.question.lower()) and (named := caption_answer(q, f) or last_caption(q, f)):
             return Composed(named.text[:-1] + " (voices are not told apart: this is whom the caption names).", named.used)
-        said = what_said(replace(q, answer_type=AnswerType.WHAT_SAID, target=""), f)
-        return Composed("I can't tell who was speaking; " + _lower_first(said.text), said.used)
-    generic = lexical(q.target, "anything something someone somebody anyone people person they he she said say "
-                                "summarize summarise everything all last latest first thing things spoke speaker") >= 0.99
-    if q.target and not generic:  # a sentence with none of the asked words only if close in meaning
+        if _WHO_TALKING.search(q.question.lower()) and (named := caption_answer(_at_moment(q), f)):
+            # "who's talking now?" while a name caption is up: the person the video names (an older caption
+            # is not used: by now someone else may be talking)
+            return Composed(named.text[:-1] + " (voices are not told apart: this is whom the caption names).", named.used)
+        return _who_said(q, f)
+    if q.target and not _generic_said(q.target):  # a sentence with none of the asked words only if close in meaning
         found = [s for s in f.matching(q, (EvidenceKind.SPEECH,)) if s.lexical > 0 or s.score >= SAID_SEMANTIC_MIN]
         if found:
             rows = _with_beside(f, q, [s.row for s in _best(found, 3)])  # a question said, with its answer
@@ -442,6 +457,29 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
         return Composed(f"I haven't heard any speech {_upto(q)}.")
     rows = rows[-3:] if not re.search(r"\b(summari[sz]e|everything|all)\b", q.question.lower()) else rows[-8:]
     return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+
+
+def _generic_said(target: str) -> bool:
+    return lexical(target, "anything something someone somebody anyone people person they he she said say summarize "
+                           "summarise everything all last latest first thing things spoke speaker talking speaking") >= 0.99
+
+
+def _who_said(q: Query, f: EvidenceFinder) -> Composed:
+    """"who said they'd …?": the sentence with the asked words, and whose it probably was — the one name
+    its voice gave itself (voices.speaker: "Ruiz here, …"), quoted; else that voices are not told apart.
+    With no words asked ("who's talking?") the latest sentences, unattributed."""
+    asked = bool(q.target) and not _generic_said(q.target)
+    said = what_said(replace(q, answer_type=AnswerType.WHAT_SAID, target=q.target if asked else ""), f)
+    row = next((r for r in said.used if r.kind is EvidenceKind.SPEECH), None) if asked else None
+    who = speaker(row, f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,))) if row is not None else None
+    if who is None:
+        return Composed("I can't tell who was speaking; " + _lower_first(said.text), said.used)
+    heard = quote(row).removeprefix("someone said ")
+    if who.row is row:
+        return Composed(f"{who.name}, in their own words: {heard}.", [row])
+    return Composed(f"Probably {who.name}: {heard} was said in the same {voice_word(row)} voice as "
+                    f"“{who.row.content}” ({span_text(who.row.t_start, who.row.t_end)}) — I go by the names the "
+                    "voices gave, not by recognising them.", [row, who.row])
 
 
 def when_said_or_shown(q: Query, f: EvidenceFinder) -> Composed:
@@ -634,6 +672,10 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return steps  # "so what were all the steps again?"
     if (first := order(q, f)) is not None:
         return first  # "what came first, the banner or the chapter title?"
+    if TIME_LEFT_Q.search(low) and not q.modalities & {Modality.SPEECH} and (clock := countdown(q, f)) is not None:
+        return clock  # "how much time has he got left?": the timer box as read last, not people in view
+    if t is AnswerType.HOW_MANY and _HOW_MUCH.search(low) and _MONEY_Q.search(low):
+        return amount(q, f)  # "how much will it cost?", "how much are fees going up?": an amount of money stated
     if (moved := trend(q, f)) is not None:
         return moved  # "is the gap growing or shrinking?": the versions of the graphic, in order
     if q.answer_type in (AnswerType.WHO, AnswerType.WHAT) and (logo := brand(q, f)) is not None:
@@ -761,18 +803,28 @@ _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
                      r"sixty|seventy|eighty|ninety|hundred|thousand|million|dozen)\b", re.I)
 
 
-_PRICE = re.compile(r"[$€£]\s?\d|\d\s?(?:dollars|euros|pounds|p)\b|\bfree\b", re.I)
+_PRICE = re.compile(r"[$€£]\s?\d|\d\s?(?:dollars|euros|pounds)\b|\d+p\b|\bfree\b", re.I)  # "50p", not "at 6 p(m)"
+_MONEY_Q = re.compile(r"\b(cost|costs|price|prices|priced|pay|paid|charge|charged|fee|fees|spend|spent|money|budget|worth|"
+                      r"expensive|cheap|fund|funds|funding)\b")
+
+
+def _answered(row: Evidence, said: list[Evidence], now: float) -> list[Evidence]:
+    """A row, and for a question said aloud the reply said after it (which holds the amount)."""
+    return reply(row, said, now) if row.kind is EvidenceKind.SPEECH else [row]
 
 
 def amount(q: Query, f: EvidenceFinder) -> Composed:
     """"How much are tickets?" when no line with a number has the asked words: the prices shown or said so
     far, said as not matched ("Adults £8" on a museum card), else that none was."""
-    found = [s for s in f.matching(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT, EvidenceKind.SPEECH))
-             if s.lexical >= 0.5 and _NUMBER.search(s.row.content)]  # half the asked words ("cheaper … sony")
-    if found:
+    past = replace(q, scope=Scope.ALL)
+    # a cost is answered by money ("$85,000"), not by any number near the words ("Item 2 is new lighting")
+    look = _PRICE if _MONEY_Q.search(q.question.lower()) else _NUMBER
+    said = f.rows(past, (EvidenceKind.SPEECH,))
+    found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH))
+             if s.lexical >= 0.5 and any(look.search(r.content) for r in _answered(s.row, said, q.now))]  # half the
+    if found:  # asked words ("cheaper … sony"); a question said ("what will it cost?") with the reply that states it
         rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
         return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
-    past = replace(q, scope=Scope.ALL)
     prices = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _PRICE.search(r.content)][-3:]
     if not prices:
         return Composed(f"I haven't seen or heard a price or amount for “{_about(q)}” {_upto(past)}.")
@@ -1965,7 +2017,8 @@ def credit_answer(q: Query, f: EvidenceFinder) -> Composed | None:
     if deed and not set(deed.split()) <= _MAKER_WORDS:
         found = f.matching(past, kinds, target=deed)
         if found and found[0].score >= LEXICAL_MIN:  # one line: credits roll together, the next is someone else's
-            return Composed(_sentence(quote(found[0].row)), [found[0].row])
+            row = found[0].row
+            return card_of(q, f, row) or _tally_near(q, f, row, deed) or Composed(_sentence(quote(row)), [row])
         if re.search(r"\s[A-Z][a-z]+", q.question):  # "who is Maya Chen?" before her name came up
             return not_found(replace(q, scope=past.scope), kinds)
         return None
@@ -1975,6 +2028,27 @@ def credit_answer(q: Query, f: EvidenceFinder) -> Composed | None:
             return Composed(_sentence("; ".join(quote(r) for r in rows[:2])), rows[:2])
         return Composed(f"I haven't seen a credit or a “by” line on screen {_upto(past)}.")
     return None
+
+
+# "Against: 2", "Yes votes - 7", "Absent: 1": a labelled count on a results panel, which names no one
+_TALLY = re.compile(r"^\s*[A-Za-z][A-Za-z '’/-]{0,30}?\s*[:=–—-]\s*\d+\s*%?\s*$")
+
+
+def _tally_near(q: Query, f: EvidenceFinder, row: Evidence, deed: str) -> Composed | None:
+    """A labelled count with the deed's words on the line matched or on the panel shown with it
+    ("who voted against the motion?": "Against: 2" under "VOTE RESULT - MOTION 4")."""
+    text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if row.kind is EvidenceKind.TEXT else []
+    near = beside(row, text) if text else [row]
+    return next((c for r in near if lexical_words(deed, r.content) > 0 and (c := _tally(q, r)) is not None), None)
+
+
+def _tally(q: Query, row: Evidence) -> Composed | None:
+    """"Who voted against it?" answered by the line "Against: 2": a count, not names — say so rather
+    than let the count pass for who (None when the line is not a labelled count)."""
+    if row.kind is not EvidenceKind.TEXT or not _TALLY.match(row.content):
+        return None
+    return Composed(f"Only a count was shown: “{row.content}” ({span_text(row.t_start, row.t_end)}); it names no one, "
+                    f"and I haven't seen or heard who {_upto(replace(q, scope=Scope.ALL))}.", [row])
 
 
 _PLACE_WORDS = set("left right centre center middle top bottom front back path road street here there scene video "

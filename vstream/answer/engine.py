@@ -12,6 +12,7 @@ from vstream.answer.answerers import Answerer, TemplateAnswerer
 from vstream.answer.compose import choose, compose
 from vstream.answer.context import Context
 from vstream.answer.evidence import EvidenceFinder
+from vstream.answer.followup import follow_up
 from vstream.answer.query import analyze
 from vstream.types import Answer
 
@@ -27,21 +28,23 @@ class AnswerEngine:
         entries = self.view.entries()
         return entries[-1].t_end if entries else 0.0
 
-    def context(self, question: str, now: float | None = None, options=()) -> Context:
+    def context(self, question: str, now: float | None = None, options=(), previous: str | None = None) -> Context:
+        """`previous`: the question asked before this one in the conversation (a follow-up such as "who
+        said that?" takes its subject from it; followup.py)."""
         now = self.latest() if now is None else now
-        q = analyze(question, now, tuple(options or ()))
+        q = follow_up(question, analyze(question, now, tuple(options or ())), previous)
         if q.options:
-            bare = analyze(question, now)
+            bare = follow_up(question, analyze(question, now), previous)
             composed = choose(q, self.finder, compose(bare, self.finder))
         else:
             composed = compose(q, self.finder)
         return Context(q, composed, self.view, self.retriever)
 
-    def stream(self, question: str, now: float | None = None, options=(), t_submit: float | None = None
-               ) -> Iterator[str | Answer]:
+    def stream(self, question: str, now: float | None = None, options=(), t_submit: float | None = None,
+               previous: str | None = None) -> Iterator[str | Answer]:
         """Text pieces as they come, then the final Answer with its citations and timings."""
         t0 = time.monotonic() if t_submit is None else t_submit
-        ctx = self.context(question, now, options)
+        ctx = self.context(question, now, options, previous)
         ttft, parts = None, []
         for piece in self.answerer.answer(ctx):
             ttft = time.monotonic() - t0 if ttft is None else ttft
@@ -50,9 +53,9 @@ class AnswerEngine:
         latency = time.monotonic() - t0
         yield Answer("".join(parts).strip(), citations(ctx), latency, latency if ttft is None else ttft)
 
-    def answer(self, question: str, now: float | None = None, options=()) -> Answer:
+    def answer(self, question: str, now: float | None = None, options=(), previous: str | None = None) -> Answer:
         final = None
-        for item in self.stream(question, now, options):
+        for item in self.stream(question, now, options, previous=previous):
             if isinstance(item, Answer):
                 final = item
         return final

@@ -160,8 +160,14 @@ _CONCEPTS = (
     (re.compile(r"\b(temperature|temp|degrees|how hot|how warm|how cold|oven)\b"),
      re.compile(r"°|\b\d+\s?(?:degrees|deg|fahrenheit|celsius)\b|\b\d+\s?[cf]\b", re.I)),
     (re.compile(r"\b(time|when|o'?clock)\b"), re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b", re.I)),
-    (re.compile(r"\b(price|prices|cost|costs|how much|dollars?|pounds?|euros?|bucks|quid|cheap|expensive)\b"), re.compile(r"[$€£]\s?\d|\d\s?(dollars|euros|pounds)\b", re.I)),
+    # money asked in any of its words ("where's the money from?", "the funding"): a row stating an amount
+    (re.compile(r"\b(price|prices|cost|costs|how much|dollars?|pounds?|euros?|bucks|quid|cheap|expensive|money|"
+                r"funding|funds|funded|budget|paid|pay)\b"), re.compile(r"[$€£]\s?\d|\d\s?(dollars|euros|pounds)\b", re.I)),
     (re.compile(r"\b(number|room|gate|platform|dock|door|floor|level|bus|route)\b"), re.compile(r"\d")),
+    # the end of a meeting, talk or show in any of its words ("when did they finish?"): the line that closes it
+    (re.compile(r"\b(finish|finished|finishing|end|ended|ending|wrap|wrapped|conclude|concluded|adjourn|adjourned)\b"),
+     re.compile(r"\b(adjourn\w*|conclud\w*|ended|finished|wrap(?:ping|ped)? up|that's all|that is all|good ?night|goodbye|"
+                r"closing|closed)\b", re.I)),
 )
 
 
@@ -433,7 +439,7 @@ class EvidenceFinder:
         # question about now, to the latest ("how many km left?": "21 KM TO GO", not the earlier "38 KM
         # TO GO"), else to the first
         past = asks_past(query.question) or bool(_TIMES.search(query.question.lower()))
-        out = out if past or _DIGITS.search(target) else latest_versions(out)  # "gate 5" asks that version
+        out = out if past else latest_versions(out, target)
         return sorted(out, key=lambda s: (-s.score, -s.lexical, -len(s.row.content), (1 if past else -1) * s.row.t_start))
 
     def _semantic(self, target: str, query: Query) -> dict[int, float]:
@@ -505,10 +511,13 @@ def numbers_hidden(content: str) -> str:
     return _DIGITS.sub("#", content.lower())
 
 
-def latest_versions(found: list[Scored]) -> list[Scored]:
+def latest_versions(found: list[Scored], target: str = "") -> list[Scored]:
     """On-screen lines that differ only in their numbers are one graphic whose value changed ("38 KM TO
     GO", later "21 KM TO GO"; "Gap: 1:48", later "Gap: 0:52"): for a question about now, the latest
-    version alone, with the best score any version had (MiniLM likes some numbers better)."""
+    version alone, with the best score any version had (MiniLM likes some numbers better). A number of
+    the question that only some versions show picks those ("where is gate 5?": GATE 5, not GATE 6); one
+    all of them show does not ("how many pallets in bay 4?": the latest BAY 4 count)."""
+    asked = set(_DIGITS.findall(target))
     groups: dict[str, list[Scored]] = {}
     for s in found:
         key = numbers_hidden(s.row.content) if s.row.kind is EvidenceKind.TEXT and _DIGITS.search(s.row.content) \
@@ -516,6 +525,10 @@ def latest_versions(found: list[Scored]) -> list[Scored]:
         groups.setdefault(key, []).append(s)
     out = []
     for group in groups.values():
+        named = [s for s in group if asked & set(_DIGITS.findall(s.row.content))]
+        if named and len(named) < len(group):
+            out.extend(named)  # the version asked by its number, each as it was
+            continue
         last = max(group, key=lambda s: s.row.t_start)
         out.append(Scored(last.row, max(s.score for s in group), max(s.lexical for s in group)))
     return out

@@ -32,7 +32,9 @@ from vstream.answer.phrasing import (
     _with_beside,
     beside,
     fmt_time,
+    fuller,
     next_said,
+    panel,
     quote,
     reply,
     span_text,
@@ -281,11 +283,20 @@ def captions(q: Query, f: EvidenceFinder) -> list[list[Evidence]]:
     # of name-like lines shown together ("Urban Heat Islands" over "Dr. Martin Hale"), one with a title names
     named = [r for r in named if _HONORED.match(r.content) or not any(_HONORED.match(o.content) for o in beside(r, named))]
     groups = [[g[0]] + [o for o in g[1:] if not name_line(o.content) and len(o.content.split()) <= 8]
-              for g in (beside(r, rows) for r in named)]
+              for g in (_card(r, beside(r, rows)) for r in named)]
     if q.scope is Scope.NOW:
         now = [g for g in groups if g[0].t_start <= q.point + 0.5 and g[0].t_end >= q.point - RECENT_S]
         return now or (groups if asks_past(q.question) else [])
     return groups
+
+
+def _card(name: Evidence, group: list[Evidence]) -> list[Evidence]:
+    """A name caption's own lines: of the lines that came and went with it, those stacked with it (its
+    role under it), not a ticker line that happened to change at the same moment. Without boxes, all."""
+    if _box(name) is None:
+        return group
+    stacked = {id(o) for o in panel(name, group[1:])}
+    return [name] + [o for o in group[1:] if _box(o) is None or id(o) in stacked]
 
 
 def by_role(q: Query, f: EvidenceFinder) -> list[list[Evidence]]:
@@ -322,9 +333,17 @@ def caption_answer(q: Query, f: EvidenceFinder) -> Composed | None:
     cited (faces are not recognised; the caption is what the video itself says). A role asked by
     another name ("the bird expert") picks the caption whose role line means it."""
     groups = by_role(q, f) or captions(q, f)
-    if not groups:
-        return None
-    g = groups[-1]
+    return _caption_said(q, groups[-1]) if groups else None
+
+
+def card_of(q: Query, f: EvidenceFinder, row: Evidence) -> Composed | None:
+    """The name caption whose role line is `row`: "who's chairing?" matches the line "Chair", but the
+    answer is the name shown above it ("Mayor Helen Brooks"). None when `row` is no caption's role line."""
+    groups = [g for g in captions(replace(q, scope=Scope.ALL), f) if any(r is row for r in g[1:])]
+    return _caption_said(q, groups[-1]) if groups else None
+
+
+def _caption_said(q: Query, g: list[Evidence]) -> Composed:
     lines = " / ".join(f"“{r.content}”" for r in g)
     end = max(r.t_end for r in g)
     where = "on screen" if end >= q.point - RECENT_S else "shown earlier"
@@ -397,6 +416,8 @@ def sequence(q: Query, f: EvidenceFinder) -> Composed | None:
     said, shown = bool(_SAID_Q.search(asked)), bool(_SHOWN_Q.search(asked))
     kinds = (EvidenceKind.SPEECH,) if said and not shown else (EvidenceKind.TEXT,) if shown and not said else both
     rows = [r for r in f.rows(past, kinds) if r is not anchor and r.t_start <= q.now]
+    kept = {id(r) for r in steady(rows, _recent_text(q, f))}  # no ticker pieces, no corner bugs
+    rows = [r for r in rows if r.kind is not EvidenceKind.TEXT or id(r) in kept]
     series = _SERIES.match(anchor.content)
     noun = series.group(1).lower() if series else (m2.group(1) if (m2 := _SERIES_WORD.search(asked)) else None)
     if noun is not None:  # "what do I do after mashing?" under "Step 1: …": the next step, not the next sentence
@@ -456,6 +477,43 @@ _THIS_ONE = re.compile(r"^(?:this|that|the current|the present|the)(?: one| slid
 NOW_SLACK_S = 2.5  # a line read at the last OCR run is still on screen
 
 
+TICKER_BACK_S = 120.0  # how far back lines are looked at to find a ticker's band (bounds the work on long streams)
+TICKER_PIECES = 3  # a band where this many lines were read cut short is a ticker, not a line read half-drawn once
+
+
+def _recent_text(q: Query, f: EvidenceFinder) -> list[Evidence]:
+    return [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+            if q.now - TICKER_BACK_S <= r.t_start <= q.now]
+
+
+def steady(rows: list[Evidence], text: list[Evidence]) -> list[Evidence]:
+    """The lines of `rows` that make up what is shown, without the pieces of a line scrolling past (and
+    every line on a ticker's band, where several were read cut short) and small bugs in a corner ("LIVE"):
+    "what was on screen before this?" means the last graphic, not the ticker's last read."""
+    pieces = [r for r in text if fuller(r, text) is not r]
+    bands = [_box(p) for p in pieces if _box(p) is not None]
+
+    def ticker(r: Evidence) -> bool:
+        b = _box(r)
+        return b is not None and sum(_same_band(b, o) for o in bands) >= TICKER_PIECES
+
+    return [r for r in rows if not ticker(r) and not any(r is p for p in pieces) and not _bug(r)]
+
+
+def _box(row: Evidence):
+    return getattr(row.data, "box", None)
+
+
+def _same_band(a, b) -> bool:
+    return a.y0 <= (b.y0 + b.y1) / 2 <= a.y1 or b.y0 <= (a.y0 + a.y1) / 2 <= b.y1
+
+
+def _bug(row: Evidence) -> bool:
+    """A small line kept in a corner: a channel's "LIVE" or logo (at most a fifth of the width)."""
+    b = _box(row)
+    return b is not None and _in_corner(b) and b.x1 - b.x0 <= 0.2 and b.y1 - b.y0 <= 0.1
+
+
 def named_row(q: Query, f: EvidenceFinder, phrase: str) -> Evidence | None:
     """The line or sentence a question names by what it is or says ("the title", "the banner", "the
     website", "the truck announcement"): the first text for a title, the first name caption for a
@@ -464,6 +522,7 @@ def named_row(q: Query, f: EvidenceFinder, phrase: str) -> Evidence | None:
     if _THIS_ONE.match(phrase.strip()):  # "the slide before this one": the lines on screen now
         now = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if r.t_start <= q.now and r.t_end >= q.now - NOW_SLACK_S
                and not _PAGE.match(r.content)]
+        now = steady(now, _recent_text(q, f))
         newest = max(now, key=lambda r: r.t_start, default=None)
         return _group_start(newest, f.rows(past, (EvidenceKind.TEXT,))) if newest is not None else None
     if re.search(r"\btitle\b", phrase) and not re.search(r"\bchapter\b", phrase):
@@ -817,3 +876,27 @@ def addressed(q: Query, f: EvidenceFinder) -> Composed | None:
     said = "; ".join(f"{name} ({quote(r)})" for name, r in heard.items())
     return Composed(f"No caption names them; the names I heard them call each other: {said}. I can't tell the voices "
                     f"apart, so not which is which.", list(heard.values()))
+
+
+# ---- countdowns: "how much time has he got left?" -------------------------------------------------------
+# Time remaining, asked in any words: "time left", "how long does she have left", "minutes remaining".
+TIME_LEFT_Q = re.compile(r"\b(?:time|minutes?|mins?|seconds?|secs?|long)\b(?:\s+\w+){0,4}?\s+(?:left|remaining|to go)\b|"
+                         r"\btime remaining\b|\bcountdown\b")
+_COUNTDOWN = re.compile(r"\b\d{1,2}:\d{2}\b")  # 2:00, 0:20
+_COUNTDOWN_WORDS = re.compile(r"\b(left|remaining|to go|time|timer|countdown|clock)\b", re.I)
+
+
+def countdown(q: Query, f: EvidenceFinder) -> Composed | None:
+    """The countdown or timer box read latest by the moment asked (its value replaces the last one), as on
+    screen now or as last shown; None when no line with a m:ss value was read (the question is then
+    answered the usual way: never by a count of people in view)."""
+    rows = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+            if r.t_start <= q.point and _COUNTDOWN.search(r.content)]
+    labelled = [r for r in rows if _COUNTDOWN_WORDS.search(_COUNTDOWN.sub(" ", r.content))]
+    if not (labelled or rows):
+        return None
+    r = max(labelled or rows, key=lambda r: (r.t_start, r.t_end))
+    if min(r.t_end, q.now) >= q.point - NOW_SLACK_S:
+        return Composed(f"The timer on screen reads “{r.content}” ({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
+    return Composed(f"No timer is on screen now ({fmt_time(q.point)}); the last one read “{r.content}” "
+                    f"({span_text(r.t_start, r.t_end)}).", [r])

@@ -222,10 +222,41 @@ def reply(row: Evidence, said: list[Evidence], now: float) -> list[Evidence]:
 def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
     """The row and the on-screen lines that came up and went with it, as read; none for a line read
     only in passing (a ticker's pieces all come and go together, every two seconds)."""
-    if row.t_end - row.t_start <= PASSING_S:
-        return [row]
-    return [row] + [o for o in text if o is not row and abs(o.t_start - row.t_start) <= BESIDE_S
-                    and abs(o.t_end - row.t_end) <= BESIDE_S and not _PAGE.match(o.content)][:5]  # came and went together (a slide: title, 4 lines)
+    together = [o for o in text if o is not row and abs(o.t_start - row.t_start) <= BESIDE_S
+                and abs(o.t_end - row.t_end) <= BESIDE_S and not _PAGE.match(o.content)]  # came and went together
+    if row.t_end - row.t_start <= PASSING_S:  # a ticker's piece, or a panel just put up: its lines stacked under it
+        return [row] + panel(row, together)[:5]
+    return [row] + together[:5]  # (a slide: title, 4 lines)
+
+
+def panel(row: Evidence, others: list[Evidence]) -> list[Evidence]:
+    """The lines stacked with `row` in one block ("VOTE RESULT" over "In favour: 7" over "Against: 2"):
+    each is aligned with the next (left edges or centres) and sits at most a line's height below or above
+    it. A ticker's pieces lie side by side on one band and never stack; lines without boxes are left out."""
+    block = [row] if _box(row) is not None else []
+    rest = [o for o in others if _box(o) is not None]
+    grown = True
+    while grown:
+        grown = False
+        for o in list(rest):
+            if any(_stacked(_box(p), _box(o)) for p in block):
+                block.append(o)
+                rest.remove(o)
+                grown = True
+    return sorted(block[1:], key=lambda o: _box(o).y0)
+
+
+def _box(row: Evidence):
+    return getattr(row.data, "box", None)
+
+
+ALIGN = 0.03  # lines of one block share a left edge (a lower third) or a centre (a results panel), frame fractions
+
+
+def _stacked(a, b) -> bool:
+    aligned = abs(a.x0 - b.x0) <= ALIGN or abs((a.x0 + a.x1) - (b.x0 + b.x1)) / 2 <= ALIGN
+    gap = max(b.y0 - a.y1, a.y0 - b.y1)  # negative: on the same band
+    return aligned and -0.01 <= gap <= max(a.y1 - a.y0, b.y1 - b.y0)
 
 
 _HEADING_WORDS = set("part chapter section step lesson episode what why how who where when they them the a an of "

@@ -161,12 +161,17 @@ _HER = {"she", "her", "woman", "lady", "girl", "mum", "mom", "wife", "mother", "
 _HIM = {"he", "him", "man", "guy", "boy", "dad", "husband", "father", "grandpa", "actor", "bloke"}
 
 
+# Who is spoken to, not who speaks: "what did the mayor tell him?" is the mayor's voice, whatever "him" is.
+_ADDRESSEE = re.compile(r"\b(?:tell|tells|told|ask|asks|asked|answer|answered|thank|thanked|promise|promised|"
+                        r"(?:say|said|says|reply|replied|talk|talked|speak|spoke) to)\s+(?:him|her|them)\b")
+
+
 def voice_of(low: str, modalities: frozenset[Modality]) -> str:
     """"higher" for a woman's voice, "lower" for a man's, "" when the question names no speaker (or asks
     about text): matched against each sentence's measured pitch (SpeechData.pitch_hz)."""
     if Modality.SPEECH not in modalities or Modality.TEXT in modalities:
         return ""
-    for w in re.findall(r"[a-z]+", low):
+    for w in re.findall(r"[a-z]+", _ADDRESSEE.sub(" ", low)):
         if w in _HER:
             return "higher"
         if w in _HIM:

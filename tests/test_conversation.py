@@ -1,0 +1,119 @@
+"""Follow-up questions (answer/followup.py) and speakers named by their own words (answer/voices.py),
+on evidence written by hand: a warehouse radio exchange, a pallet counter that changes, people counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from memory.records import Evidence, EvidenceKind, SpeechData
+from tests.test_answers import _EmbeddedView, _objects
+from vstream.answer.engine import AnswerEngine
+from vstream.answer.followup import follow_up
+from vstream.answer.query import AnswerType, Scope, analyze
+from vstream.answer.voices import addresses, own_name, speaker
+
+HER, HIM = 212.0, 104.0  # pitch_hz of the two voices
+
+
+def said(t0, t1, line, hz):
+    return Evidence(EvidenceKind.SPEECH, t0, t1, line, SpeechData(pitch_hz=hz))
+
+
+def shown(t0, t1, line):
+    return Evidence(EvidenceKind.TEXT, t0, t1, line)
+
+
+def _rows():
+    crowd = _objects(40.0, 40.5, ("person", "red", 0.1), ("person", "blue", 0.3), ("person", "green", 0.5),
+                     ("person", "black", 0.7))
+    pair = _objects(5.0, 5.5, ("person", "red", 0.1), ("person", "blue", 0.3))
+    return [said(1.0, 3.5, "Dispatch to Ruiz, do you copy?", HER),
+            said(4.0, 6.5, "Ruiz here, I'm at loading dock two.", HIM),
+            said(8.0, 11.0, "The forklift battery needs charging before noon.", HER),
+            said(12.0, 14.0, "I'll plug it in after lunch.", HIM),
+            said(20.0, 22.0, "Ruiz, the truck from Halden Foods is early.", HER),
+            shown(0.0, 30.0, "BAY 4: 12 PALLETS"), shown(30.0, 60.0, "BAY 4: 7 PALLETS"), pair, crowd]
+
+
+@pytest.fixture(scope="module")
+def radio():
+    return AnswerEngine(_EmbeddedView(_rows()))
+
+
+def test_who_said_that_is_about_the_previous_question(radio):
+    before = "when does the forklift battery need charging?"
+    ans = radio.answer("who said that?", now=30.0, previous=before)
+    assert "Dispatch" in ans.text and "probably" in ans.text.lower(), ans.text
+    assert (8.0, 11.0) in [(c.t_start, c.t_end) for c in ans.citations]
+    alone = radio.answer("who said that?", now=30.0)  # no previous question: nothing to point back to
+    assert "Dispatch" not in alone.text, alone.text
+
+
+def test_a_speaker_is_named_by_the_one_name_their_voice_gave(radio):
+    text = radio.answer("who said they'd plug it in?", now=30.0).text
+    assert "Ruiz" in text and "“I'll plug it in after lunch.”" in text, text
+    assert "Ruiz here" in text  # the introduction it goes by, quoted
+    text = radio.answer("who said the truck was early", now=30.0).text
+    assert "Dispatch" in text and "Ruiz" not in text.split("“")[0], text  # it speaks to Ruiz: not his
+
+
+def test_without_an_introduction_in_that_voice_it_says_it_cannot_tell():
+    rows = [said(1.0, 3.0, "Ruiz here, at dock two.", HIM), said(5.0, 7.0, "The battery is flat.", HER)]
+    text = AnswerEngine(_EmbeddedView(rows)).answer("who said the battery was flat?", now=10.0).text
+    assert "can't tell" in text and "Ruiz" not in text and "“The battery is flat.”" in text, text
+
+
+def test_a_follow_up_keeps_the_subject_and_takes_its_own_time(radio):
+    assert "7 PALLETS" in radio.answer("how many pallets in bay 4 now?", now=50.0).text
+    text = radio.answer("and at the start?", now=50.0, previous="how many pallets in bay 4 now?").text
+    assert "12 PALLETS" in text and "7 PALLETS" not in text, text
+    text = radio.answer("and at 0:05?", now=50.0, previous="how many people are there?").text
+    assert "2 people" in text, text
+
+
+def test_a_question_with_its_own_subject_is_answered_alone(radio):
+    prev = "how many pallets in bay 4 now?"
+    q = analyze("is there a dog?", 50.0)
+    assert follow_up("is there a dog?", q, prev) is q
+    text = radio.answer("is there a dog?", now=50.0, previous=prev).text
+    assert text.startswith("No") and "PALLETS" not in text, text
+
+
+@pytest.mark.parametrize("asked, previous, target, kind, scope", [
+    ("who said that", "when will the generator be fixed", "generator fixed", AnswerType.WHO, Scope.ALL),
+    ("and how many were left at the start", "how many tickets left now?", "left tickets", AnswerType.HOW_MANY, Scope.AT),
+    ("what about now?", "how many tickets left at 0:10?", "tickets left", AnswerType.HOW_MANY, Scope.NOW),
+    ("and people?", "how many cars are there", "people", AnswerType.HOW_MANY, Scope.NOW),  # asked as before: now
+    ("where was that", "what did the sign say at 0:10", "", AnswerType.WHERE, Scope.AT),
+])
+def test_follow_up_query(asked, previous, target, kind, scope):
+    q = follow_up(asked, analyze(asked, 80.0), previous)
+    assert (q.target, q.answer_type) == (target, kind), q
+    assert q.scope is scope, q
+
+
+def test_own_names_and_addresses():
+    assert own_name("Ruiz here, loud and clear.") == "Ruiz"
+    assert own_name("Hi, I'm Dana Ortiz and this is the evening bulletin.") == "Dana Ortiz"
+    assert own_name("Will do. Ruiz out.") == "Ruiz"
+    assert own_name("Dispatch to Ruiz, over.") == "Dispatch"
+    assert own_name("I am at the gate.") == own_name("This is the end.") == own_name("I'm Sorry about that.") == ""
+    assert addresses("Ruiz, the truck is early.", "Ruiz") and addresses("Over to you, Ruiz.", "Ruiz")
+    assert not addresses("Ruiz here, at the dock.", "Ruiz")
+    row = said(8.0, 9.0, "Battery's flat.", 150.0)  # between the ranges: no voice to go by
+    assert speaker(row, _rows()) is None
+    assert speaker(said(30.0, 31.0, "Ruiz, are you there?", HIM), _rows()) is None  # said to Ruiz: not his
+    assert speaker(said(30.0, 31.0, "Are you there?", HIM), _rows()).name == "Ruiz"
+    two = _rows() + [said(40.0, 42.0, "This is Okafor at the north gate.", HIM)]  # two names in that range
+    assert speaker(said(50.0, 51.0, "Are you there?", HIM), two) is None
+
+
+def test_the_chat_api_passes_the_previous_user_message():
+    from app.schemas import ChatRequest
+
+    req = ChatRequest.model_validate({"messages": [
+        {"role": "user", "content": "when does the battery need charging?"},
+        {"role": "assistant", "content": "Someone said “… before noon.”"},
+        {"role": "user", "content": "who said that?"}]})
+    assert (req.question(), req.previous()) == ("who said that?", "when does the battery need charging?")
+    assert ChatRequest.model_validate({"messages": [{"role": "user", "content": "hi"}]}).previous() is None

@@ -1,0 +1,89 @@
+"""Who said it: a sentence's speaker named from what the voices said about themselves.
+
+Voices are not recognised; two things are known of each sentence: its voice's pitch range (higher or
+lower, `SpeechData.pitch_hz`, evidence.HIGHER_HZ/LOWER_HZ) and its words. People name themselves on
+air and on radio ("Marcus here", "this is Dana from the front desk", "I'm Ortiz", "Control to Unit 4",
+"… Marcus out"); when exactly one name was given in a range, a sentence in that range was probably
+said by that person — said as "probably", with the introduction quoted, never as recognition. A
+sentence that addresses the name ("Marcus, …", "… over to you, Marcus") is not theirs; two names in
+the range, or none, and nothing is inferred.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from memory.records import Evidence, SpeechData
+from vstream.answer.evidence import HIGHER_HZ, LOWER_HZ
+
+_NAME = r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)"
+# the speaker's own name: "this is NAME", "I'm NAME", "my name is NAME", "NAME here/speaking", radio's
+# "NAME to OTHER" (caller first) and sign-off "NAME out"
+_SELF = (re.compile(rf"\b(?:[Tt]his is|I'm|I am|[Mm]y name is|[Mm]y name's)\s+{_NAME}"),
+         re.compile(rf"^{_NAME},? (?:here|speaking)\b"),
+         re.compile(rf"^{_NAME} to [A-Z][a-z]+"),
+         re.compile(rf"^{_NAME} out\b"))
+# capitalised words that follow "this is" / "I'm" without being names
+_NOT_NAMES = frozenset("""The A An It This That There Here Not Just So Really Very Going Sorry Glad Happy Sure Okay Ok
+Good Great Fine Yes No Now Today Tonight Live Back Done Ready All One Two Three Four Five Six Seven Eight Nine Ten
+What Where When How Why Who Which I We You He She They Our Your My His Her Their Channel News Radio Door Room Gate
+Item Camera Page Step Part Episode Chapter Day Week""".split())
+
+
+@dataclass(frozen=True)
+class Intro:
+    name: str
+    row: Evidence  # the sentence that gave it
+
+
+def band(row: Evidence) -> str:
+    """"higher", "lower" or "" (unmeasured, or between the ranges)."""
+    hz = row.data.pitch_hz if isinstance(row.data, SpeechData) else 0.0
+    if not hz:
+        return ""
+    return "higher" if hz >= HIGHER_HZ else "lower" if hz <= LOWER_HZ else ""
+
+
+def own_name(text: str) -> str:
+    """The name a sentence gives for its speaker, "" for none."""
+    for part in re.split(r"(?<=[.!?])\s+", text.strip()):
+        for pat in _SELF:
+            m = pat.search(part)
+            if m and m.group(1).split()[0] not in _NOT_NAMES:
+                return m.group(1)
+    return ""
+
+
+def addresses(text: str, name: str) -> bool:
+    """The sentence speaks to `name` ("Marcus, …", "…, Marcus.", "Control to Marcus")."""
+    first = name.split()[0]
+    return bool(re.search(rf"(?:^|[.!?]\s+){first}\b,|,\s*{first}\s*[.!?]?$|\bto {first}\b", text.strip()))
+
+
+def intros(rows: list[Evidence]) -> dict[str, list[Intro]]:
+    """Per pitch range, the distinct names its sentences gave (first introduction each)."""
+    out: dict[str, list[Intro]] = {}
+    for r in rows:
+        b, name = band(r), own_name(r.content)
+        if b and name and name not in (i.name for i in out.get(b, [])):
+            out.setdefault(b, []).append(Intro(name, r))
+    return out
+
+
+def speaker(row: Evidence, rows: list[Evidence]) -> Intro | None:
+    """Who probably said `row`: the one name given in its voice's range (by `rows`, the speech so far),
+    unless the row addresses that name. Its own introduction names it outright."""
+    b = band(row)
+    if not b:
+        return None
+    if name := own_name(row.content):
+        return Intro(name, row)
+    names = intros(rows).get(b, [])
+    if len(names) != 1 or addresses(row.content, names[0].name):
+        return None
+    return names[0]
+
+
+def voice_word(row: Evidence) -> str:
+    return {"higher": "higher-pitched", "lower": "lower-pitched"}.get(band(row), "")

@@ -1609,3 +1609,90 @@ def test_the_one_spoken_to_is_not_the_speaker():
     assert analyze("what did the coach tell him at the end", 30.0).voice == ""
     assert analyze("what did she tell him", 30.0).voice == "higher"
     assert analyze("what did he ask her", 30.0).voice == "lower"
+
+
+def test_a_thing_named_in_another_colour_is_a_no():
+    """"Was it a blue umbrella?" when a line said "Green umbrella left on platform 2": no, quoted — not a yes
+    from some blue thing moving about; the colour the line gives is a yes."""
+    from memory.records import Evidence, MotionData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 10.0, 18.0, "Green umbrella left on platform 2"),
+            Evidence(EvidenceKind.MOTION, 2.0, 20.0, "a blue thing moved left to right",
+                     MotionData(None, "blue", "", "left to right"))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "was it a blue umbrella?", 25.0)
+    assert text.startswith("No — ") and "Green umbrella" in text and (10.0, 18.0) in cites, text
+    assert _ask(engine, "was it a green umbrella?", 25.0)[0].startswith("Yes"), text
+    assert not _ask(engine, "is the blue thing still moving?", 25.0)[0].startswith("No — the screen"), text
+
+
+def test_which_camera_reads_the_feeds_own_label_and_the_date_stamp():
+    """A CCTV picture's own lines: "which camera is this?" is the camera label up at that moment (a switch
+    replaces it), "the date on the recording" the date stamp — not what is in view."""
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 0.0, 40.0, "12/11/2025 09:14"),
+            Evidence(EvidenceKind.TEXT, 0.0, 20.0, "CAM 2 - LOADING DOCK"),
+            Evidence(EvidenceKind.TEXT, 20.0, 40.0, "CAM 7 - STAIRWELL"),
+            _objects(0.0, 40.0, ("person", "black", 0.3))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "which camera is this?", 30.0)
+    assert "CAM 7 - STAIRWELL" in text and "CAM 2" not in text and (20.0, 40.0) in cites, text
+    assert "CAM 2 - LOADING DOCK" in _ask(engine, "what camera was it at 0:10", 30.0)[0]
+    text = _ask(engine, "what's the date on the recording?", 30.0)[0]
+    assert text.startswith("The screen showed “12/11/2025 09:14”"), text
+
+
+def test_a_band_just_put_up_is_quoted_with_the_text_beside_its_label():
+    """A band's label box and its text sit side by side ("SEVERE WEATHER" | "Flood warning …"), both read
+    once so far: asked just after it came up, both are quoted — a piece cut by the frame's edge is not."""
+    from memory.records import Box, Evidence, TextData
+    from vstream.answer.engine import AnswerEngine
+
+    def line(t0, t1, content, box):
+        return Evidence(EvidenceKind.TEXT, t0, t1, content, TextData(box=Box(*box)))
+    rows = [line(0.0, 31.0, "CHANNEL 9", (0.80, 0.04, 0.96, 0.10)),
+            line(30.0, 31.0, "SEVERE WEATHER", (0.02, 0.17, 0.20, 0.24)),
+            line(30.0, 31.0, "Flood warning for River Ashe until 18:00", (0.22, 0.165, 0.80, 0.25)),
+            line(30.0, 31.0, "ool closed", (0.0, 0.17, 0.015, 0.24))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text = _ask(engine, "what's the weather alert about?", 31.5)[0]
+    assert "SEVERE WEATHER" in text and "Flood warning for River Ashe" in text, text
+    assert "ool closed" not in text and "CHANNEL 9" not in text, text
+
+
+def test_how_many_on_a_panel_counts_the_lines_under_its_heading():
+    """"How many dishes are on the specials board?" counts the lines stacked under the heading that has
+    those words — not people in view, and not a number on one of the lines."""
+    from memory.records import Box, Evidence, TextData
+    from vstream.answer.engine import AnswerEngine
+
+    def line(content, y):
+        return Evidence(EvidenceKind.TEXT, 20.0, 28.0, content, TextData(box=Box(0.30, y, 0.70, y + 0.06)))
+    rows = [line("TODAY'S SPECIALS", 0.20), line("Lentil soup 4.50", 0.28), line("Fish pie 9.00", 0.36),
+            line("Apple tart 3.75", 0.44), _objects(0.0, 30.0, ("person", "black", 0.1), ("person", "white", 0.5))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "how many dishes are on the specials board?", 30.0)
+    assert text.startswith("3 lines under “TODAY'S SPECIALS”") and "Apple tart 3.75" in text, text
+    assert (20.0, 28.0) in cites
+    assert "2 people" in _ask(engine, "how many people are in the shop?", 30.0)[0]
+
+
+def test_a_car_park_is_no_car_and_a_time_of_day_is_no_stream_time():
+    """"How many spaces in the car park?" reads the sign, it counts no cars; "who checked in at 13:55?"
+    a minute into the video is the line stating 13:55, not the video's minute 13."""
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 0.0, 60.0, "NORTH CAR PARK: 112 SPACES"),
+            Evidence(EvidenceKind.TEXT, 30.0, 50.0, "13:55 Lena Voss - Room 4"),
+            _objects(0.0, 60.0, ("car", "white", 0.1))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    assert analyze("how many spaces in the car park?", 60.0).object_class is None
+    assert "112 SPACES" in _ask(engine, "how many spaces in the car park?", 60.0)[0]
+    q = analyze("who checked in at 13:55?", 60.0)
+    assert q.window is None and "13:55" in q.target, q
+    assert "Lena Voss" in _ask(engine, "who checked in at 13:55?", 60.0)[0]
+    assert analyze("what was said at 2:00?", 60.0).window.point == 120.0  # two minutes in, still the video's

@@ -46,6 +46,7 @@ from vstream.answer.ownwords import (
     countdown,
     habit,
     last_caption,
+    listed_count,
     name_line,
     named_row,
     order,
@@ -54,6 +55,7 @@ from vstream.answer.ownwords import (
     role_answer,
     sequence,
     series_list,
+    source_label,
     stated_duration,
     summary,
     title,
@@ -727,6 +729,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return compare_counts(q, f, cls)  # "are there more people now than a minute ago?"
     if Modality.SCENE in q.modalities and t in (AnswerType.HOW_MANY, AnswerType.WHEN, AnswerType.YES_NO):
         return scene_changes(q, f)
+    if t is AnswerType.HOW_MANY and (lines := listed_count(q, f)) is not None:
+        return lines  # "how many people on the visitor log?": the lines under that heading, not people in view
     if t in (AnswerType.HOW_MANY, AnswerType.WHEN) and (stated := stated_fact(q, f)) is not None:
         return stated  # "how many pigeons did they count?", "how long has she been studying birds?"
     if _SUMMARY.search(low) and (told := summary(q, f)).used:
@@ -1110,6 +1114,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         return where_is(q, f, cls)
     if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO or _unseen_detail(q.target)):
         return activity(q, f, cls)  # "how old is he?", "what's his name?": not whether one is there
+    if (label := source_label(q, f)) is not None:
+        return label  # "which camera is this?": the feed's own label
     if re.match(r"what(?:'s| is) (?:this|that|it)\b", low) and not cls or (cls is None and not q.target) or \
             re.search(r"\bwhat (?:kind|sort|type|types|kinds) of\b", low):
         return identify(q, f)
@@ -1344,6 +1350,24 @@ _TALK_GENERIC = "talking speaking speech saying say said anything something voic
                 "sound sounds noise make made any"
 
 
+def colour_check(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Was it a red backpack?" when a line or sentence named the thing in another colour ("Black backpack
+    at reception"): no, quoting it — the words say more than a red blob moving somewhere. None when no
+    line gives the thing a colour (then what was seen answers)."""
+    asked = colour_word(q.target or "")
+    things = [stem(w) for w in (q.target or "").split() if w not in _COLOUR_NAMES and len(w) > 2]
+    if asked is None or not things:
+        return None
+    colours = "|".join(_COLOUR_NAMES)
+    for row in reversed(f.rows(q, (EvidenceKind.TEXT, EvidenceKind.SPEECH))):
+        low = row.content.lower()
+        named = {colour_word(m.group(1)) for t in things
+                 for m in re.finditer(rf"\b({colours})\s+(?:[a-z]+\s+)?{re.escape(t)}", low)}
+        if named and asked not in named:
+            return Composed(f"No — {quote(row)}.", [row])
+    return None
+
+
 def number_check(q: Query, f: EvidenceFinder) -> Composed | None:
     """"Is the oven at 200?": the line or sentence about the rest of the question that states a number —
     yes when it is the asked one, no (quoting the one stated) when not; None when nothing states one."""
@@ -1421,7 +1445,7 @@ COREF_S = 10.0  # a sentence this soon after a name is taken to be about them ("
 
 
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:
-    if (checked := number_check(q, f)) is not None:
+    if (checked := number_check(q, f) or colour_check(q, f)) is not None:
         return checked  # "is the oven at 200?" — "No — the screen showed “Bake at 180°C …”"
     kinds = kinds_for(q)
     topic = _without_speakers(q.target)  # "is the bird talking?": the bird is who; "was a bus mentioned?": what

@@ -204,7 +204,8 @@ def concept(target: str, content: str) -> float:
 
 
 _CONCEPT_FILLER = set("""what which their its the end on up any there mention mentioned show shown given listed number title heading name
-address code sign called named say says read reads about latest last first bulletin video film clip programme program broadcast episode report them us they do how get touch from this channel""".split())
+address code sign called named say says read reads about latest last first bulletin video film clip programme program broadcast episode report them us they do how get touch from this channel
+feed stream footage camera cam recording picture screen display""".split())  # the video itself: "the date on the feed"
 
 
 # Measures a question asks for, which only a row stating one answers: "how old is Vella?" is not answered

@@ -13,6 +13,7 @@ from vstream.answer.evidence import (
     LEXICAL_MIN,
     EvidenceFinder,
     lexical,
+    lexical_words,
     numbers_hidden,
     words,
 )
@@ -839,6 +840,56 @@ def brand(q: Query, f: EvidenceFinder) -> Composed | None:
     r = max(cornered, key=lambda r: min(r.t_end, q.now) - r.t_start)
     return Composed(f"No line names a sponsor; the one kept in a corner of the screen is “{r.content}” "
                     f"({span_text(r.t_start, min(r.t_end, q.now))}) — likely the sponsor's or channel's logo.", [r])
+
+
+# "which camera is this?", "what channel is this on?": the video's own label, not something in view
+_SOURCE_Q = re.compile(r"\b(?:which|what)\s+(camera|cam|cctv|channel|station|feed)\b")
+_SOURCE_WORD = {"camera": r"cam(?:era)?\s*\d*|cctv", "cam": r"cam(?:era)?\s*\d*|cctv", "cctv": r"cam(?:era)?\s*\d*|cctv",
+                "feed": r"cam(?:era)?\s*\d*|cctv|feed", "channel": r"channel|ch\s*\d+", "station": r"station"}
+
+
+# "how many ppl on the visitor log?", "how many items are on the agenda?": the lines of a panel by its heading
+_ON_THE = re.compile(r"\bhow many\b.*?\b(?:on|in|under)\s+(?:the|this|that|today's|tonight's)\s+([a-z][a-z' ]{1,30}?)"
+                     r"\s*(?:now|so far|rn|right now|today)?\s*\??$")
+
+
+_CONTAINERS = frozenset("board list panel screen sign sheet chart display table graphic card box".split())
+
+
+def listed_count(q: Query, f: EvidenceFinder) -> Composed | None:
+    """The lines stacked under the heading the question names (phrasing.panel: aligned, a line's height
+    apart), counted and quoted; the latest such panel by now. None when no heading shown has those words
+    or it had fewer than two lines under it."""
+    m = _ON_THE.search(q.question.lower())
+    if m is None:
+        return None
+    name = " ".join(w for w in m.group(1).split() if w not in _CONTAINERS) or m.group(1)  # "the specials board"
+    text = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.now]
+    for head in sorted((r for r in text if lexical_words(name, r.content) >= 0.99), key=lambda r: -r.t_start):
+        shown = [o for o in text if o is not head and o.t_start <= head.t_end + BESIDE_S and o.t_end >= head.t_start - BESIDE_S]
+        lines = [o for o in panel(head, shown) if o.data.box.y0 > head.data.box.y0]  # under the heading
+        if len(lines) >= 2:
+            said = "; ".join(f"“{o.content}”" for o in lines)
+            t0, t1 = head.t_start, min(max(o.t_end for o in [head] + lines), q.now)
+            return Composed(f"{len(lines)} lines under “{head.content}” ({span_text(t0, t1)}): {said}.", [head] + lines)
+    return None
+
+
+def source_label(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Which camera is this?": the on-screen line at the moment asked that names one ("CAM 05 · BIKE
+    SHELTER"); a channel or station with no line naming one, the logo kept in a corner (`brand`'s rule).
+    None when the question asks neither or nothing names one (then what is in view answers)."""
+    m = _SOURCE_Q.search(q.question.lower())
+    if m is None:
+        return None
+    at = q if q.scope is not Scope.ALL else replace(q, scope=Scope.NOW)
+    look = re.compile(rf"\b(?:{_SOURCE_WORD[m.group(1)]})\b", re.I)
+    rows = [r for r in f.rows(at, (EvidenceKind.TEXT,)) if look.search(r.content) and r.t_start <= q.now]
+    if rows:
+        r = max(rows, key=lambda r: r.t_start)  # the latest label: a switch of camera replaces it
+        return Composed(f"The screen {'shows' if r.t_end >= q.now - 1.0 else 'showed'} “{r.content}” "
+                        f"({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
+    return None
 
 
 def _in_corner(box) -> bool:

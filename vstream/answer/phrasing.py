@@ -225,8 +225,28 @@ def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
     together = [o for o in text if o is not row and abs(o.t_start - row.t_start) <= BESIDE_S
                 and abs(o.t_end - row.t_end) <= BESIDE_S and not _PAGE.match(o.content)]  # came and went together
     if row.t_end - row.t_start <= PASSING_S:  # a ticker's piece, or a panel just put up: its lines stacked under it
-        return [row] + panel(row, together)[:5]
+        latest = max((o.t_end for o in text), default=row.t_end)
+        up = row.t_end >= latest - 0.5  # still on screen at the last read: put up just now, not gone by
+        return [row] + _uniq(panel(row, together) + (banded(row, together) if up else []))[:5]
     return [row] + together[:5]  # (a slide: title, 4 lines)
+
+
+def banded(row: Evidence, others: list[Evidence]) -> list[Evidence]:
+    """Lines on `row`'s band, beside it (a band's label box and its text: "DOOR ALARM" | "Door 3B held open"),
+    except pieces cut by the frame's left or right edge (a ticker's, scrolling through)."""
+    a = _box(row)
+    if a is None or _at_edge(a):
+        return []
+    out = []
+    for o in others:
+        b = _box(o)
+        if b is not None and not _at_edge(b) and min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0):
+            out.append(o)
+    return out
+
+
+def _at_edge(box) -> bool:
+    return box.x0 <= 0.005 or box.x1 >= 0.995  # a band drawn from the edge still reads from 0.01 in (OCR margin)
 
 
 def panel(row: Evidence, others: list[Evidence]) -> list[Evidence]:

@@ -252,6 +252,9 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
     q = tidy(check_question(question))
     low = _normalise(q)
     window = parse_time_window(low, now) or _until(low)
+    clock = None
+    if window is not None and window.t_start > now + CLOCK_AHEAD_S and (clock := _CLOCK_TIME.search(low)):
+        window = None  # "who signed in at 13:55?" a minute into the video: a time of day, shown or said
     quoted = _quoted(q)
     modalities = _modalities(low)
     object_class = _object_class(low)
@@ -265,7 +268,7 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
             not modalities & {Modality.SPEECH, Modality.TEXT, Modality.SCENE}:
         object_class = "person"  # "how many were on the path?": no noun — people, as a person asking means
     scope = _scope(low, window, answer_type, modalities)
-    target = quoted or _target(low)
+    target = quoted or " ".join(filter(None, (_target(low), clock.group(0) if clock else "")))
     most = bool(re.search(r"\b(at most|most|max|maximum|peak|largest|biggest|highest)\b", low))
     return Query(q, now, answer_type, scope, window, target, quoted, modalities, object_class, most, tuple(options),
                  place_of(low), voice_of(low, modalities))
@@ -348,7 +351,7 @@ def _object_class(low: str) -> str | None:
     if re.search(r"\b(?:traffic|stop) ?lights?\b", low):  # "lights" alone are lamps or windows, not signals
         return "traffic light"
     found = []
-    for w in re.findall(r"[a-z]+", low):
+    for w in re.findall(r"[a-z]+", _COMPOUND.sub(" ", low)):
         if w in OBJECT_WORDS and w != "one":
             if w in ("someone", "somebody", "anyone", "anybody", "everyone", "everybody", "she", "he", "her", "him",
                      "his") and _SPEECH_CUES.search(low):
@@ -358,6 +361,16 @@ def _object_class(low: str) -> str | None:
         return OBJECT_WORDS[m.group(1)]  # "is there a person in the room with the bird?": the person
     things = [c for c in found if c != "person"]
     return things[0] if things else (found[0] if found else None)
+
+
+CLOCK_AHEAD_S = 300.0  # a time this far past now is a time of day ("at 2:00" a minute in is still the video's)
+_CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # 13:55, 9.30 — not "1:02:05", not "0:30" once it is past
+
+
+# A thing's word naming a place or another thing ("car park", "bus stop", "bike shelter"): no question about it
+_COMPOUND = re.compile(r"\b(?:car|bus|bike|bicycle|train|truck|boat|dog|horse|person|people)s? (?:parks?|parking|stops?|"
+                       r"stations?|shelters?|racks?|lanes?|routes?|wash|seats?|keys?|doors?|ports?|"
+                       r"paths?|tracks?|depot|counts?|passes|tickets?|fares?|drivers?|times|timetables?|schedules?)\b")
 
 
 # The thing a question asks is there, named first: "is there a person …", "are there any cars …"

@@ -1696,3 +1696,28 @@ def test_a_car_park_is_no_car_and_a_time_of_day_is_no_stream_time():
     assert q.window is None and "13:55" in q.target, q
     assert "Lena Voss" in _ask(engine, "who checked in at 13:55?", 60.0)[0]
     assert analyze("what was said at 2:00?", 60.0).window.point == 120.0  # two minutes in, still the video's
+
+
+def test_stated_times_numbers_beside_and_a_name_with_his_are_about_what_was_said():
+    """A person class that came only from "her" ("did Priya give her badge number?", "when is Priya on her
+    lunch break?") is no question about people in view; a time still to come is the one stated (a day
+    counts: "tomorrow"); a number asked of a band is checked against the line shown beside its label."""
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 10.0, 20.0, "FIRE ALARM"),
+            Evidence(EvidenceKind.TEXT, 10.0, 20.0, "Stairwell B: exit 4 blocked"),
+            Evidence(EvidenceKind.SPEECH, 22.0, 24.0, "Priya here, on the east desk."),
+            Evidence(EvidenceKind.SPEECH, 30.0, 33.0, "My lunch break is at one o'clock, at 13:00."),
+            Evidence(EvidenceKind.SPEECH, 35.0, 37.0, "Priya, your lunch break cover is here."),
+            Evidence(EvidenceKind.SPEECH, 40.0, 42.0, "I'll fix the baggage scanner tomorrow."),
+            _objects(0.0, 45.0, ("person", "black", 0.1), ("person", "white", 0.5))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text = _ask(engine, "the fire alarm was at exit 9 right?", 45.0)[0]
+    assert text.startswith("No — the screen showed “Stairwell B: exit 4 blocked”"), text  # the number stated, quoted
+    text = _ask(engine, "when is priya on her lunch break?", 45.0)[0]
+    assert "13:00" in text and "appeared" not in text, text
+    assert "tomorrow" in _ask(engine, "when will the scanner get fixed?", 45.0)[0]
+    text = _ask(engine, "did priya give her badge number?", 45.0)[0]
+    assert text.startswith("No") and "people" not in text, text
+    assert "2 people" in _ask(engine, "ppl count rn?", 45.0)[0]

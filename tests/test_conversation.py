@@ -117,3 +117,12 @@ def test_the_chat_api_passes_the_previous_user_message():
         {"role": "user", "content": "who said that?"}]})
     assert (req.question(), req.previous()) == ("who said that?", "when does the battery need charging?")
     assert ChatRequest.model_validate({"messages": [{"role": "user", "content": "hi"}]}).previous() is None
+
+
+def test_what_someone_said_is_what_their_voice_said(radio):
+    """"What did Ruiz say?" is the sentences in the voice that called itself Ruiz — not the ones that
+    only name him ("Dispatch to Ruiz…", "Ruiz, the truck … is early")."""
+    text = radio.answer("what did Ruiz say?", now=30.0).text
+    assert "plug it in" in text and "Halden" not in text and "Dispatch to Ruiz" not in text, text
+    text = radio.answer("what did Ruiz say about lunch?", now=30.0).text
+    assert "“I'll plug it in after lunch.”" in text and "Halden" not in text, text

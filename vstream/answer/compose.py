@@ -14,6 +14,7 @@ from retrieval.timeparse import TimeWindow
 from vstream.answer.evidence import (
     LEXICAL_MIN,
     EvidenceFinder,
+    Scored,
     kinds_for,
     lexical,
     lexical_words,
@@ -95,7 +96,7 @@ from vstream.answer.query import (
     asks_past,
     plural,
 )
-from vstream.answer.voices import speaker, voice_word
+from vstream.answer.voices import by_speaker, speaker, voice_word
 from vstream.senses.colour import where
 
 # ---- objects ------------------------------------------------------------------------------------------
@@ -492,8 +493,20 @@ def when_said_or_shown(q: Query, f: EvidenceFinder) -> Composed:
     if not found:
         return not_found(q, kinds)
     top = found[0].score
-    rows = sorted((s.row for s in found if s.score >= top - 0.1), key=lambda r: r.t_start)[:5]
+    rows = _timed(q, f, sorted((s.row for s in found if s.score >= top - 0.1), key=lambda r: r.t_start)[:5])
     return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+
+
+def _timed(q: Query, f: EvidenceFinder, rows: list[Evidence]) -> list[Evidence]:
+    """The rows, an on-screen line that states no time followed by the line shown with it that does
+    ("when's the delivery due?": “DELIVERY” with “Expected 14:30 at Loading Bay 2”)."""
+    text = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.now]
+    out = []
+    for r in rows:
+        out.append(r)
+        if r.kind is EvidenceKind.TEXT and not _CLOCK_TIME.search(r.content):
+            out += [o for o in beside(r, text)[1:] if _CLOCK_TIME.search(o.content) and o not in rows][:1]
+    return out
 
 
 # ---- scenes and descriptions ---------------------------------------------------------------------------
@@ -667,6 +680,8 @@ _ACTIVITY = re.compile(r"\b(doing|wearing|colou?r|holding|look like|looks like|h
 
 
 def compose(q: Query, f: EvidenceFinder) -> Composed:
+    if (theirs := by_speaker(q, f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)))) is not None:
+        q = theirs  # "what did Ruiz say?": the sentences in the voice that called itself Ruiz
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
     low = q.question.lower()
@@ -747,16 +762,16 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         if cls and not speech_or_text:
             return how_many_objects(q, f, cls)
         return count_mentions(q, f)
-    if t is AnswerType.WHEN and _WHEN_DOES.search(low):
+    if t is AnswerType.WHEN and (_WHEN_DOES.search(low) or _WHEN_WILL.search(low) and (not cls or _only_their(q, cls))):
         return stated_time(q, f)  # "when does the museum close?": the hours it states, not when they were shown
     if t is AnswerType.WHEN:
-        if cls and not speech_or_text and not q.quoted:
+        if cls and not speech_or_text and not q.quoted and not _only_their(q, cls):
             return when_objects(q, f, cls)
         return when_said_or_shown(q, f)
     if t is AnswerType.YES_NO:
         if cls == "person" and _EMPTY.search(low) and not speech_or_text:
             return empty_or_busy(q, f)
-        if cls and not speech_or_text and not q.quoted:
+        if cls and not speech_or_text and not q.quoted and not _only_their(q, cls):
             return present(q, f, cls)
         return yes_no(q, f)
     if t is AnswerType.WHAT_SHOWN or t is AnswerType.WHAT and q.modalities == {Modality.TEXT} and \
@@ -839,6 +854,8 @@ def amount(q: Query, f: EvidenceFinder) -> Composed:
 _WHEN_DOES = re.compile(r"^(?:when|what time) (?:does|do|is|are|will|should|can) (?:the |it |they |we |i |this )?.{0,30}?\b"
                         r"(?:open|opens|close|closes|shut|start|starts|begin|end|finish|leave|leaves|depart|arrive|run|"
                         r"due|back|ready)\b")
+# "when is Marcus on his break?", "when will the lights go up?": a time still to come is one stated, not seen
+_WHEN_WILL = re.compile(r"^(?:when|what time) (?:is|are|will|'s|'re)\b(?!.*\b(?:first|last|shown|seen|on screen|said)\b)")
 _CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:noon|midday|midnight|o'clock)\b", re.I)
 
 
@@ -847,11 +864,17 @@ def stated_time(q: Query, f: EvidenceFinder) -> Composed:
     (a card's "Open 9:00–17:00" under "Harbour Museum"); else that none was stated."""
     past = replace(q, scope=Scope.ALL)
     found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if s.lexical >= 0.5]
+    found.sort(key=lambda s: not _STATED_WHEN.search(s.row.content))  # of the matches, those stating a time first
     rows = _with_beside(f, q, [s.row for s in _best(found, 2)]) if found else []
-    timed = [r for r in rows if _CLOCK_TIME.search(r.content)]
+    timed = [r for r in rows if _STATED_WHEN.search(r.content)]
     if timed:
         return Composed(_sentence("; ".join(quote(r) for r in _uniq(rows[:1] + timed))), _uniq(rows[:1] + timed))
     return Composed(f"I haven't seen or heard a time for “{_about(q)}” {_upto(past)}.")
+
+
+# a time of day, or a day: "fix the lock tomorrow morning", "back on Monday"
+_STATED_WHEN = re.compile(_CLOCK_TIME.pattern + r"|\b(?:today|tonight|tomorrow|yesterday|next (?:week|month|year|time)|"
+                          r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|this (?:morning|afternoon|evening|weekend))\b", re.I)
 
 
 _HOW_OFTEN = re.compile(r"^how often (?:do|does|is|are|will|would|can)\b")
@@ -920,6 +943,19 @@ def _counts(content: str, topic: str, amount: bool = False) -> bool:
 
 _PERSON_WORD = re.compile(r"\b(he|she|they|anyone|anybody|someone|somebody|man|woman|guy|girl|boy|person|people|driver|"
                           r"cyclist|rider|passenger)\b")
+# someone in view named as such (not "his", "her" or a name alone: "when is Marcus on his break?")
+_SOMEONE = re.compile(r"\b(he|she|they|anyone|anybody|someone|somebody|everyone|man|men|woman|women|guy|guys|girl|boy|kids?|"
+                      r"child|children|person|people|ppl|pedestrians?|crowd|driver|cyclist|rider|passenger)\b")
+
+
+def _only_their(q: Query, cls: str) -> bool:
+    """A person class that came from "his"/"her" beside other words, no one named as in view: "did Marcus
+    give his badge number?", "when is Marcus on his break?" are about what was said or shown, not whether
+    or when a person was in view."""
+    rest = [w for w in _without_subjects(q.target).split() if w not in ("his", "her", "their")]
+    return cls == "person" and not _SOMEONE.search(q.question.lower()) and bool(rest)
+
+
 _EMPTY = re.compile(r"\b(empty|deserted|busy|crowded|full|packed)\b")
 _COMPARE = re.compile(r"\b(?:more|fewer|less)\b.{0,40}\bthan\b|\b(?:increased|decreased|gone up|gone down|grown)\b")
 
@@ -1376,8 +1412,13 @@ def number_check(q: Query, f: EvidenceFinder) -> Composed | None:
     if not nums or not rest:
         return None
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
-    found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH), target=rest)
-             if s.lexical >= LEXICAL_MIN and _NUMBER.search(s.row.content)]
+    matched = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH), target=rest) if s.lexical >= LEXICAL_MIN]
+    found = [s for s in matched if _NUMBER.search(s.row.content)]
+    if not found and matched:  # "was the alarm on door 4?": "DOOR ALARM" matched, its number is on the line with it
+        shown = [s.row for s in matched if s.row.kind is EvidenceKind.TEXT]
+        text = f.rows(replace(past, scope=Scope.ALL), (EvidenceKind.TEXT,))
+        found = [Scored(o, s.score, s.lexical) for s in matched[:2] if s.row in shown
+                 for o in beside(s.row, text)[1:] if _NUMBER.search(o.content) and o.t_start <= q.now]
     if not found:
         return None
     if (cmp := _COMPARED.search(q.question.lower())) is not None:  # "more than 200 dollars?": the stated one, compared

@@ -368,9 +368,9 @@ _CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # 13:55, 9.30 — not "1:02:0
 
 
 # A thing's word naming a place or another thing ("car park", "bus stop", "bike shelter"): no question about it
-_COMPOUND = re.compile(r"\b(?:car|bus|bike|bicycle|train|truck|boat|dog|horse|person|people)s? (?:parks?|parking|stops?|"
-                       r"stations?|shelters?|racks?|lanes?|routes?|wash|seats?|keys?|doors?|ports?|"
-                       r"paths?|tracks?|depot|counts?|passes|tickets?|fares?|drivers?|times|timetables?|schedules?)\b")
+_COMPOUND = re.compile(r"\b(?:car|bus|bike|bicycle|train|truck|boat|dog|horse)s? (?:parks?|parking|stops?|stations?|shelters?|"
+                       r"racks?|lanes?|routes?|wash|seats?|keys?|doors?|ports?|paths?|tracks?|depot|passes|tickets?|"
+                       r"fares?|drivers?|times|timetables?|schedules?)\b")
 
 
 # The thing a question asks is there, named first: "is there a person …", "are there any cars …"

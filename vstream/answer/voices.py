@@ -12,10 +12,11 @@ the range, or none, and nothing is inferred.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from memory.records import Evidence, SpeechData
 from vstream.answer.evidence import HIGHER_HZ, LOWER_HZ
+from vstream.answer.query import Modality, Query
 
 _NAME = r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)"
 # the speaker's own name: "this is NAME", "I'm NAME", "my name is NAME", "NAME here/speaking", radio's
@@ -87,3 +88,20 @@ def speaker(row: Evidence, rows: list[Evidence]) -> Intro | None:
 
 def voice_word(row: Evidence) -> str:
     return {"higher": "higher-pitched", "lower": "lower-pitched"}.get(band(row), "")
+
+
+def by_speaker(q: Query, rows: list[Evidence]) -> Query | None:
+    """A question about what someone said ("what did Ruiz say?", "how long did Ruiz say he'd be?") asked
+    of the sentences in their voice's range, their name dropped from the words to find — when that name is
+    the one its range gave (`intros`). Sentences that only name them ("Dispatch to Ruiz") are not theirs.
+    None when the question names no such speaker or is not about speech."""
+    if Modality.SPEECH not in q.modalities or q.voice:
+        return None
+    named = {i.name.split()[0].lower(): b for b, found in intros(rows).items() if len(found) == 1 for i in found}
+    low = q.question.lower()
+    firsts = sorted((low.find(n), n) for n in named if re.search(rf"\b{n}\b", low))
+    if not firsts:
+        return None
+    name = firsts[0][1]  # "what did Dispatch ask Ruiz?": the first named is the one speaking
+    target = " ".join(w for w in q.target.split() if w != name and not w.startswith(name + "'"))
+    return replace(q, voice=named[name], target=target)

@@ -1671,8 +1671,10 @@ def test_how_many_on_a_panel_counts_the_lines_under_its_heading():
 
     def line(content, y):
         return Evidence(EvidenceKind.TEXT, 20.0, 28.0, content, TextData(box=Box(0.30, y, 0.70, y + 0.06)))
-    rows = [line("TODAY'S SPECIALS", 0.20), line("Lentil soup 4.50", 0.28), line("Fish pie 9.00", 0.36),
-            line("Apple tart 3.75", 0.44), _objects(0.0, 30.0, ("person", "black", 0.1), ("person", "white", 0.5))]
+    rows = [line("TODAY'S SPECIALS", 0.10), line("Lentil soup 4.50", 0.25), line("Fish pie 9.00", 0.33),
+            line("Apple tart 3.75", 0.41), _objects(0.0, 30.0, ("person", "black", 0.1), ("person", "white", 0.5)),
+            # a heading stands apart from its first line (0.09 below); a caption gone as the board came up is no line of it
+            Evidence(EvidenceKind.TEXT, 12.0, 19.5, "Chef Ana Ruiz", TextData(box=Box(0.30, 0.49, 0.60, 0.55)))]
     engine = AnswerEngine(_EmbeddedView(rows))
     text, cites = _ask(engine, "how many dishes are on the specials board?", 30.0)
     assert text.startswith("3 lines under “TODAY'S SPECIALS”") and "Apple tart 3.75" in text, text
@@ -1711,6 +1713,8 @@ def test_stated_times_numbers_beside_and_a_name_with_his_are_about_what_was_said
             Evidence(EvidenceKind.SPEECH, 30.0, 33.0, "My lunch break is at one o'clock, at 13:00."),
             Evidence(EvidenceKind.SPEECH, 35.0, 37.0, "Priya, your lunch break cover is here."),
             Evidence(EvidenceKind.SPEECH, 40.0, 42.0, "I'll fix the baggage scanner tomorrow."),
+            Evidence(EvidenceKind.SPEECH, 43.0, 44.0, "New kiosks get installed in the hall."),
+            Evidence(EvidenceKind.SPEECH, 44.0, 45.0, "The new kiosks should be in by the end of June."),
             _objects(0.0, 45.0, ("person", "black", 0.1), ("person", "white", 0.5))]
     engine = AnswerEngine(_EmbeddedView(rows))
     text = _ask(engine, "the fire alarm was at exit 9 right?", 45.0)[0]
@@ -1718,6 +1722,7 @@ def test_stated_times_numbers_beside_and_a_name_with_his_are_about_what_was_said
     text = _ask(engine, "when is priya on her lunch break?", 45.0)[0]
     assert "13:00" in text and "appeared" not in text, text
     assert "tomorrow" in _ask(engine, "when will the scanner get fixed?", 45.0)[0]
+    assert "end of June" in _ask(engine, "when will the new kiosks be installed?", 45.0)[0]
     text = _ask(engine, "did priya give her badge number?", 45.0)[0]
     assert text.startswith("No") and "people" not in text, text
     assert "2 people" in _ask(engine, "ppl count rn?", 45.0)[0]

@@ -215,3 +215,20 @@ def test_a_sentence_heard_again_with_surer_words_is_revised_in_its_own_times():
     assert revisions([first], less_sure, ctx_t0=15.0) == []
     cut_short = [_said(21.5, 22.0, ("roof?", 21.6), p=0.95)]
     assert revisions([first], cut_short, ctx_t0=15.0) == []  # 1 word of 4: no better reading
+    cost = _said(30.0, 32.0, ("About", 30.0), ("85", 30.5), ("thousand.", 31.0), p=0.5)
+    again = [_said(30.0, 32.0, ("About", 30.0), ("$85", 30.5), (",000.", 31.0), p=0.9)]
+    assert [n.content for _, n in revisions([cost], again, ctx_t0=20.0)] == ["About $85,000."]
+
+
+def test_words_are_joined_as_whisper_wrote_them():
+    """A re-read sentence is rebuilt from its words: a number's pieces and punctuation stay joined ("$85" ",000"
+    is "$85,000"; "7." "40" is "7.40"), as the segment's own text had them."""
+    from memory.records import Word
+    from vstream.senses.speech import join_words
+
+    def joined(*ws):
+        return join_words([Word(w, 0.0, 0.1) for w in ws])
+    assert joined("About", "$85", ",000.") == "About $85,000."
+    assert joined("adjourned", "at", "7.", "40.") == "adjourned at 7.40."
+    assert joined("Prices", "fell", "12", "%", "today.") == "Prices fell 12% today."
+    assert joined("Stop.", "Then", "go.") == "Stop. Then go."

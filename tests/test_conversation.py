@@ -84,6 +84,7 @@ def test_a_question_with_its_own_subject_is_answered_alone(radio):
     ("and how many were left at the start", "how many tickets left now?", "left tickets", AnswerType.HOW_MANY, Scope.AT),
     ("what about now?", "how many tickets left at 0:10?", "tickets left", AnswerType.HOW_MANY, Scope.NOW),
     ("and people?", "how many cars are there", "people", AnswerType.HOW_MANY, Scope.NOW),  # asked as before: now
+    ("and for kids?", "how much are tickets now", "kids tickets", AnswerType.HOW_MANY, Scope.NOW),  # tickets, for kids
     ("where was that", "what did the sign say at 0:10", "", AnswerType.WHERE, Scope.AT),
 ])
 def test_follow_up_query(asked, previous, target, kind, scope):

@@ -874,7 +874,9 @@ def stated_time(q: Query, f: EvidenceFinder) -> Composed:
 
 # a time of day, or a day: "fix the lock tomorrow morning", "back on Monday"
 _STATED_WHEN = re.compile(_CLOCK_TIME.pattern + r"|\b(?:today|tonight|tomorrow|yesterday|next (?:week|month|year|time)|"
-                          r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|this (?:morning|afternoon|evening|weekend))\b", re.I)
+                          r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|this (?:morning|afternoon|evening|weekend))\b"
+                          r"|\b(?-i:January|February|March|April|May|June|July|August|September|October|November|"
+                          r"December)\b", re.I)  # a month by its capital: "may" is also a verb
 
 
 _HOW_OFTEN = re.compile(r"^how often (?:do|does|is|are|will|would|can)\b")

@@ -48,8 +48,8 @@ def follow_up(asked: str, q: Query, previous: str | None) -> Query:
         return q
     p = analyze(previous, q.now)
     own = [w for w in q.target.split() if w not in _POINTERS]
-    if own and _object_class(" ".join(own)):  # "and people?" after "how many cars?": a new subject, asked as before
-        out = q
+    if own and _object_class(" ".join(own)) and p.object_class:  # "and people?" after "how many cars?": a new
+        out = q  # thing, counted as before ("and for kids?" after "how much are tickets?" is the tickets, for kids)
     else:  # its class only when its words name one: "how many were free" is no question about people
         out = replace(q, target=" ".join(own + [w for w in p.target.split() if w not in own]),
                       modalities=q.modalities or p.modalities, object_class=p.object_class)

@@ -19,6 +19,7 @@ from vstream.answer.evidence import (
 )
 from vstream.answer.phrasing import (
     _PAGE,
+    ALIGN,
     BESIDE_S,
     HEADING_S,
     PASSING_S,
@@ -866,13 +867,28 @@ def listed_count(q: Query, f: EvidenceFinder) -> Composed | None:
     name = " ".join(w for w in m.group(1).split() if w not in _CONTAINERS) or m.group(1)  # "the specials board"
     text = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.now]
     for head in sorted((r for r in text if lexical_words(name, r.content) >= 0.99), key=lambda r: -r.t_start):
-        shown = [o for o in text if o is not head and o.t_start <= head.t_end + BESIDE_S and o.t_end >= head.t_start - BESIDE_S]
-        lines = [o for o in panel(head, shown) if o.data.box.y0 > head.data.box.y0]  # under the heading
+        both = min(1.0, (head.t_end - head.t_start) / 2)  # on screen together (OCR dates a panel's lines ±1.5 s)
+        shown = [o for o in text if o is not head and min(o.t_end, head.t_end) - max(o.t_start, head.t_start) >= both
+                 and getattr(o.data, "box", None) is not None]
+        lines = _under(head, shown)
         if len(lines) >= 2:
             said = "; ".join(f"“{o.content}”" for o in lines)
             t0, t1 = head.t_start, min(max(o.t_end for o in [head] + lines), q.now)
             return Composed(f"{len(lines)} lines under “{head.content}” ({span_text(t0, t1)}): {said}.", [head] + lines)
     return None
+
+
+def _under(head: Evidence, shown: list[Evidence]) -> list[Evidence]:
+    """The block of lines under a heading: the nearest line below it, aligned with it, within two of its
+    heights (a heading stands apart: "Tonight's agenda" 0.12 of the frame above its first item), and the
+    lines stacked with that one (phrasing.panel)."""
+    h = head.data.box
+    below = [o for o in shown if o.data.box.y0 > h.y1 - 0.01 and o.data.box.y0 - h.y1 <= 2 * (h.y1 - h.y0)
+             and (abs(o.data.box.x0 - h.x0) <= ALIGN or abs((o.data.box.x0 + o.data.box.x1) - (h.x0 + h.x1)) / 2 <= ALIGN)]
+    if not below:
+        return []
+    first = min(below, key=lambda o: o.data.box.y0)
+    return [first] + [o for o in panel(first, [o for o in shown if o is not first]) if o.data.box.y0 > h.y0]
 
 
 def source_label(q: Query, f: EvidenceFinder) -> Composed | None:

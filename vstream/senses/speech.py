@@ -30,6 +30,7 @@ import importlib.util
 import logging
 import math
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -394,7 +395,7 @@ def _after(rows: list[Evidence], t0: float) -> list[Evidence]:
             words = tuple(w for w in e.data.words if w.t_start >= t0 - 0.05)
             if not words:
                 continue
-            e = Evidence(EvidenceKind.SPEECH, words[0].t_start, e.t_end, " ".join(w.text for w in words),
+            e = Evidence(EvidenceKind.SPEECH, words[0].t_start, e.t_end, join_words(words),
                          replace(e.data, words=words), e.confidence)
         out.append(e)
     return out
@@ -410,6 +411,17 @@ def _after(rows: list[Evidence], t0: float) -> list[Evidence]:
 REVISE_LEAD_S = 1.0
 REVISE_KEEP = 0.6
 _WORD_SLACK_S = 0.3  # a word's timestamp drifts by up to ~0.2 s between two hearings
+
+
+def join_words(words) -> str:
+    """Whisper's words as one sentence: a piece that continues a number or ends one (",000", "%", ".40") and
+    punctuation keep to the word before ("$85" + ",000" → "$85,000", not "$85 ,000")."""
+    out = ""
+    for w in words:
+        t = w.text
+        glued = out and (t[0] in ",.;:!?%)'’" or out[-1] in "$£€(" or t[0].isdigit() and re.search(r"\d[.:]$", out))
+        out += t if glued or not out else " " + t
+    return out
 
 
 def _norm(text: str) -> str:
@@ -428,7 +440,7 @@ def revisions(recent: list[Evidence], heard: list[Evidence], ctx_t0: float) -> l
     out = []
     for r in recent:
         words = tuple(mine.get(id(r), ()))
-        text = " ".join(w.text for w in words)
+        text = join_words(words)
         if (r.t_start < ctx_t0 + REVISE_LEAD_S or not words or _norm(text) == _norm(r.content)
                 or len(words) < REVISE_KEEP * len(r.data.words) or _sure(words) <= _sure(r.data.words)):
             continue

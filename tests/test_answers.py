@@ -1726,3 +1726,21 @@ def test_stated_times_numbers_beside_and_a_name_with_his_are_about_what_was_said
     text = _ask(engine, "did priya give her badge number?", 45.0)[0]
     assert text.startswith("No") and "people" not in text, text
     assert "2 people" in _ask(engine, "ppl count rn?", 45.0)[0]
+
+
+def test_a_short_heading_in_a_corner_over_its_lines_is_no_bug():
+    """"Pros" / "Cons" page headings sit small in the top-left corner like a channel's bug, but lines came up
+    aligned under them: "what came after the pros?" is the "Cons" page, heading first; a "LIVE" bug with
+    nothing under it stays out."""
+    from memory.records import Box, Evidence, TextData
+    from vstream.answer.engine import AnswerEngine
+
+    def line(t0, t1, content, box):
+        return Evidence(EvidenceKind.TEXT, t0, t1, content, TextData(box=Box(*box)))
+    rows = [line(10.0, 20.0, "Upsides", (0.06, 0.08, 0.19, 0.18)), line(10.0, 20.0, "• Quiet motor", (0.07, 0.30, 0.40, 0.37)),
+            line(10.0, 20.0, "• Cheap filters", (0.07, 0.42, 0.40, 0.49)),
+            line(19.5, 40.0, "LIVE", (0.88, 0.05, 0.96, 0.12)),
+            line(20.0, 30.0, "Downsides", (0.06, 0.08, 0.21, 0.18)), line(20.0, 30.0, "• Heavy", (0.07, 0.30, 0.30, 0.37)),
+            line(20.0, 30.0, "• Short cord", (0.07, 0.42, 0.35, 0.49))]
+    text = _ask(AnswerEngine(_EmbeddedView(rows)), "what came right after the upsides?", 35.0)[0]
+    assert "“Downsides”" in text and "• Heavy" in text and "LIVE" not in text, text

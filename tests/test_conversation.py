@@ -127,3 +127,12 @@ def test_what_someone_said_is_what_their_voice_said(radio):
     assert "plug it in" in text and "Halden" not in text and "Dispatch to Ruiz" not in text, text
     text = radio.answer("what did Ruiz say about lunch?", now=30.0).text
     assert "“I'll plug it in after lunch.”" in text and "Halden" not in text, text
+
+
+def test_a_follow_up_whose_borrowed_subject_finds_nothing_is_asked_as_typed():
+    """"And for kids?" after "how much are tickets?": no line says kids' tickets; the question alone finds
+    “Children under 12 free” by meaning."""
+    rows = [shown(40.0, 50.0, "Adults 8 pounds"), shown(40.0, 50.0, "Children under 12 free"), shown(0.0, 30.0, "HARBOUR TOURS")]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text = engine.answer("and for kids?", now=49.0, previous="how much are tickets now?").text
+    assert "Children under 12 free" in text, text

@@ -32,12 +32,15 @@ class AnswerEngine:
         """`previous`: the question asked before this one in the conversation (a follow-up such as "who
         said that?" takes its subject from it; followup.py)."""
         now = self.latest() if now is None else now
-        q = follow_up(question, analyze(question, now, tuple(options or ())), previous)
+        asked = analyze(question, now, tuple(options or ()))
+        q = follow_up(question, asked, previous)
         if q.options:
             bare = follow_up(question, analyze(question, now), previous)
             composed = choose(q, self.finder, compose(bare, self.finder))
         else:
             composed = compose(q, self.finder)
+            if q is not asked and not composed.used:  # the previous subject found nothing: the question as asked
+                q, composed = asked, compose(asked, self.finder)  # ("and for kids?" — “Children under 12 free”)
         return Context(q, composed, self.view, self.retriever)
 
     def stream(self, question: str, now: float | None = None, options=(), t_submit: float | None = None,

@@ -499,7 +499,11 @@ def steady(rows: list[Evidence], text: list[Evidence]) -> list[Evidence]:
         b = _box(r)
         return b is not None and sum(_same_band(b, o) for o in bands) >= TICKER_PIECES
 
-    return [r for r in rows if not ticker(r) and not any(r is p for p in pieces) and not _bug(r)]
+    def heading(r: Evidence) -> bool:  # "Cons" top left over its bullets is a page's heading, not a bug
+        came = [o for o in text if o is not r and abs(o.t_start - r.t_start) <= BESIDE_S and _box(o) is not None]
+        return bool(_under(r, came))
+
+    return [r for r in rows if not ticker(r) and not any(r is p for p in pieces) and not (_bug(r) and not heading(r))]
 
 
 def _box(row: Evidence):

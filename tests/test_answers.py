@@ -1744,3 +1744,21 @@ def test_a_short_heading_in_a_corner_over_its_lines_is_no_bug():
             line(20.0, 30.0, "• Short cord", (0.07, 0.42, 0.35, 0.49))]
     text = _ask(AnswerEngine(_EmbeddedView(rows)), "what came right after the upsides?", 35.0)[0]
     assert "“Downsides”" in text and "• Heavy" in text and "LIVE" not in text, text
+
+
+def test_a_name_asked_of_someone_no_caption_names_is_not_heard():
+    """"What's Sam's surname?" with captions for two others, "what's the cleaner's name?" when a cleaner was
+    only mentioned: no name was given — said so, not the latest caption or the sentence about the cleaner."""
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 0.0, 10.0, "Dr. Ana Ruiz"), Evidence(EvidenceKind.TEXT, 0.0, 10.0, "Vet"),
+            Evidence(EvidenceKind.TEXT, 20.0, 30.0, "Tom Price"), Evidence(EvidenceKind.TEXT, 20.0, 30.0, "Farmer"),
+            Evidence(EvidenceKind.SPEECH, 31.0, 33.0, "Sam here, feeding the goats."),
+            Evidence(EvidenceKind.SPEECH, 34.0, 36.0, "The cleaner left the gate open.")]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text = _ask(engine, "whats sam's surname", 40.0)[0]
+    assert text.startswith("I haven't") and "Price" not in text and "Ruiz" not in text, text
+    text = _ask(engine, "whats the cleaners name", 40.0)[0]
+    assert text.startswith("I haven't") and "gate open" not in text, text
+    assert "Ana Ruiz" in _ask(engine, "what's the vet's surname?", 40.0)[0]

@@ -333,9 +333,18 @@ ROLE_SIM_MIN, ROLE_SIM_MARGIN = 0.25, 0.1
 def caption_answer(q: Query, f: EvidenceFinder) -> Composed | None:
     """"Who's the woman being interviewed?" while a name caption is up: the caption, quoted and
     cited (faces are not recognised; the caption is what the video itself says). A role asked by
-    another name ("the bird expert") picks the caption whose role line means it."""
-    groups = by_role(q, f) or captions(q, f)
+    another name ("the bird expert") picks the caption whose role line means it. Someone named in the
+    question ("what's Marcus's surname?", "the mayor's surname") only by a caption with that word."""
+    role = by_role(q, f)
+    groups = role or captions(q, f)
+    if not role and (m := _ROLE_NAME.search(q.question.lower())) and m.group(1) not in _ANYONE:
+        groups = []  # "the cleaner's name" and no caption's role line says cleaner: not whoever was captioned last
+    if (m := _WHOSE.search(q.question.lower())) is not None:
+        groups = [g for g in captions(replace(q, scope=Scope.ALL), f) if g[0].t_start <= q.now
+                  and any(lexical_words(m.group(1), r.content) >= 1.0 for r in g)]
     return _caption_said(q, groups[-1]) if groups else None
+
+
 
 
 def card_of(q: Query, f: EvidenceFinder, row: Evidence) -> Composed | None:
@@ -635,12 +644,18 @@ def role_answer(q: Query, f: EvidenceFinder) -> Composed | None:
     return Composed(f"The caption for “{g[0].content}” reads {roles} ({span_text(g[0].t_start, g[0].t_end)}).", g)
 
 
-_WHO_NOUN = r"(?:man|woman|guy|girl|boy|lady|person|speaker|presenter|host|reporter|interviewee|expert|driver)"
+_WHO_NOUN = r"(?:man|woman|guy|girl|boy|lady|person|speaker|presenter|host|reporter|interviewee|expert|driver|cleaner|" \
+            r"guard|officer|operator|caller|chef|doctor|nurse|teacher|student|worker|customer|visitor|coach|player|" \
+            r"manager|owner|resident|witness|neighbou?r)"
 
 
-_NAME_Q = re.compile(rf"\bwhat(?:'s| is| was)? (?:his|her|their|(?:the|that|this) {_WHO_NOUN}(?:'s)?) "
+_NAME_Q = re.compile(rf"\bwhat(?:'s| is| was)? (?:his|her|their|(?:the|that|this) {_WHO_NOUN}(?:'s|s'|s)?) "
                      rf"(?:sur|first |last |full )?name\b|\b(?:sur|first |last |full )?name of (?:the|that|this) "
-                     rf"{_WHO_NOUN}\b|\bwhat(?:'s| is) (?:s?he|they) called\b|\b(?:his|her|their) (?:sur|first |last |full )?name\b")
+                     rf"{_WHO_NOUN}\b|\bwhat(?:'s| is) (?:s?he|they) called\b|\b(?:his|her|their) (?:sur|first |last |full )?name\b"
+                     r"|\b[a-z]+'s (?:surname|last name|family name)\b")  # "what's Marcus's surname?": a person's
+_ROLE_NAME = re.compile(rf"\b(?:the|that|this) ({_WHO_NOUN})(?:'s|s'|s)? (?:sur|first |last |full )?name\b")
+_ANYONE = {"man", "woman", "guy", "girl", "boy", "lady", "person", "speaker", "presenter", "host", "reporter", "interviewee"}
+_WHOSE = re.compile(r"\b([a-z]+)'s (?:surname|last name|family name|full name)\b")
 
 
 # "Where's he from?", "where is she based?": the place on the line under a name caption

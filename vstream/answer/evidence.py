@@ -539,16 +539,18 @@ def latest_versions(found: list[Scored], target: str = "") -> list[Scored]:
 HIGHER_HZ, LOWER_HZ = 170.0, 145.0
 
 
+def pitch_band(row: Evidence) -> str:
+    """A sentence's voice: "higher", "lower", or "" (no speech, unmeasured, or between the ranges)."""
+    hz = getattr(row.data, "pitch_hz", 0.0) if row.kind is EvidenceKind.SPEECH else 0.0
+    return "" if not hz else "higher" if hz >= HIGHER_HZ else "lower" if hz <= LOWER_HZ else ""
+
+
 def voiced(rows: list[Evidence], voice: str) -> list[Evidence]:
     """Speech rows of the asked voice: a sentence measured in the other range is dropped; one unmeasured
     or in between stays (it may be hers)."""
     if not voice:
         return rows
-
-    def other(r: Evidence) -> bool:
-        hz = getattr(r.data, "pitch_hz", 0.0) if r.kind is EvidenceKind.SPEECH else 0.0
-        return bool(hz) and (hz <= LOWER_HZ if voice == "higher" else hz >= HIGHER_HZ)
-    return [r for r in rows if not other(r)]
+    return [r for r in rows if pitch_band(r) in ("", voice)]
 
 
 def placed(rows: list[Evidence], place: Place | None) -> list[Evidence]:

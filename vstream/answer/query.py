@@ -253,7 +253,7 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
     low = _normalise(q)
     window = parse_time_window(low, now) or _until(low)
     clock = None
-    if window is not None and window.t_start > now + CLOCK_AHEAD_S and (clock := _CLOCK_TIME.search(low)):
+    if window is not None and window.t_start > now + CLOCK_AHEAD_S and (clock := _HH_MM.search(low)):
         window = None  # "who signed in at 13:55?" a minute into the video: a time of day, shown or said
     quoted = _quoted(q)
     modalities = _modalities(low)
@@ -364,7 +364,7 @@ def _object_class(low: str) -> str | None:
 
 
 CLOCK_AHEAD_S = 300.0  # a time this far past now is a time of day ("at 2:00" a minute in is still the video's)
-_CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # 13:55, 9.30 — not "1:02:05", not "0:30" once it is past
+_HH_MM = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # 13:55, 9.30 — not "1:02:05", not "0:30" once it is past
 
 
 # A thing's word naming a place or another thing ("car park", "bus stop", "bike shelter"): no question about it

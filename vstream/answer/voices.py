@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from memory.records import Evidence, SpeechData
-from vstream.answer.evidence import HIGHER_HZ, LOWER_HZ
+from memory.records import Evidence
+from vstream.answer.evidence import pitch_band
 from vstream.answer.query import Modality, Query
 
 _NAME = r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)"
@@ -38,12 +38,7 @@ class Intro:
     row: Evidence  # the sentence that gave it
 
 
-def band(row: Evidence) -> str:
-    """"higher", "lower" or "" (unmeasured, or between the ranges)."""
-    hz = row.data.pitch_hz if isinstance(row.data, SpeechData) else 0.0
-    if not hz:
-        return ""
-    return "higher" if hz >= HIGHER_HZ else "lower" if hz <= LOWER_HZ else ""
+band = pitch_band  # "higher", "lower" or "" (unmeasured, or between the ranges)
 
 
 def own_name(text: str) -> str:

@@ -1762,3 +1762,18 @@ def test_a_name_asked_of_someone_no_caption_names_is_not_heard():
     text = _ask(engine, "whats the cleaners name", 40.0)[0]
     assert text.startswith("I haven't") and "gate open" not in text, text
     assert "Ana Ruiz" in _ask(engine, "what's the vet's surname?", 40.0)[0]
+
+
+def test_how_many_left_reads_a_sign_counting_what_is_free():
+    """"How many spaces left?" is a sign's "57 FREE" (signs say free or available, people say left), the
+    latest of its versions for now, the first at the start; "how many people left?" is still about people."""
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 0.0, 30.0, "LEVEL 2: 57 FREE"), Evidence(EvidenceKind.TEXT, 30.0, 60.0, "LEVEL 2: 12 FREE"),
+            _objects(0.0, 60.0, ("person", "black", 0.1))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text = _ask(engine, "how many spaces left now?", 55.0)[0]
+    assert "12 FREE" in text and "57" not in text, text
+    assert "57 FREE" in _ask(engine, "how many spaces were left at the start?", 55.0)[0]
+    assert "FREE" not in _ask(engine, "how many people are left?", 55.0)[0]

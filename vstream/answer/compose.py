@@ -914,6 +914,10 @@ def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
     if q.answer_type is AnswerType.HOW_MANY:  # the number must count the asked thing: "3 new cycle lanes"
         amount = bool(re.search(r"\bhow much\b", q.question.lower()))
         found = [s for s in found if _counts(s.row.content, topic or q.target or "", amount)]
+        if not found and topic:  # "how many spaces left?": a line counting one of its words, "CAR PARK B: 38 FREE"
+            said = " ".join(words(topic))  # sign words as signs write them: "spaces left" → "spaces free"
+            counted = [r for r in f.rows(past, kinds) if r.t_start <= q.now and _counts(" ".join(words(r.content)), said)]
+            found = [Scored(r, 1.0, 1.0) for r in (counted[-1:] if q.scope is Scope.NOW else counted[:1])]
     if found:
         row = found[0].row
         if row.kind is EvidenceKind.TEXT:  # "Ferry fares rise 1" read as it scrolled in: the whole line

@@ -52,12 +52,16 @@ for _group in ("toilets toilet restroom restrooms bathroom bathrooms washroom wa
                "stairs staircase stairway stairwell", "parking carpark",
                # abbreviations people type and signs print: "main st", "Northfield Uni", "temp"
                "street st", "road rd", "avenue ave", "university uni univ", "temperature temp", "minutes mins min",
-               "hours hrs hr", "seconds secs sec", "information info", "tablespoon tbsp", "teaspoon tsp", "average avg", "okay ok alright fine"):
+               "hours hrs hr", "seconds secs sec", "information info", "tablespoon tbsp", "teaspoon tsp", "average avg", "okay ok alright fine",
+               # what is still to be had: a sign's "38 FREE", "12 AVAILABLE" for "how many spaces left?" (below)
+               "free available vacant remaining"):
     _first, *_rest = _group.split()
     for _w in _rest:
         _SAME[_w] = _first
 _WAY_TO = {"way out": "exit", "way in": "entrance", "car park": "parking"}
-_WAY = re.compile(r"\b(?:way out|way in|car park)\b")
+_WAY_TO.update({f"{n} left": f"{n} free" for n in ("space", "spaces", "place", "places", "seat", "seats", "spot", "spots",
+                                                   "ticket", "tickets", "room", "rooms", "bed", "beds", "bay", "bays")})
+_WAY = re.compile(r"\b(?:" + "|".join(_WAY_TO) + r")\b")  # "spaces left" is "spaces free", not a side
 
 
 _OCR_FOLD = str.maketrans("015|8", "olsib")  # digits OCR reads for letters: R00M → room, 5TOP → stop

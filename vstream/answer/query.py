@@ -268,7 +268,7 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
             not modalities & {Modality.SPEECH, Modality.TEXT, Modality.SCENE}:
         object_class = "person"  # "how many were on the path?": no noun — people, as a person asking means
     scope = _scope(low, window, answer_type, modalities)
-    target = quoted or " ".join(filter(None, (_target(low), clock.group(0) if clock else "")))
+    target = quoted or " ".join(filter(None, (_target(low), clock.group(1) if clock else "")))
     most = bool(re.search(r"\b(at most|most|max|maximum|peak|largest|biggest|highest)\b", low))
     return Query(q, now, answer_type, scope, window, target, quoted, modalities, object_class, most, tuple(options),
                  place_of(low), voice_of(low, modalities))
@@ -364,7 +364,8 @@ def _object_class(low: str) -> str | None:
 
 
 CLOCK_AHEAD_S = 300.0  # a time this far past now is a time of day ("at 2:00" a minute in is still the video's)
-_HH_MM = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # 13:55, 9.30 — not "1:02:05", not "0:30" once it is past
+# "at 13:55", "at 9.30" — not "after 18:43:05" (a wall-clock bound a multi-camera session maps to its streams)
+_HH_MM = re.compile(r"\bat (\d{1,2}[:.]\d{2})(?![:.]?\d)")
 
 
 # A thing's word naming a place or another thing ("car park", "bus stop", "bike shelter"): no question about it

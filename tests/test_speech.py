@@ -226,6 +226,7 @@ def _session_run(clip: Path, session: Path, mode: str, stop_at: float | None = N
 
     cfg = Config(source=SourceConfig(source=str(clip), speed=Speed.MAX, fps=2))
     ing = open_ingest(cfg, str(session), mode=mode)
+    _session_run.captions = ing.bus.subscribe()  # the live captions it published (SPEECH events)
     rows = []
     # copies: a row given out may later be revised in place (speech.revisions); rows are as heard then
     ing.sink = lambda frame, enc, ev, events: rows.extend(replace(e) for e in ev if e.kind is EvidenceKind.SPEECH)
@@ -322,6 +323,8 @@ def test_a_stored_sentence_is_revised_once_the_audio_after_it_is_heard(speech_di
     assert [e.content for e in rows] == [TRUCK.replace("dock seven", "doc salvin"), ALARM.replace("three thirty", "free thirsty")]
     assert [c for _, c in stored] == [TRUCK, ALARM.replace("three thirty", "free thirsty")]  # ALARM: nothing after it
     assert stored[0][0] == rows[0].t_start == placed[0].t_start
+    captions = [e.message for e in _session_run.captions.drain() if e.kind.value == "speech"]
+    assert captions == [e.content for e in rows], captions  # a caption per sentence, not again when revised
 
 
 # ---- configuration and missing packages ------------------------------------------------------------

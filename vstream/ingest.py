@@ -207,7 +207,7 @@ class Ingest:
         rows = self.senses.update(enc, self.period) + self._see(frame, enc, events)
         heard = self.speech.poll(upto=frame.ts) if self.hearing else []
         fresh = _first_hearings(heard)
-        self._publish_captions(heard)
+        self._publish_captions(fresh)
         if self.memory is not None:
             self.memory.add_frame(self._record(enc), rows + heard)
         if self.sink is not None:
@@ -280,7 +280,7 @@ class Ingest:
             return []
         rows = self.speech.finish_until(t)
         fresh = _first_hearings(rows)
-        self._publish_captions(rows)
+        self._publish_captions(fresh)
         if self.memory is not None:
             self.memory.put_evidence(rows, None)
         return fresh
@@ -289,8 +289,7 @@ class Ingest:
         """Live captions: each transcript segment as a speech event (not stored: the rows are)."""
         for ev in rows:
             self.bus.publish(Event(EventKind.SPEECH, ev.t_start, ev.content,
-                                   {"t_end": round(ev.t_end, 3), "confidence": round(ev.confidence, 3),
-                                    "revised": bool(ev.id)}))
+                                   {"t_end": round(ev.t_end, 3), "confidence": round(ev.confidence, 3)}))
 
     def _record(self, enc: EncodedFrame) -> FrameRecord:
         """What memory keeps of an encoded frame (+ its KV block, hf backend)."""
@@ -369,6 +368,6 @@ class Ingest:
 
 def _first_hearings(heard: list[Evidence]) -> list[Evidence]:
     """The speech rows heard for the first time. A row stored already (it has an id) came back revised
-    (speech.revisions): memory takes the new words, watches and the responder do not see it again — an
-    alert from it would carry the sentence's first-hearing time, seconds before it was really read."""
+    (speech.revisions): memory takes the new words; captions, watches and the responder do not see it
+    again — a caption would repeat the sentence, an alert would carry its first-hearing time."""
     return [ev for ev in heard if not ev.id]

@@ -32,6 +32,7 @@ from vstream.probe import probe
 from vstream.senses.objects import ObjectsConfig
 from vstream.session import open_ingest, start_ingest
 from vstream.thumbs import ThumbnailStore
+from vstream.zygote import die_with_parent
 
 
 def add_source_options(p: argparse.ArgumentParser, speed_default: str = "realtime") -> None:
@@ -432,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()  # a camera server's spawned ingest: end with the server (vstream.zygote.child_env)
     ap = build_parser()
     args = ap.parse_args(argv)
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -384,3 +385,29 @@ def kill_and_wait_back(runner: ProcessRunner, spec: CameraSpec, pid: int, timeou
     after = wait_for(lambda: (t := session_times(spec.session))[-1] > before[-1] and t, 30)  # rows land just after
     assert after and after[:len(before)] == before
     return back_s
+
+
+def test_a_child_started_with_child_env_ends_with_its_parent(tmp_path):
+    """The spawned ingest and the zygote ask for SIGTERM at their parent's death themselves (no preexec_fn:
+    a fork of a threaded server must run no Python before exec). A middle process starts a child with
+    child_env and is killed -9: the child gets SIGTERM; without the variable it would live on."""
+    code = ("import os, subprocess, sys, time\n"
+            "from vstream.zygote import child_env\n"
+            "p = subprocess.Popen([sys.executable, '-c', 'from vstream.zygote import die_with_parent; "
+            "die_with_parent(); import time; time.sleep(60)'], env=child_env(dict(os.environ)))\n"
+            "print(p.pid, flush=True); time.sleep(60)\n")
+    mid = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    child = int(mid.stdout.readline())
+    time.sleep(3)  # the child has imported and set its death signal
+    os.kill(child, 0)
+    mid.kill()
+    mid.wait()
+    assert wait_for(lambda: not _alive(child), 20), "the child outlived its parent"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False

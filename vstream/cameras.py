@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from pathlib import Path
 import tomllib
 
 from vstream.errors import ConfigError, VStreamError
-from vstream.zygote import Zygote
+from vstream.zygote import Zygote, child_env
 
 log = logging.getLogger(__name__)
 
@@ -263,23 +262,6 @@ class _Camera:
         self.status = CameraStatus(spec.name, CameraState.STARTING)
 
 
-def _pdeathsig() -> Callable[[], None] | None:
-    """preexec_fn: the child gets SIGTERM when its parent dies (Linux prctl PR_SET_PDEATHSIG), so
-    a killed server leaves no orphan ingest; SIGTERM lets the ingest close its session cleanly.
-    libc is loaded here, in the parent: the child only makes the call."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    pr_set_pdeathsig = 1
-
-    def preexec() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return preexec
-
-
 def _last_line(f) -> str:
     if f is None:
         return ""
@@ -404,11 +386,10 @@ class ProcessRunner(CameraRunner):
         log.info("camera %s: ingest started (pid %d, %s)", cam.spec.name, cam.proc.pid, self.launcher)
 
     def _spawn(self, cam: _Camera) -> subprocess.Popen:
-        env = {**os.environ, **(self.env or {})}
+        env = child_env({**os.environ, **(self.env or {})})  # it ends with the server (zygote.die_with_parent)
         return subprocess.Popen(ingest_command(cam.spec, self.python), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=cam.stderr, env=env,
-                                start_new_session=True,  # a terminal's Ctrl-C reaches the server, not each camera
-                                preexec_fn=_pdeathsig())
+                                start_new_session=True)  # a terminal's Ctrl-C reaches the server, not each camera
 
     def _zygote(self) -> Zygote | None:
         """The ready fork server, or None while it loads. Started on first use and again after it
@@ -420,7 +401,7 @@ class ProcessRunner(CameraRunner):
             z.stop(0.0)  # reaps it
             z = None
         if z is None and self._zygote_deaths < 3:
-            self.zygote = z = Zygote(self.python, self.env, _pdeathsig()).start()
+            self.zygote = z = Zygote(self.python, self.env).start()
             self.zygote_starts += 1
             log.info("camera fork server started (pid %d)", z.proc.pid)
         if z is not None and z.ready:

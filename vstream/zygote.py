@@ -202,6 +202,30 @@ def _set_pdeathsig() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
+# The child of a server (a spawned ingest, the zygote) asks for SIGTERM at its parent's death itself, first thing:
+# a preexec_fn would run Python in the forked child, and a fork of a threaded parent can hang there for good
+# (CPython clears the other threads' thread-locals in the child: a PyAV reformatter held in one frees its slice
+# threads and waits on a condition variable no thread will signal — seen in CI). Without preexec_fn, subprocess
+# runs no Python between fork and exec.
+PARENT_ENV = "VSTREAM_DIE_WITH_PARENT"
+
+
+def child_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` for a child that must end when this process does (Linux; elsewhere unchanged)."""
+    return {**env, PARENT_ENV: str(os.getpid())} if sys.platform.startswith("linux") else env
+
+
+def die_with_parent() -> None:
+    """Called first in a child started with `child_env`: SIGTERM when the parent dies (PR_SET_PDEATHSIG); a
+    parent already gone before that (the child was reparented) ends it now."""
+    parent = os.environ.pop(PARENT_ENV, "")
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    _set_pdeathsig()
+    if os.getppid() != int(parent):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _reset_signals() -> None:
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(sig, signal.SIG_DFL)
@@ -308,9 +332,8 @@ class Zygote:
     PR_SET_PDEATHSIG is tied to that thread), forks ingests from it, hears their exits.
     States: starting → ready → dead (exited, killed or closed); failed when preload failed."""
 
-    def __init__(self, python: str | None = None, env: dict[str, str] | None = None,
-                 preexec_fn: Callable[[], None] | None = None):
-        self.python, self.env, self.preexec_fn = python or sys.executable, env, preexec_fn
+    def __init__(self, python: str | None = None, env: dict[str, str] | None = None):
+        self.python, self.env = python or sys.executable, env
         self.proc: subprocess.Popen | None = None
         self.error = ""
         self.started = 0.0  # monotonic
@@ -325,11 +348,10 @@ class Zygote:
 
     def start(self) -> Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = {**os.environ, **(self.env or {})}
+        env = child_env({**os.environ, **(self.env or {})})
         self.proc = subprocess.Popen([self.python, "-m", "vstream.zygote", str(theirs.fileno())],
                                      pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, env=env, start_new_session=True,
-                                     preexec_fn=self.preexec_fn)
+                                     stdout=subprocess.DEVNULL, env=env, start_new_session=True)
         theirs.close()
         self._sock, self.started = ours, time.monotonic()
         threading.Thread(target=self._read, name="vstream-zygote", daemon=True).start()
@@ -413,6 +435,7 @@ class Zygote:
 
 
 if __name__ == "__main__":
+    die_with_parent()
     serve(int(sys.argv[1]))
     sys.stdout.flush()
     os._exit(0)  # not the atexit handlers of everything preload imported

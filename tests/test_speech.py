@@ -317,6 +317,7 @@ def test_a_stored_sentence_is_revised_once_the_audio_after_it_is_heard(speech_di
 
     clip = speech_dir / "revise.mp4"
     placed = make_clip(clip, 12, [(2.0, TRUCK), (6.5, ALARM)])
+    monkeypatch.setattr(speech, "REVISE", True)
     monkeypatch.setattr(speech, "resolve_model", lambda name: "scripted")
     monkeypatch.setattr(speech, "WhisperTranscriber", lambda cfg, model_dir: _Rereading(placed))
     rows, _, _, stored = _session_run(clip, tmp_path / "s", "auto")

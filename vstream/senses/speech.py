@@ -408,6 +408,7 @@ def _after(rows: list[Evidence], t0: float) -> list[Evidence]:
 # heard, never from audio past the time asked. Kept to rows whose start lies REVISE_LEAD_S into the
 # context (a sentence cut at the context's start lost its own first words) and to re-hearings with at
 # least REVISE_KEEP of its words (a trailing word dropped at the join is no better reading).
+REVISE = False  # off by default: live captions (SSE, WebVTT) do not yet replace a revised sentence's cue
 REVISE_LEAD_S = 1.0
 REVISE_KEEP = 0.6
 _WORD_SLACK_S = 0.3  # a word's timestamp drifts by up to ~0.2 s between two hearings
@@ -650,7 +651,7 @@ class SpeechSense:
     def _revise(self, heard: list[Evidence], ctx_t0: float) -> None:
         """Stored rows heard again with other words take the new reading, in place: the same object
         (its id, its place in memory's time index) given out again, so memory stores the change."""
-        found = revisions(self._recent, heard, ctx_t0)
+        found = revisions(self._recent, heard, ctx_t0) if REVISE else []
         with self._cond:
             for row, new in found:
                 row.content, row.data, row.confidence = new.content, new.data, new.confidence

@@ -19,7 +19,6 @@ from vstream.answer.evidence import (
 )
 from vstream.answer.phrasing import (
     _PAGE,
-    ALIGN,
     BESIDE_S,
     HEADING_S,
     PASSING_S,
@@ -32,6 +31,7 @@ from vstream.answer.phrasing import (
     _sentence,
     _upto,
     _with_beside,
+    aligned,
     beside,
     fmt_time,
     fuller,
@@ -903,7 +903,7 @@ def _under(head: Evidence, shown: list[Evidence]) -> list[Evidence]:
     lines stacked with that one (phrasing.panel)."""
     h = head.data.box
     below = [o for o in shown if o.data.box.y0 > h.y1 - 0.01 and o.data.box.y0 - h.y1 <= 2 * (h.y1 - h.y0)
-             and (abs(o.data.box.x0 - h.x0) <= ALIGN or abs((o.data.box.x0 + o.data.box.x1) - (h.x0 + h.x1)) / 2 <= ALIGN)]
+             and aligned(o.data.box, h)]
     if not below:
         return []
     first = min(below, key=lambda o: o.data.box.y0)

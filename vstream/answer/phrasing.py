@@ -273,10 +273,14 @@ def _box(row: Evidence):
 ALIGN = 0.03  # lines of one block share a left edge (a lower third) or a centre (a results panel), frame fractions
 
 
+def aligned(a, b) -> bool:
+    """Two boxes share a left edge or a centre (within ALIGN)."""
+    return abs(a.x0 - b.x0) <= ALIGN or abs((a.x0 + a.x1) - (b.x0 + b.x1)) / 2 <= ALIGN
+
+
 def _stacked(a, b) -> bool:
-    aligned = abs(a.x0 - b.x0) <= ALIGN or abs((a.x0 + a.x1) - (b.x0 + b.x1)) / 2 <= ALIGN
     gap = max(b.y0 - a.y1, a.y0 - b.y1)  # negative: on the same band
-    return aligned and -0.01 <= gap <= max(a.y1 - a.y0, b.y1 - b.y0)
+    return aligned(a, b) and -0.01 <= gap <= max(a.y1 - a.y0, b.y1 - b.y0)
 
 
 _HEADING_WORDS = set("part chapter section step lesson episode what why how who where when they them the a an of "

@@ -1777,3 +1777,26 @@ def test_how_many_left_reads_a_sign_counting_what_is_free():
     assert "12 FREE" in text and "57" not in text, text
     assert "57 FREE" in _ask(engine, "how many spaces were left at the start?", 55.0)[0]
     assert "FREE" not in _ask(engine, "how many people are left?", 55.0)[0]
+
+
+def test_a_role_or_deed_asked_by_who_is_found_in_words_or_declined():
+    """"Who's the referee?", "who scored?", "who's in the lead?" ask a role or a deed: only a line or a
+    sentence can say it. With none about it the answer is that it was not seen or heard — not the people
+    in view; with one it is quoted. Who someone in view looks like stays the frame's business."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [_objects(0.0, 40.0, ("person", "red", 0.2), ("person", "blue", 0.7)),
+            Evidence(EvidenceKind.TEXT, 2.0, 40.0, "HARBOUR CUP - SEMI FINAL"),
+            Evidence(EvidenceKind.SPEECH, 30.0, 33.0, "And Okafor scores from the penalty spot!", SpeechData())]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    for question in ("who's the referee?", "who is in the lead", "who won the toss?", "who's leading"):
+        text, cites = _ask(engine, question, 20.0)
+        assert text.startswith("I haven't seen or heard who ") and "so far" in text and not cites, (question, text)
+    text, cites = _ask(engine, "who scored?", 35.0)
+    assert "Okafor scores" in text and (30.0, 33.0) in cites, text
+    text = _ask(engine, "who scored?", 25.0)[0]  # asked before it was said
+    assert text.startswith("I haven't seen or heard who scored"), text
+    for question in ("who's the man in red?", "who is on the left", "who's there?"):
+        text, cites = _ask(engine, question, 20.0)
+        assert "person in red" in text and (0.0, 40.0) in cites, (question, text)

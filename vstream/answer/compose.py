@@ -1127,7 +1127,7 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         credited = credit_answer(q, f)  # "who directed it?": a credit line, not the people in view
         if credited is not None:
             return credited
-        if not q.modalities & {Modality.SPEECH}:
+        if not q.modalities & {Modality.SPEECH} and not _asks_role(low):
             return who(q, f)  # "who's walking by?": a name caption, else the people in view
     if q.answer_type is AnswerType.WHERE and _WHERE_DID.search(low) and (told := _told_about(q, f)) is not None:
         return told  # "where did he attack?": where it was said to happen, not where he is in the frame
@@ -1151,7 +1151,7 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
                      if rows[0].t_start <= r.t_start <= rows[0].t_end + 1.0 and r.t_start <= q.now][:1]  # said under it
         return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
     if q.answer_type is AnswerType.WHO and cls == "person":
-        return who(q, f)
+        return _no_role(q) if _asks_role(low) else who(q, f)
     if q.answer_type is AnswerType.WHERE and cls:
         return where_is(q, f, cls)
     if cls and (_ACTIVITY.search(low) or q.answer_type is AnswerType.WHO or _unseen_detail(q.target)):
@@ -1172,6 +1172,33 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     if not seen.used:
         return base
     return Composed(f"{base.text[:-1]}; what I do see — {_lower_first(seen.text)}", seen.used)
+
+
+# "Who's the sponsor?", "who won the stage?", "who's in the lead?": a role or a deed, which only words
+# (a line shown, a sentence said) can give — the people in view are no answer to it, and with no words
+# about it the answer is "not seen or heard". Not the looks of someone in view ("who's the man in red?",
+# "who's the guy on the left?") nor what the picture shows them doing ("who walked past?", "who's
+# sitting there?"): those are the frame's.
+_ROLE_WHO = re.compile(r"^who(?:'s|'re| is| are| was| were) (?:the|our|their|your|today's|tonight's) "
+                       r"(?!(?:man|men|woman|women|guy|guys|lady|person|people|one|kid|child|boy|girl|figure|"
+                       r"someone|somebody)\b)([a-z]+)\s*\??$")
+_DEED_WHO = re.compile(r"^who (?:won|lost|scored|said|told|asked|answered|suggested|proposed|announced|mentioned|"
+                       r"reported|called|organi[sz]ed|sent|paid|bought|sold|made|wrote|directed|produced|invented|"
+                       r"designed|built|founded|started|opened|chaired|seconded|hosted|presented|introduced|"
+                       r"sponsored|voted|promised|agreed|complained|signed|booked|ordered|cooked|found|broke)\b")
+_LEAD_WHO = re.compile(r"^who(?:'s| is| was) (?:(?:out )?in (?:front|the lead|charge|command)|leading|winning|ahead|"
+                       r"on duty|on call|responsible)\b")
+
+
+def _asks_role(low: str) -> bool:
+    return bool(_ROLE_WHO.match(low) or _DEED_WHO.match(low) or _LEAD_WHO.match(low))
+
+
+def _no_role(q: Query) -> Composed:
+    """No line or sentence says who: "I haven't seen or heard who is in the lead so far (up to 00:07.0)"."""
+    asked = re.sub(r"^who(?:'s|\s+is)\b", "who is", q.question.strip().rstrip("?!. ").lower())
+    asked = re.sub(r"^who're\b", "who are", asked)
+    return Composed(f"I haven't seen or heard {asked} {_upto(replace(q, scope=Scope.ALL))}.")
 
 
 # "What's parked by the building?", "what's standing on the grass?": a thing asked by where it is, at a place

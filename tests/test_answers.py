@@ -1399,6 +1399,8 @@ def test_a_sponsor_is_the_line_kept_in_a_corner(race_engine):
     assert "FENWICK ENERGY" in text and "likely" in text and cites and cites[0][0] == 6.0, text
     text, _ = _ask(race_engine, "who's the sponsor", 20.0)  # up 14 s only: not yet the furniture of the broadcast
     assert "FENWICK" not in text, text
+    text, _ = _ask(race_engine, "who's the sponsor", 25.0)  # up 19 s, as long as "38 KM TO GO" in the other corner
+    assert "“FENWICK ENERGY”" in text and "KM" not in text, text
 
 
 def test_watches_for_arrivals_and_for_a_card_whose_lines_share_the_topic():
@@ -1800,3 +1802,31 @@ def test_a_role_or_deed_asked_by_who_is_found_in_words_or_declined():
     for question in ("who's the man in red?", "who is on the left", "who's there?"):
         text, cites = _ask(engine, question, 20.0)
         assert "person in red" in text and (0.0, 40.0) in cites, (question, text)
+
+
+def test_a_yes_no_hears_a_verdict_and_a_thing_called_off():
+    """"Would she recommend it?" is answered yes when she says she would (no when she wouldn't), while
+    "is it any good?" gets what was said, no verdict of ours; "is the 9:40 running?" is a no when the line
+    that matches says it is cancelled — but "is the pool closed?" with "Pool closed" is a yes."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.SPEECH, 5.0, 9.0, "Overall I would recommend these boots for hiking.", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 12.0, 15.0, "For running I wouldn't recommend the older model.", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 18.0, 21.0, "The grip on wet rock is decent.", SpeechData()),
+            Evidence(EvidenceKind.TEXT, 30.0, 50.0, "09:40 Harwich - CANCELLED"),
+            Evidence(EvidenceKind.TEXT, 30.0, 50.0, "POOL CLOSED FOR CLEANING"),
+            Evidence(EvidenceKind.SPEECH, 40.0, 44.0, "The quiz night is postponed until next week.", SpeechData())]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "would she recommend the boots for hiking?", 25.0)
+    assert text.startswith("Yes — ") and "recommend these boots" in text and (5.0, 9.0) in cites, text
+    text = _ask(engine, "does she recommend the older model?", 25.0)[0]
+    assert text.startswith("No — ") and "wouldn't recommend" in text, text
+    text = _ask(engine, "is the grip on wet rock good?", 22.0)[0]
+    assert text.startswith("Here is what was shown or said") and "decent" in text, text
+    text, cites = _ask(engine, "is the 09:40 to harwich running?", 45.0)
+    assert text.startswith("No — ") and "CANCELLED" in text and (30.0, 50.0) in cites, text
+    text = _ask(engine, "is quiz night still on?", 45.0)[0]
+    assert text.startswith("No — ") and "postponed" in text, text
+    text = _ask(engine, "is the pool closed?", 45.0)[0]
+    assert text.startswith("Yes — ") and "POOL CLOSED" in text, text

@@ -1544,17 +1544,36 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
         return _apart(q, f, kinds) or Composed("No, " + _lower_first(not_found(q, kinds).text))
     rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
     said = "; ".join(quote(r) for r in rows)
-    if _JUDGED.search(q.question.lower()):  # "are the touch controls good?": what was said of them, no verdict of ours
-        return Composed(f"Here is what was shown or said about it: {said}.", rows)
-    if any(_denies(r.content, topic) for r in rows[:1]):  # "does it support aptX?" — "No aptX support"
-        return Composed(f"No — {said}.", rows)
+    if (judged := _JUDGED.search(q.question.lower())) is not None:
+        # "are the touch controls good?": what was said of them, no verdict of ours — unless the words give
+        # that very verdict ("would she recommend it?" — "I would recommend it…"; "…wouldn't recommend it")
+        verdict = stem(judged.group(1).split()[0])
+        if not re.search(rf"\b{re.escape(verdict)}", rows[0].content.lower()):
+            return Composed(f"Here is what was shown or said about it: {said}.", rows)
+        return Composed(f"{'No' if _denies(rows[0].content, verdict) else 'Yes'} — {said}.", rows)
+    if any(_denies(r.content, topic) for r in rows[:1]) or _called_off(q, rows):
+        return Composed(f"No — {said}.", rows)  # "does it support aptX?" — "No aptX support"
     return Composed(f"Yes — {said}.", rows)
+
+
+# What says a thing asked about is not going ahead or not working: "is the vote on parking today?" —
+# "Item 3, on parking fees, is postponed"; "is the 14:10 on time?" — "14:10 Leeds DELAYED"
+_CALLED_OFF = re.compile(r"\b(postponed|put off|cancell?ed|called off|scrapped|suspended|withdrawn|out of order|"
+                         r"out of service|not running|not working|delayed|closed|shut)\b")
+
+
+def _called_off(q: Query, rows: list[Evidence]) -> bool:
+    """A matched line or sentence says it is off, in words the question does not use itself ("is the
+    museum closed today?" — "Closed on Mondays" is a yes)."""
+    low, asked = q.question.lower(), {stem(w) for w in words(q.target or "") if len(w) > 2}
+    return any(m.group(1).split()[0] not in low for r in rows if asked & {stem(w) for w in words(r.content)}
+               for m in _CALLED_OFF.finditer(r.content.lower()))
 
 
 # A yes/no asking for a judgement, which a quote answers and a match does not
 _JUDGED = re.compile(r"\b(good|bad|great|worth|nice|comfortable|comfy|easy|hard|difficult|better|worse|best|worst|any good|"
                      r"recommend|recommended|like it|liked it|love it|happy with|impressed)\b")
-_DENY = r"\b(?:no|not|without|never|lacks?|lacking|isn't|doesn't|don't|won't|can't)\b"
+_DENY = r"\b(?:no|not|without|never|lacks?|lacking|cannot|\w+n[\'’]t)\b"
 
 
 def _denies(content: str, topic: str) -> bool:

@@ -841,6 +841,9 @@ def listed(q: Query, f: EvidenceFinder) -> Composed | None:
 # ---- a sponsor or logo: the line in a corner all along --------------------------------------------------
 _BRAND_Q = re.compile(r"\b(sponsors?|sponsored|sponsoring|brand|logo|watermark|presented by|powered by|brought to you by)\b")
 _BRAND_WORDS = set("sponsor sponsors sponsored sponsoring brand logo watermark presented powered brought".split())
+# A corner line up this long is kept there, not a caption: bands and lower thirds stay 5-10 s (7 s in the
+# generated broadcasts); a sponsor's bug is up from its first appearance on (21 s of a 27 s race feed)
+BRAND_S = 15.0
 
 
 def brand(q: Query, f: EvidenceFinder) -> Composed | None:
@@ -852,12 +855,13 @@ def brand(q: Query, f: EvidenceFinder) -> Composed | None:
     past = replace(q, scope=Scope.ALL)
     if any(s.lexical >= LEXICAL_MIN for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH))):
         return None  # "Sponsored by …" was shown or said: the lookup quotes it
-    text = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if min(r.t_end, q.now) - r.t_start >= CHROME_S
+    text = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if min(r.t_end, q.now) - r.t_start >= BRAND_S
             and not _CLOCK.match(r.content) and not _PAGE.match(r.content)]
     cornered = [r for r in text if r.data.box is None or _in_corner(r.data.box)]
     if not cornered:
         return None
-    r = max(cornered, key=lambda r: min(r.t_end, q.now) - r.t_start)
+    # the longest up; of two up as long, the one with no number (a logo, not "38 KM TO GO" beside it)
+    r = max(cornered, key=lambda r: (round(min(r.t_end, q.now) - r.t_start), not re.search(r"\d", r.content)))
     return Composed(f"No line names a sponsor; the one kept in a corner of the screen is “{r.content}” "
                     f"({span_text(r.t_start, min(r.t_end, q.now))}) — likely the sponsor's or channel's logo.", [r])
 

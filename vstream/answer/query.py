@@ -255,6 +255,8 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
     clock = None
     if window is not None and window.t_start > now + CLOCK_AHEAD_S and (clock := _HH_MM.search(low)):
         window = None  # "who signed in at 13:55?" a minute into the video: a time of day, shown or said
+    elif (clock := _DEPARTURE.search(low)) is not None:
+        window = None  # "is the 14:10 to Leeds on time?": a service named by its time, not a moment of the video
     quoted = _quoted(q)
     modalities = _modalities(low)
     object_class = _object_class(low)
@@ -268,7 +270,7 @@ def analyze(question: str, now: float, options: tuple[str, ...] | list[str] = ()
             not modalities & {Modality.SPEECH, Modality.TEXT, Modality.SCENE}:
         object_class = "person"  # "how many were on the path?": no noun — people, as a person asking means
     scope = _scope(low, window, answer_type, modalities)
-    target = quoted or " ".join(filter(None, (_target(low), clock.group(1) if clock else "")))
+    target = quoted or " ".join(filter(None, (_target(low), next(filter(None, clock.groups()), "") if clock else "")))
     most = bool(re.search(r"\b(at most|most|max|maximum|peak|largest|biggest|highest)\b", low))
     return Query(q, now, answer_type, scope, window, target, quoted, modalities, object_class, most, tuple(options),
                  place_of(low), voice_of(low, modalities))
@@ -366,6 +368,10 @@ def _object_class(low: str) -> str | None:
 CLOCK_AHEAD_S = 300.0  # a time this far past now is a time of day ("at 2:00" a minute in is still the video's)
 # "at 13:55", "at 9.30" — not "after 18:43:05" (a wall-clock bound a multi-camera session maps to its streams)
 _HH_MM = re.compile(r"\bat (\d{1,2}[:.]\d{2})(?![:.]?\d)")
+# "the 14:10 to Leeds", "is the 9.15 running?", "my 18:05 bus": a train, bus or flight named by its time — not
+# "at the 1:05 mark" nor "at the 0:30" (a moment of the video)
+_DEPARTURE = re.compile(r"(?<!\bat )\b(?:the|my|our|your|that|this) (\d{1,2}[:.]\d{2})(?![:.]?\d)(?! ?(?:mark|point|minute|"
+                        r"second|timestamp|spot|part|bit|section|segment|clip|to \d|-))|\bat the (\d{1,2}[:.]\d{2}) (?=to|from|train|bus|service|flight)")
 
 
 # A thing's word naming a place or another thing ("car park", "bus stop", "bike shelter"): no question about it

@@ -603,6 +603,61 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("Okay. Walk the car park once more before your break.", 91.9, "en-us+f3"),
                 SpeechEvent("Will do. Marcus out.", 97.1, "en-gb")),
     ),
+    # 100 s live CCTV feed from a railway station (Kingsbridge Central, 21/03/2026): real footage as the
+    # cameras' picture (vtest.avi as CAM 2 on the main concourse, bikes.mp4 as CAM 6 at the front entrance
+    # and CAM 7 at the cycle park), the clock with its date line (top left), a bug naming the station (top
+    # right), a one-line lower third naming the camera (replaced at each switch; one line, so the board's
+    # panel never covers it), a fare/website ticker, a departures board (the `weather` panel: a header and
+    # three lines) shown twice, changed the second time (the 14:10 to Leeds expected 14:22, the 14:25 to
+    # York moved from platform 2 to 5), and
+    # two alert bands (`breaking` with its own label: the platform 3 lift out of order, a lost child). Shots
+    # cut at 30, 42, 68, 80 s (4 cuts). Three voices: PA announcements (en-gb), the station supervisor on
+    # the radio (en-us+f3, call sign "Control") and the platform assistant Kevin (en-us); they restate some
+    # graphics and say what none shows: Kevin by the ticket machines, the lift engineer Tony Walsh by half
+    # past three, twenty people queueing at the ticket office, a signal fault at Wakefield, coffee spilled
+    # by the stairs to platform one, the child's name Oliver, found in the platform 2 waiting room, the
+    # information desk. Held out: dev15.json is never tuned on.
+    "station": ClipSpec(
+        "station", 100.0, size=(854, 480),
+        broll=(BrollShot(0, 30, "vtest.avi", 0.0, 30.0, (90, 100, 90)),
+               BrollShot(30, 42, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(42, 68, "vtest.avi", 35.0, 61.0, (90, 95, 100)),
+               BrollShot(68, 80, "bikes.mp4", 5.6, 7.4, (80, 80, 80)),
+               BrollShot(80, 100, "vtest.avi", 59.0, 79.0, (90, 95, 100))),
+        graphics=(Graphic("clock", 0, 100, ("14:03:40", "21/03/2026"), (15, 15, 20)),
+                  Graphic("bug", 0, 100, ("KINGSBRIDGE CENTRAL \u25cf LIVE",), (200, 30, 40)),
+                  Graphic("lower_third", 0, 30, ("CAM 2 \u00b7 MAIN CONCOURSE",), (15, 15, 20)),
+                  Graphic("lower_third", 30, 42, ("CAM 6 \u00b7 FRONT ENTRANCE",), (15, 15, 20)),
+                  Graphic("lower_third", 42, 68, ("CAM 2 \u00b7 MAIN CONCOURSE",), (15, 15, 20)),
+                  Graphic("lower_third", 68, 80, ("CAM 7 \u00b7 CYCLE PARK",), (15, 15, 20)),
+                  Graphic("lower_third", 80, 100, ("CAM 2 \u00b7 MAIN CONCOURSE",), (15, 15, 20)),
+                  Graphic("ticker", 4, 100, ("Off-peak single to York: \u00a312.60", "Times and tickets at kingsbridgerail.co.uk",
+                                             "No smoking anywhere in the station"), (20, 30, 60)),
+                  Graphic("weather", 13, 23, ("DEPARTURES", "14:10 Leeds   Plat 4   On time", "14:25 York   Plat 2   On time",
+                                              "14:40 Hull   Plat 6   On time"), (20, 30, 70)),
+                  Graphic("breaking", 27, 34, ("LIFT OUT OF ORDER", "Platform 3 lift - use the ramp by Gate B"), (200, 110, 20)),
+                  Graphic("weather", 55, 64, ("DEPARTURES", "14:10 Leeds   Plat 4   Exp 14:22", "14:25 York   Plat 5   On time",
+                                              "14:40 Hull   Plat 6   On time"), (20, 30, 70)),
+                  Graphic("breaking", 81, 88, ("LOST CHILD", "Boy, 6, blue coat - last seen at Platform 2"), (190, 20, 30))),
+        speech=(SpeechEvent("Good afternoon, and welcome to Kingsbridge Central.", 0.8, "en-gb"),
+                SpeechEvent("Control to Kevin, are you on the concourse?", 5.7, "en-us+f3"),
+                SpeechEvent("Yes, I am by the ticket machines near the main doors.", 9.9, "en-us"),
+                SpeechEvent("The fourteen ten service to Leeds will depart from platform four.", 15.0, "en-gb"),
+                SpeechEvent("Kevin, the lift on platform three has stopped working again.", 20.7, "en-us+f3"),
+                SpeechEvent("Okay, I will tape it off and phone the lift engineer.", 26.5, "en-us"),
+                SpeechEvent("For step free access to platform three, please use the ramp by gate B.", 32.0, "en-gb"),
+                SpeechEvent("The engineer, Tony Walsh, says he can be here by half past three.", 38.1, "en-us+f3"),
+                SpeechEvent("There is a long queue at the ticket office, about twenty people.", 44.6, "en-us"),
+                SpeechEvent("The Leeds train is running twelve minutes late, because of a signal fault at Wakefield.",
+                            50.2, "en-us+f3"),
+                SpeechEvent("The fourteen twenty five to York will now leave from platform five.", 57.3, "en-gb"),
+                SpeechEvent("Someone has spilled coffee by the stairs to platform one.", 63.5, "en-us+f3"),
+                SpeechEvent("I am out at the cycle park, checking the gate.", 69.0, "en-us"),
+                SpeechEvent("Kevin, come back inside please, we have a lost child.", 74.0, "en-us+f3"),
+                SpeechEvent("His name is Oliver, he is six, and he is wearing a blue coat.", 80.0, "en-us+f3"),
+                SpeechEvent("Found him. He was sitting in the waiting room on platform two.", 86.0, "en-us"),
+                SpeechEvent("Would the family of Oliver please come to the information desk.", 92.5, "en-gb")),
+    ),
 }
 
 

@@ -1830,3 +1830,29 @@ def test_a_yes_no_hears_a_verdict_and_a_thing_called_off():
     assert text.startswith("No — ") and "postponed" in text, text
     text = _ask(engine, "is the pool closed?", 45.0)[0]
     assert text.startswith("Yes — ") and "POOL CLOSED" in text, text
+
+
+def test_a_service_asked_by_its_timetable_is_read_off_the_board_row_by_row():
+    """"Is the airport bus on time?" asks what a board says, not whether a bus is in view; OCR reads a
+    board's row in pieces ("08:05 Harbour" | "Stand A" | "Exp 08:19"), which are that row's answer
+    together — a later time expected is a no. "The 08:05" names the bus (no moment of the video, no number
+    to check). Asked after the board went, its last word on it counts."""
+    from memory.records import Box, Evidence, TextData
+    from vstream.answer.engine import AnswerEngine
+
+    def line(t0, t1, content, x0, y0, x1):
+        return Evidence(EvidenceKind.TEXT, t0, t1, content, TextData(box=Box(x0, y0, x1, y0 + 0.07)))
+    rows = [line(10.0, 40.0, "DEPARTURES", 0.40, 0.20, 0.60),
+            line(10.0, 40.0, "07:45 Airport", 0.10, 0.30, 0.35), line(10.0, 39.0, "Stand C", 0.45, 0.30, 0.60),
+            line(11.0, 40.0, "On time", 0.70, 0.30, 0.85),
+            line(10.0, 40.0, "08:05 Harbour", 0.10, 0.40, 0.35), line(10.5, 40.0, "Stand A", 0.45, 0.40, 0.60),
+            line(11.0, 39.0, "Exp 08:19", 0.70, 0.40, 0.85),
+            _objects(0.0, 60.0, ("bus", "white", 0.4))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "is the airport bus on time?", 50.0)
+    assert text.startswith("Yes — ") and "“07:45 Airport”" in text and "“On time”" in text, text
+    assert "Harbour" not in text and (10.0, 40.0) in cites, text  # that row, not the whole board
+    text, cites = _ask(engine, "is the 08:05 to harbour on time?", 50.0)
+    assert text.startswith("No — ") and "“Exp 08:19”" in text and "Airport" not in text, text
+    text = _ask(engine, "is there a bus?", 50.0)[0]  # a bus in view: the picture's
+    assert text.startswith("Yes") and "bus" in text and "Airport" not in text, text

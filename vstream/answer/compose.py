@@ -84,6 +84,7 @@ from vstream.answer.phrasing import (
     not_found,
     quote,
     reply,
+    row_mates,
     span_text,
 )
 from vstream.answer.query import (
@@ -94,6 +95,7 @@ from vstream.answer.query import (
     Query,
     Scope,
     asks_past,
+    departure,
     plural,
 )
 from vstream.answer.voices import by_speaker, speaker, voice_word
@@ -682,6 +684,8 @@ _ACTIVITY = re.compile(r"\b(doing|wearing|colou?r|holding|look like|looks like|h
 def compose(q: Query, f: EvidenceFinder) -> Composed:
     if (theirs := by_speaker(q, f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)))) is not None:
         q = theirs  # "what did Ruiz say?": the sentences in the voice that called itself Ruiz
+    if q.object_class in _SERVICES and _TIMETABLE.search(q.question.lower()):
+        q = timetable(q)  # "is the Hull train on time?": a board's line or an announcement, not a train in view
     t, cls = q.answer_type, q.object_class
     speech_or_text = bool(q.modalities & {Modality.SPEECH, Modality.TEXT})
     low = q.question.lower()
@@ -784,6 +788,22 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     if t is AnswerType.DESCRIBE:
         return describe(q, f)
     return open_question(q, f)
+
+
+# A train, bus, boat or lorry asked about by what a timetable says — its time, platform, route, fare, whether
+# it runs late — which a board, a sign or an announcement gives and the picture never shows
+_SERVICES = {"train", "bus", "boat", "truck", "airplane"}
+_TIMETABLE = re.compile(r"\b(on time|late|delay|delayed|delays|cancell?ed|platforms?|plat|departs?|departing|departures?|"
+                        r"leaves?|leaving|arrives?|arriving|arrivals?|next|fares?|tickets?|route|service|timetable|"
+                        r"schedule|board|due|terminal|calling at|stops at|destination|expected|running)\b")
+
+
+def timetable(q: Query) -> Query:
+    """The question about a service as one about the words shown or said (its class dropped)."""
+    rest = " ".join(w for w in (q.target or "").split() if OBJECT_WORDS.get(w) not in _SERVICES)  # boards say "Leeds"
+    # asked "now", the board's latest word on it, however long ago it was up
+    return replace(q, object_class=None, modalities=q.modalities | {Modality.TEXT, Modality.SPEECH}, target=rest,
+                   scope=Scope.ALL if q.scope is Scope.NOW else q.scope)
 
 
 def _told_about(q: Query, f: EvidenceFinder) -> Composed | None:
@@ -1440,7 +1460,8 @@ def colour_check(q: Query, f: EvidenceFinder) -> Composed | None:
 def number_check(q: Query, f: EvidenceFinder) -> Composed | None:
     """"Is the oven at 200?": the line or sentence about the rest of the question that states a number —
     yes when it is the asked one, no (quoting the one stated) when not; None when nothing states one."""
-    nums = [w for w in words(q.target or "") if w.isdigit()]
+    named = departure(q.question.lower())  # "is the 14:10 on time?": 14:10 names the train, it checks nothing
+    nums = [w for w in words(" ".join(w for w in (q.target or "").split() if w != named)) if w.isdigit()]
     rest = " ".join(w for w in (q.target or "").split() if not any(c.isdigit() for c in w) and w not in _COMPARE_WORDS)
     if not nums or not rest:
         return None
@@ -1551,7 +1572,7 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
         if not re.search(rf"\b{re.escape(verdict)}", rows[0].content.lower()):
             return Composed(f"Here is what was shown or said about it: {said}.", rows)
         return Composed(f"{'No' if _denies(rows[0].content, verdict) else 'Yes'} — {said}.", rows)
-    if any(_denies(r.content, topic) for r in rows[:1]) or _called_off(q, rows):
+    if any(_denies(r.content, topic) for r in rows[:1]) or _called_off(q, f, rows):
         return Composed(f"No — {said}.", rows)  # "does it support aptX?" — "No aptX support"
     return Composed(f"Yes — {said}.", rows)
 
@@ -1559,15 +1580,20 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
 # What says a thing asked about is not going ahead or not working: "is the vote on parking today?" —
 # "Item 3, on parking fees, is postponed"; "is the 14:10 on time?" — "14:10 Leeds DELAYED"
 _CALLED_OFF = re.compile(r"\b(postponed|put off|cancell?ed|called off|scrapped|suspended|withdrawn|out of order|"
-                         r"out of service|not running|not working|delayed|closed|shut)\b")
+                         r"out of service|not running|not working|delayed|late|closed|shut|exp(?=\.? ?\d))(?!\w)")
 
 
-def _called_off(q: Query, rows: list[Evidence]) -> bool:
+def _called_off(q: Query, f: EvidenceFinder, rows: list[Evidence]) -> bool:
     """A matched line or sentence says it is off, in words the question does not use itself ("is the
-    museum closed today?" — "Closed on Mondays" is a yes)."""
+    museum closed today?" — "Closed on Mondays" is a yes). A board's row is read in pieces: the pieces on
+    the matched one's band count with it ("14:10 Leeds" | "Plat 4" | "Exp 14:22")."""
     low, asked = q.question.lower(), {stem(w) for w in words(q.target or "") if len(w) > 2}
-    return any(m.group(1).split()[0] not in low for r in rows if asked & {stem(w) for w in words(r.content)}
-               for m in _CALLED_OFF.finditer(r.content.lower()))
+    text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+    said = []
+    for r in rows:
+        if asked & {stem(w) for w in words(r.content)}:
+            said += [r] + (row_mates(r, text) if r.kind is EvidenceKind.TEXT else [])
+    return any(m.group(1).split()[0] not in low for r in said for m in _CALLED_OFF.finditer(r.content.lower()))
 
 
 # A yes/no asking for a judgement, which a quote answers and a match does not

@@ -228,7 +228,19 @@ def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
         latest = max((o.t_end for o in text), default=row.t_end)
         up = row.t_end >= latest - 0.5  # still on screen at the last read: put up just now, not gone by
         return [row] + _uniq(panel(row, together) + (banded(row, together) if up else []))[:5]
-    return [row] + together[:5]  # (a slide: title, 4 lines)
+    mates = row_mates(row, text)  # a board's row read in pieces: that row, not the whole board
+    return [row] + (mates[:5] or together[:5])  # (a slide: title, 4 lines)
+
+
+def row_mates(row: Evidence, text: list[Evidence]) -> list[Evidence]:
+    """The other pieces of `row`'s line on a board or table, left to right: OCR reads "14:10 Leeds",
+    "Plat 4" and "Exp 14:22" apart (wide gaps between columns), each piece a read or two apart in time —
+    on its band and up most of the same time."""
+    def together(o: Evidence) -> bool:
+        shared = min(o.t_end, row.t_end) - max(o.t_start, row.t_start)
+        return shared >= 0.5 * min(o.t_end - o.t_start, row.t_end - row.t_start) > 0
+    return sorted(banded(row, [o for o in text if o is not row and together(o) and not _PAGE.match(o.content)]),
+                  key=lambda o: o.data.box.x0)
 
 
 def banded(row: Evidence, others: list[Evidence]) -> list[Evidence]:

@@ -368,6 +368,12 @@ def _object_class(low: str) -> str | None:
 CLOCK_AHEAD_S = 300.0  # a time this far past now is a time of day ("at 2:00" a minute in is still the video's)
 # "at 13:55", "at 9.30" — not "after 18:43:05" (a wall-clock bound a multi-camera session maps to its streams)
 _HH_MM = re.compile(r"\bat (\d{1,2}[:.]\d{2})(?![:.]?\d)")
+def departure(low: str) -> str | None:
+    """The HH:MM a question names a service by ("is the 14:10 to Leeds on time?"), else None."""
+    m = _DEPARTURE.search(low)
+    return next(filter(None, m.groups()), None) if m else None
+
+
 # "the 14:10 to Leeds", "is the 9.15 running?", "my 18:05 bus": a train, bus or flight named by its time — not
 # "at the 1:05 mark" nor "at the 0:30" (a moment of the video)
 _DEPARTURE = re.compile(r"(?<!\bat )\b(?:the|my|our|your|that|this) (\d{1,2}[:.]\d{2})(?![:.]?\d)(?! ?(?:mark|point|minute|"

@@ -1856,3 +1856,47 @@ def test_a_service_asked_by_its_timetable_is_read_off_the_board_row_by_row():
     assert text.startswith("No — ") and "“Exp 08:19”" in text and "Airport" not in text, text
     text = _ask(engine, "is there a bus?", 50.0)[0]  # a bus in view: the picture's
     assert text.startswith("Yes") and "bus" in text and "Airport" not in text, text
+
+
+def test_a_name_asked_by_role_is_the_one_said_with_their_words_or_not_heard():
+    """"What's the plumber called?" is the name said in a sentence about the plumber ("The plumber, Ada
+    Reyes, …"), or said just after one ("we found a lost dog" — "her name is Biscuit"); asked before it was
+    said, or for a name never given ("Sam's surname"), it was not heard — not another name that was."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    def said(t0, t1, text):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, text, SpeechData())
+    rows = [said(2.0, 5.0, "Sam, can you call the plumber about the leak?"),
+            said(8.0, 11.0, "Right, Okay, I will ring the plumber now."),
+            said(20.0, 24.0, "The plumber, Ada Reyes, will be here at noon."),
+            said(30.0, 33.0, "Sam, a little girl is lost near the fountain."),
+            said(36.0, 40.0, "Her name is Mia and she has a red scarf.")]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text = _ask(engine, "what's the plumber's name?", 15.0)[0]
+    assert text.startswith("I haven't seen or heard the plumber's name") and "Sam" not in text, text
+    text, cites = _ask(engine, "whats the plumber called", 26.0)
+    assert text.startswith("Ada Reyes — ") and cites == [(20.0, 24.0)], text
+    text, cites = _ask(engine, "what's the kid's name", 42.0)
+    assert text.startswith("Mia — ") and cites == [(36.0, 40.0)], text
+    text = _ask(engine, "what's the kid's name", 34.0)[0]  # the girl is lost, no name yet
+    assert text.startswith("I haven't seen or heard the kid's name") and "Sam" not in text, text
+    text = _ask(engine, "whats sams last name", 42.0)[0]
+    assert text.startswith("I haven't seen or heard sam's last name"), text
+
+
+def test_whom_a_radio_voice_calls_is_the_name_its_call_gives():
+    """"Who's Base calling?" is the name after "Base to …" in the latest call — not the people in view —
+    and before any call that none was heard; a call between others ("Tower to Nadia") is not Base's."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.SPEECH, 4.0, 7.0, "Tower to Nadia, runway two is clear.", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 12.0, 15.0, "Base to Omar, what is your position?", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 16.0, 18.0, "Omar here, at the north fence.", SpeechData()),
+            _objects(0.0, 30.0, ("person", "red", 0.3))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "who's base calling", 20.0)
+    assert text.startswith("Omar — ") and cites == [(12.0, 15.0)], text
+    text, cites = _ask(engine, "who is base talking to?", 10.0)
+    assert text.startswith("I haven't heard Base call anyone by name") and not cites, text

@@ -36,11 +36,14 @@ from vstream.answer.ownwords import (
     _ROLE_Q,
     _SEQ,
     _SUMMARY,
+    THING_NAMES,
     TIME_LEFT_Q,
     TITLE_Q,
     addressed,
+    asked_name,
     brand,
     by_role,
+    callee,
     caption_answer,
     card_of,
     count_shown,
@@ -50,6 +53,7 @@ from vstream.answer.ownwords import (
     listed_count,
     name_line,
     named_row,
+    no_name,
     order,
     questions_asked,
     ranked,
@@ -57,6 +61,7 @@ from vstream.answer.ownwords import (
     sequence,
     series_list,
     source_label,
+    spoken_name,
     stated_duration,
     summary,
     title,
@@ -714,6 +719,13 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return caption_answer(q, f)  # "name of the bird expert?", "who's the park ranger?"
     if _FROM_Q.search(low) and (role := role_answer(q, f)) is not None:
         return role  # "the guy being interviewed — where's he from?": "Commuter, Riverside"
+    if (called := callee(q, f)) is not None:
+        return called  # "who is Control calling?": the name its call gives
+    if (who := asked_name(low)) is not None and who.split()[-1] not in THING_NAMES and caption_answer(q, f) is None:
+        if (named := spoken_name(q, f, who)) is not None:
+            return named  # "what's the engineer called?": a name said with their words
+        if not _NAME_Q.search(low):
+            return no_name(q, who)  # (a person asked as anyone: "the guy's name" is declined below, as by sight)
     if _NAME_Q.search(low):  # a name is read off a caption, whoever the question says speaks ("the presenter")
         return caption_answer(q, f) or Composed(
             f"I haven't seen a caption or heard a name for them {_upto(q)} (I can't tell names by sight).")

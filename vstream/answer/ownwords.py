@@ -15,6 +15,7 @@ from vstream.answer.evidence import (
     lexical,
     lexical_words,
     numbers_hidden,
+    stem,
     words,
 )
 from vstream.answer.phrasing import (
@@ -48,6 +49,7 @@ from vstream.answer.query import (
     asks_past,
     plural,
 )
+from vstream.answer.voices import speaker
 
 _NAMED_COUNT = re.compile(r"\bhow many\b(?: different)? (?:people|persons|names|speakers|guests|experts)\b.{0,30}?"
                           r"\b(?:named|names?|introduced|captioned|interviewed|on screen)\b|\bhow many names\b")
@@ -990,3 +992,98 @@ def countdown(q: Query, f: EvidenceFinder) -> Composed | None:
         return Composed(f"The timer on screen reads “{r.content}” ({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
     return Composed(f"No timer is on screen now ({fmt_time(q.point)}); the last one read “{r.content}” "
                     f"({span_text(r.t_start, r.t_end)}).", [r])
+
+
+# ---- a name given in speech: "what's the engineer called?", "the kid's name?" --------------------------------
+_ASK_NAME = re.compile(r"\bwhat(?:'s| is| was)? (?:the|that|this|our) ([a-z][a-z ]{1,30}?)(?:'s|s'|s)? "
+                       r"(?:sur|first |last |full |family )?name\b|\b(?:sur|first |last |full )?name of (?:the|that|this) "
+                       r"([a-z][a-z ]{1,30}?)\s*\??$|\bwhat(?:'s| is| was) (?:the|that|this) ([a-z][a-z ]{1,30}?) called\b|"
+                       r"\bwhat(?:'s| is| was) ([a-z]+)(?:'s|s) (?:sur|last |full |family )name\b")
+_GIVES_NAME = re.compile(r"\b(?:name is|name's|named|called|this is)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
+_KIN = frozenset("boy girl kid kids child children son daughter baby toddler".split())
+_SURNAME = re.compile(r"\b(?:sur|last |full |family )name\b")
+
+
+def asked_name(low: str) -> str | None:
+    """Whose name a question asks, as its words ("lift engineer", "kid", "kevin"), else None."""
+    m = _ASK_NAME.search(low)
+    return next(filter(None, m.groups()), None) if m else None
+
+
+def spoken_name(q: Query, f: EvidenceFinder, who: str) -> Composed | None:
+    """The name a sentence gave for `who` ("The engineer, Tony Walsh, says…"; "we have a lost child." — "His
+    name is Oliver"): a capitalised name, not the sentence's first word, in a sentence with their words or
+    said within COREF_NAME_S after one. A surname asked of a name ("Kevin's last name") needs the name with a
+    second one after it. None when none was (`no_name` says so) — never another name that was."""
+    said = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)) if r.t_start <= q.now]
+    asked = {stem(w) for w in who.split() if w not in ("the", "a")}
+    kin = bool(asked & _KIN)
+    def about(r: Evidence) -> bool:
+        have = {stem(w) for w in words(r.content)}
+        return bool(asked & have) or kin and bool(have & _KIN)
+    surname = bool(_SURNAME.search(q.question.lower()))
+    for i in range(len(said) - 1, -1, -1):
+        r = said[i]
+        names = _names_in(r.content)
+        if surname:
+            names = [n for n in names if len(n.split()) > 1 and stem(n.split()[0].lower()) in asked]
+        near = about(r) or any(about(o) for o in said[:i] if 0.0 <= r.t_start - o.t_start <= COREF_NAME_S)
+        if names and near:
+            return Composed(f"{names[0]} — {quote(r)}.", [r])
+    return None
+
+
+def no_name(q: Query, who: str) -> Composed:
+    """Says it: "I haven't seen or heard the engineer's name so far (up to 00:37.5)."""
+    surname = bool(_SURNAME.search(q.question.lower()))
+    whose = f"{who}'s" if not who.endswith("s") else f"{who}'"
+    return Composed(f"I haven't seen or heard {'' if surname else 'the '}{whose} "
+                    f"{'last name' if surname else 'name'} {_upto(replace(q, scope=Scope.ALL))}.")
+
+
+# names that are titles, not people's ("what's this video called?": the title card's business)
+THING_NAMES = frozenset("""video film movie show programme program episode channel series clip song track album book
+podcast app website site page company brand shop store restaurant cafe place street road station stop town city village
+team club event festival game recipe dish product model project building school""".split())
+
+
+COREF_NAME_S = 10.0  # "His name is Oliver" said this soon after "we have a lost child" is the child's
+
+
+def _names_in(text: str) -> list[str]:
+    """Capitalised names in a sentence: given outright ("his name is Oliver"), else capitalised words that
+    neither open a sentence nor are words sentences open with ("The engineer, Tony Walsh, says")."""
+    given = [m.group(1) for m in _GIVES_NAME.finditer(text)]
+    if given:
+        return given
+    out = []
+    for part in re.split(r"(?<=[.!?])\s+", text.strip()):
+        for m in re.finditer(r"(?<=[\s,])([A-Z][a-z]+(?: [A-Z][a-z]+)*)", part):
+            if m.group(1).split()[0].lower() not in _NOT_NAMES:
+                out.append(m.group(1))
+    return out
+
+
+# ---- whom a voice calls: "who is control calling?" ---------------------------------------------------------
+_CALLING = re.compile(r"^who(?:'s| is| was| did) ([a-z]+) (?:calling|call|talking to|talk to|speaking to|speak to|"
+                      r"asking|ask|radioing|radio|paging|page|addressing|trying to (?:reach|call|get))\b")
+
+
+def callee(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Who is Control calling?": the name its call gives ("Control to Kevin, …"), else the name spoken to
+    ("Kevin, the lift …") in a sentence that voice probably said (voices.speaker). None when the question
+    is not of that shape; with no such call, that none was heard."""
+    m = _CALLING.match(q.question.lower().strip())
+    if m is None:
+        return None
+    caller = m.group(1)
+    said = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)) if r.t_start <= q.now]
+    for r in reversed(said):
+        call = re.search(rf"\b{re.escape(caller)} to ([A-Z][a-z]+)", r.content, re.I)
+        spoken = _VOCATIVE.search(r.content.strip())
+        who = speaker(r, said)
+        name = call.group(1) if call else (spoken.group(1) or spoken.group(2)) if spoken and who is not None and \
+            who.name.lower() == caller else None
+        if name and name.lower() not in _NOT_NAMES and name.lower() != caller:
+            return Composed(f"{name} — {quote(r)}.", [r])
+    return Composed(f"I haven't heard {caller.capitalize()} call anyone by name {_upto(replace(q, scope=Scope.ALL))}.")

@@ -36,3 +36,28 @@ def test_a_result_watch_fires_on_the_panel_not_on_the_call_to_vote():
 def _ocr(ts: float, text: str):
     """What a frame's OCR brings a watch (the fields a text watch reads of an EncodedFrame)."""
     return SimpleNamespace(frame_ts=ts, ocr_ran=True, text=text, text_onsets={}, text_since=ts, scene_change=False)
+
+
+def test_a_state_watch_fires_when_the_thing_is_shown_or_said_in_that_state():
+    """"Tell me if the Glasgow flight gets delayed" waits for Glasgow and a delay together — a board's
+    row read in pieces ("BA 1482 Glasgow" | "Delayed 18:40") or a voice ("…running late") — not for Glasgow
+    on time, nor another flight's delay. "Ping me if a child goes missing" hears "a lost little boy", dated
+    to the word "lost", not to the sentence's start."""
+    from memory.records import Word
+
+    ws = WatchSet()
+    ws.add(parse_watch("tell me if the glasgow flight gets delayed"))
+    assert ws.check(_ocr(5.0, "DEPARTURES\nEZ 803 Paris\nDelayed 18:40\nBA 1482 Glasgow\nOn time")) == []  # Paris's delay
+    assert ws.check(_ocr(9.0, "DEPARTURES\nBA 1482 Glasgow\nOn time")) == []
+    alerts = ws.check(_ocr(14.0, "DEPARTURES\nBA 1482 Glasgow\nDelayed 18:40"))
+    assert len(alerts) == 1 and alerts[0].ts == 14.0, alerts
+
+    ws = WatchSet()
+    ws.add(parse_watch("ping me if a child goes missing"))
+    calm = Evidence(EvidenceKind.SPEECH, 2.0, 5.0, "The children's play area is now open.", SpeechData())
+    lost = Evidence(EvidenceKind.SPEECH, 20.0, 24.0, "Security, we have a lost little boy at gate nine.", SpeechData(
+        words=(Word("Security,", 20.0, 20.6), Word("we", 20.8, 21.0), Word("have", 21.0, 21.3), Word("a", 21.3, 21.4),
+               Word("lost", 22.6, 23.0), Word("little", 23.0, 23.3), Word("boy", 23.3, 23.6))))
+    assert ws.check(None, [calm]) == []
+    alerts = ws.check(None, [lost])
+    assert len(alerts) == 1 and alerts[0].ts == 22.6, alerts

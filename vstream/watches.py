@@ -47,6 +47,7 @@ class Watch:
     zone: str = ""  # ZONE: the zone's name
     pattern: str = ""  # TEXT: a kind of text by its look (a web address, a phone number, end credits), not words
     said_too: bool = False  # TEXT: a topic, shown or said ("let me know if anyone crashes": a CRASH band or "a crash")
+    state: str = ""  # TEXT: a state the topic must be in, as a pattern ("…if the Leeds train gets delayed": late|delay)
     id: int = 0
     description: str = ""
     fired: int = 0
@@ -117,7 +118,7 @@ def parse_watch(text: str) -> Watch:
         return Watch(WatchKind.SCENE, cooldown_s=1.0, rearm_after=1, description=t)  # cuts are discrete
     if _ASKS.search(low):  # "ping me when someone from the audience asks a question": a sentence said ending "?"
         return Watch(WatchKind.SPEECH, "a question", pattern=r"\?\s*$", description=t)
-    for parse in (_speech_watch, _text_kind_watch, _text_watch, _zone_watch, _object_watch):
+    for parse in (_speech_watch, _text_kind_watch, _text_watch, _state_watch, _zone_watch, _object_watch):
         w = parse(t, low)
         if w is not None:
             return w
@@ -185,6 +186,49 @@ def _topic_watch(t: str, low: str) -> Watch | None:
     # "…when the weather comes on" is a graphic; "…if anyone crashes" is an event, shown or said
     shown = re.search(rf"(?:{_SHOWN_END})\s*[.!?]*$", low)
     return Watch(WatchKind.TEXT, " ".join(words), threshold=TOPIC_MATCH, said_too=shown is None, description=t)
+
+
+# A state something gets into, in the words a board, a band or a voice says it with ("delayed": "running late",
+# "Exp 14:22"; "missing": "a lost child"). Keys are the words a watch is asked with.
+_STATES = {**dict.fromkeys(("delayed", "late"), r"\b(?:delay(?:s|ed)?|late|running late|exp\.? ?\d)"),
+           **dict.fromkeys(("cancelled", "canceled", "cancel"), r"\b(?:cancell?ed|called off|not running)\b"),
+           **dict.fromkeys(("missing", "lost"), r"\b(?:missing|lost)\b"),
+           **dict.fromkeys(("closed", "shut"), r"\b(?:closed|shut)\b"),
+           **dict.fromkeys(("broken", "stuck"), r"\b(?:broken|broke|out of order|stopped working|not working|stuck)\b"),
+           "full": r"\b(?:full|no spaces|sold out)\b", "postponed": r"\b(?:postponed|put off)\b",
+           "moved": r"\b(?:moved|now (?:leave|leaves|depart|departs|from)|changed)\b"}
+_STATE_WATCH = re.compile(r"\b(?:if|when|once|whenever|as soon as)\s+(?:the |a |an |any |my |our )?([a-z0-9: ]{1,30}?)\s+"
+                          r"(?:gets?|is|are|goes|go|becomes?|has been|have been|was|were)\s+([a-z]+)\s*[.!?]*$")
+# A thing's other words ("kid": a lost child); a service's kind ("train") is not on the board that names it
+_KIN = r"(?:kids?|child|children|boy|girl|son|daughter|toddler|baby)"
+_SUBJECT_WORDS = {**dict.fromkeys(("kid", "kids", "child", "children", "boy", "girl", "toddler", "baby"), _KIN)}
+_SERVICE_WORDS = set("train trains bus buses service flight ferry coach tram".split())
+
+
+def _state_watch(t: str, low: str) -> Watch | None:
+    """"Tell me if the Leeds train gets delayed", "ping me if a kid goes missing": the thing's words and its
+    state, shown or said — each in its own words ("Exp 14:22", "we have a lost child")."""
+    m = _STATE_WATCH.search(low)
+    if m is None or m.group(2) not in _STATES:
+        return None
+    subject = [w for w in m.group(1).split() if w not in _GENERIC_TOPIC and w not in _SUBJECTS and w not in _SERVICE_WORDS]
+    if not subject or len(subject) > 3:
+        return None
+    return Watch(WatchKind.TEXT, " ".join(subject), threshold=TOPIC_MATCH, said_too=True, state=_STATES[m.group(2)],
+                 description=t)
+
+
+ROW_PIECES = 3  # "14:10 Leeds" | "Plat 4" | "Exp 14:22": OCR splits a board's row at its wide column gaps
+
+
+def _state_hit(w: Watch, text: str) -> bool:
+    """The line or sentence has the watched thing (its words, or their other words) and its state."""
+    return bool(re.search(w.state, text, re.I)) and _has_subject(w, text)
+
+
+def _has_subject(w: Watch, text: str) -> bool:
+    return all(re.search(rf"\b{_SUBJECT_WORDS[s]}\b", text, re.I) if s in _SUBJECT_WORDS else lexical_words(s, text) >= w.threshold
+               for s in w.target.split())
 
 
 def _verb_stem(w: str) -> str:
@@ -286,7 +330,7 @@ def _conditions(w: Watch, enc: EncodedFrame | None, rows, events):
     if w.kind is WatchKind.SPEECH or w.said_too:
         for ev in rows:
             if ev.kind is EvidenceKind.SPEECH:
-                yield _speech_hit(w, ev), ev.t_start, ev.content, ev.t_end
+                yield _speech_hit(w, ev), _said_at(w, ev), ev.content, ev.t_end
         if w.kind is WatchKind.SPEECH:
             return
     if w.kind is WatchKind.ZONE:
@@ -309,7 +353,18 @@ def _speech_hit(w: Watch, ev: Evidence) -> bool:
     answer agree on what was said; a pattern watch ("…when someone asks a question") by its look."""
     if w.pattern:
         return bool(re.search(w.pattern, ev.content))
+    if w.state:
+        return _state_hit(w, ev.content)
     return lexical_words(w.target, ev.content) >= w.threshold
+
+
+def _said_at(w: Watch, ev: Evidence) -> float:
+    """When the state was said: its first word's time ("… we have a lost child" — "lost" 3 s in), else the
+    sentence's start."""
+    said = getattr(ev.data, "words", ())
+    if not w.state or not said:
+        return ev.t_start
+    return next((x.t_start for x in said if re.search(w.state, x.text, re.I)), ev.t_start)
 
 
 def _object_hit(w: Watch, ev: Evidence) -> tuple[bool, float, str, float]:
@@ -331,6 +386,10 @@ def _frame_condition(w: Watch, enc: EncodedFrame) -> tuple[bool | None, float, s
         if not enc.ocr_ran:
             return None, ts, "", ts
         lines = enc.text.splitlines()
+        if w.state:  # a board's row is read in pieces, in reading order: the thing's piece and up to two after it
+            rows = [" / ".join(lines[i:i + ROW_PIECES]) for i in range(len(lines)) if _has_subject(w, lines[i])]
+            row = next((r for r in rows if _state_hit(w, r)), "")
+            return bool(row), enc.text_onsets.get(row.split(" / ")[0], ts) if row else ts, row, ts
         best = max(((1.0 if w.pattern and re.search(w.pattern, line, re.I) else 0.0 if w.pattern else
                      text_matches(w.target, line), line) for line in lines), default=(0.0, ""))
         if best[0] < w.threshold and not w.pattern and (card := _words_on_screen(w, lines)):

@@ -1900,3 +1900,40 @@ def test_whom_a_radio_voice_calls_is_the_name_its_call_gives():
     assert text.startswith("Omar — ") and cites == [(12.0, 15.0)], text
     text, cites = _ask(engine, "who is base talking to?", 10.0)
     assert text.startswith("I haven't heard Base call anyone by name") and not cites, text
+
+
+def test_what_changed_is_what_came_up_where_something_else_was():
+    """"What changed on the board?": the pieces that came up where others had been, each with its row's
+    first piece — not the rows that stayed, a clock ticking over, a ticker scrolling, or (asked about
+    the board) a camera label replaced at a cut."""
+    from memory.records import Box, Evidence, TextData
+    from vstream.answer.engine import AnswerEngine
+
+    def line(t0, t1, content, x0, y0, x1):
+        return Evidence(EvidenceKind.TEXT, t0, t1, content, TextData(box=Box(x0, y0, x1, y0 + 0.07)))
+
+    def board(t0, t1, gate, status):
+        return [line(t0, t1, "LH 902 Munich", 0.10, 0.30, 0.35), line(t0, t1, gate, 0.45, 0.30, 0.60),
+                line(t0, t1, status, 0.70, 0.30, 0.85), line(t0, t1, "AF 1131 Paris", 0.10, 0.40, 0.35),
+                line(t0, t1, "Gate C2", 0.45, 0.40, 0.60), line(t0, t1, "On time", 0.70, 0.40, 0.85)]
+    rows = (board(10.0, 30.0, "Gate B4", "Boarding") + board(40.0, 70.0, "Gate B9", "Final call")[:1]
+            + board(40.0, 70.0, "Gate B9", "Final call")[3:]
+            + [line(40.0, 45.0, "Gate B6", 0.45, 0.30, 0.60), line(45.0, 70.0, "Gate B9", 0.45, 0.30, 0.60),
+               line(40.0, 45.0, "Boarding", 0.70, 0.30, 0.85), line(45.0, 70.0, "Final call", 0.70, 0.30, 0.85),
+               line(0.0, 35.0, "CAM 3 - CHECK-IN", 0.05, 0.80, 0.40), line(35.0, 70.0, "CAM 4 - SECURITY", 0.05, 0.80, 0.40),
+               line(0.0, 45.0, "10:41", 0.02, 0.02, 0.10), line(45.0, 70.0, "10:42", 0.02, 0.02, 0.10),
+               line(10.0, 16.0, "Welcome to Riverside Airport", 0.00, 0.92, 0.45),
+               line(47.0, 53.0, "Free Wi-Fi in every lounge", 0.05, 0.92, 0.50),
+               line(53.0, 55.0, "Free Wi-Fi in", 0.60, 0.92, 1.00)])
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "what changed on the board?", 50.0)
+    assert "“Gate B9” beside “LH 902 Munich” where “Gate B6” was" in text and "“Final call”" in text, text
+    assert "“Boarding”" in text and (40.0, 45.0) in cites and (45.0, 70.0) in cites, text
+    for other in ("Paris", "Gate C2", "B4", "10:4", "Wi-Fi", "CAM"):
+        assert other not in text, (other, text)
+    text = _ask(engine, "what changed on the board", 37.0)[0]  # only the camera's label so far
+    assert "CAM 4" not in text, text
+    text = _ask(engine, "anything changed?", 37.0)[0]  # on screen at large, a label is a change
+    assert "“CAM 4 - SECURITY” where “CAM 3 - CHECK-IN” was" in text, text
+    text = _ask(engine, "anything changed?", 56.0)[0]  # the latest change on screen: the board's, not a ticker or clock
+    assert "“Gate B9”" in text and "Wi-Fi" not in text and "10:4" not in text, text

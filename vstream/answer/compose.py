@@ -46,6 +46,7 @@ from vstream.answer.ownwords import (
     callee,
     caption_answer,
     card_of,
+    changed,
     count_shown,
     countdown,
     habit,
@@ -702,6 +703,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return clock  # "how much time has he got left?": the timer box as read last, not people in view
     if t is AnswerType.HOW_MANY and _HOW_MUCH.search(low) and _MONEY_Q.search(low):
         return amount(q, f)  # "how much will it cost?", "how much are fees going up?": an amount of money stated
+    if (swapped := changed(q, f)) is not None:
+        return swapped  # "what changed on the board?": what came up where something else was
     if (moved := trend(q, f)) is not None:
         return moved  # "is the gap growing or shrinking?": the versions of the graphic, in order
     if q.answer_type in (AnswerType.WHO, AnswerType.WHAT) and (logo := brand(q, f)) is not None:

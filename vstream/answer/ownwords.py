@@ -27,6 +27,7 @@ from vstream.answer.phrasing import (
     REPLY_S,
     Composed,
     _about,
+    _at_edge,
     _best,
     _norm,
     _sentence,
@@ -40,6 +41,7 @@ from vstream.answer.phrasing import (
     panel,
     quote,
     reply,
+    row_mates,
     span_text,
 )
 from vstream.answer.query import (
@@ -1087,3 +1089,66 @@ def callee(q: Query, f: EvidenceFinder) -> Composed | None:
         if name and name.lower() not in _NOT_NAMES and name.lower() != caller:
             return Composed(f"{name} — {quote(r)}.", [r])
     return Composed(f"I haven't heard {caller.capitalize()} call anyone by name {_upto(replace(q, scope=Scope.ALL))}.")
+
+
+# ---- what changed on screen: "what changed on the board?" -----------------------------------------------------
+_CHANGED_Q = re.compile(r"\bwhat(?:'s| has| have)? (?:just |now )?(?:changed|been changed|been updated|updated)\b|"
+                        r"\bwhat(?:'s| is) (?:new|different) (?:on|in|about)\b|\bany(?:thing)? (?:changes?|changed|updates?)\b|"
+                        r"\bwhat changes?\b|\bhow (?:has|did) (?:the |it )?\w* ?change\b")
+_TABLE_WORDS = re.compile(r"\b(board|boards|table|timetable|departures|arrivals|scoreboard|standings|leaderboard|list|"
+                          r"schedule|results)\b")
+CHANGE_GAP_S = 120.0  # a graphic taken down and put up again changed (a board up again half a minute later)
+_ONLY_TIME = re.compile(r"^[\s\d/:.\-]+$")  # a clock or date stamp ticks over: no change worth telling
+
+
+def changed(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"What changed on the board?": the on-screen pieces that replaced others at the same place, latest
+    first group ("“Exp 14:22” where “On” was; “Plat 5” where “Plat 2” was"), each with the piece left of it on
+    its row ("14:25 York"). None when the question asks no change or nothing on screen was replaced."""
+    if not _CHANGED_Q.search(q.question.lower()):
+        return None
+    rows = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.now and r.data.box]
+    scrolling = [r for r in rows if _at_edge(r.data.box)]  # a ticker's band: its pieces come and go, nothing changes
+    text = [r for r in rows if not _ONLY_TIME.match(r.content) and not _PAGE.match(r.content)
+            and not any(_same_band(r.data.box, o.data.box) for o in scrolling)]
+    pairs = []
+    for new in text:  # each piece with the one it replaced last ("Exp 14:22" where "On time" was, not an older one)
+        olds = [old for old in text if old is not new and new.t_end - new.t_start > PASSING_S and _replaced(old, new)]
+        if olds:
+            pairs.append((max(olds, key=lambda o: (o.t_end, o.t_end - o.t_start)), new))
+    if _TABLE_WORDS.search(q.question.lower()):  # "on the board": a row of a table, not the camera's label
+        pairs = [(old, new) for old, new in pairs if row_mates(new, text)]
+    if not pairs:
+        return None
+    start = max(new.t_start for _, new in pairs)
+    latest = [(old, new) for old, new in pairs if new.t_start >= start - 2 * BESIDE_S]
+    parts, used = [], []
+    for old, new in sorted(latest, key=lambda p: (p[1].data.box.y0, p[1].data.box.x0))[:4]:
+        left = [m for m in row_mates(new, text) if m.data.box.x1 <= new.data.box.x0 + 0.01]
+        on = f" beside “{left[0].content}”" if left else ""
+        parts.append(f"“{new.content}”{on} where “{old.content}” was ({span_text(old.t_start, old.t_end)})")
+        used += [new, old] + left[:1]
+    return Composed(f"What changed on screen at {fmt_time(start)}: " + "; ".join(parts) + ".", _uniq_rows(used))
+
+
+def _same_band(a, b) -> bool:
+    return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
+
+
+def _replaced(old: Evidence, new: Evidence) -> bool:
+    """`new` came up where `old` was (most of the smaller box inside the other) after `old` went, with
+    other words."""
+    a, b = old.data.box, new.data.box
+    inter = max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    small = min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0))
+    return (old.t_end <= new.t_start + BESIDE_S and new.t_start - old.t_end <= CHANGE_GAP_S and old.t_start < new.t_start
+            and small > 0 and inter >= 0.5 * small and _norm(old.content) != _norm(new.content)
+            and not (_norm(old.content) in _norm(new.content) or _norm(new.content) in _norm(old.content)))
+
+
+def _uniq_rows(rows: list[Evidence]) -> list[Evidence]:
+    out: list[Evidence] = []
+    for r in rows:
+        if not any(r is o for o in out):
+            out.append(r)
+    return out

@@ -658,6 +658,61 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("Found him. He was sitting in the waiting room on platform two.", 86.0, "en-us"),
                 SpeechEvent("Would the family of Oliver please come to the information desk.", 92.5, "en-gb")),
     ),
+    # 100 s local-TV morning traffic livestream (Westbury Traffic Live on City 7): a title card in the
+    # studio, then real footage as the traffic cameras' picture (bikes.mp4 as CAM 14 on King Street and
+    # CAM 22 on the A40 Western Avenue, vtest.avi as CAM 09 at the Station Road crossing and CAM 05 on
+    # Bridge Street) and the travel reporter in his car (carphone_pristine.mp4, a two-line lower third);
+    # a clock (07:42, 07:43 from 58 s), a CITY 7 TRAVEL bug, a one-line lower third naming each camera, a
+    # ticker with the travel website, the traffic-line phone number and park and ride, two `breaking` bands
+    # (the A40 crash, then a burst water main on Bridge Street) and a journey-times panel (the `weather`
+    # panel) shown twice, changed the second time (A40 35 -> 55 min, Ring Road 12 -> 18 min). Shots cut at
+    # 8, 30, 48, 70, 84 s (5 cuts). Three voices: the presenter Laura Bennett (en-us+f3), the reporter Jake
+    # Morris (en-gb) and a caller, the bus driver Raj (en-us); they restate some graphics and say what none
+    # shows: the presenter's name, two cars and a van, the drivers okay, the queue back to Greenford
+    # roundabout (two miles), the North Circular diversion, the tow truck by eight fifteen, take the train,
+    # the number twelve bus twenty minutes late, the repair until this afternoon, the next update at eight.
+    # Held out: dev16.json is never tuned on.
+    "traffic": ClipSpec(
+        "traffic", 100.0, size=(854, 480),
+        broll=(BrollShot(0, 8, color=(16, 28, 60)),
+               BrollShot(8, 30, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(30, 48, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(48, 70, "vtest.avi", 35.0, 57.0, (90, 95, 100)),
+               BrollShot(70, 84, "bikes.mp4", 5.6, 7.4, (80, 80, 80)),
+               BrollShot(84, 100, "vtest.avi", 0.0, 16.0, (90, 100, 90))),
+        graphics=(Graphic("title", 0, 7.5, ("Westbury Traffic Live", "Weekday mornings on City 7")),
+                  Graphic("clock", 8, 100, ("07:42:10",), (20, 30, 60)),
+                  Graphic("bug", 8, 100, ("CITY 7 TRAVEL",), (230, 120, 20)),
+                  Graphic("ticker", 8, 100, ("Travel updates at city7.co.uk/travel", "Traffic line: 0800 555 0199",
+                                             "Park and ride buses every 10 minutes"), (20, 30, 60)),
+                  Graphic("lower_third", 8, 30, ("CAM 14 \u00b7 KING STREET",), (15, 15, 20)),
+                  Graphic("breaking", 13, 21, ("BREAKING", "A40 closed eastbound after crash at Oakfield"), (190, 20, 30)),
+                  Graphic("weather", 22, 29.5, ("JOURNEY TIMES", "A40 to city centre: 35 min", "Ring Road: 12 min",
+                                                "M4 J3 to J5: 8 min"), (20, 30, 70)),
+                  Graphic("lower_third", 31, 47, ("Jake Morris", "Travel Reporter, on the A40"), (190, 20, 30)),
+                  Graphic("lower_third", 48, 70, ("CAM 09 \u00b7 STATION ROAD CROSSING",), (15, 15, 20)),
+                  Graphic("weather", 62, 70, ("JOURNEY TIMES", "A40 to city centre: 55 min", "Ring Road: 18 min",
+                                              "M4 J3 to J5: 8 min"), (20, 30, 70)),
+                  Graphic("lower_third", 70, 84, ("CAM 22 \u00b7 A40 WESTERN AVENUE",), (15, 15, 20)),
+                  Graphic("lower_third", 84, 100, ("CAM 05 \u00b7 BRIDGE STREET",), (15, 15, 20)),
+                  Graphic("breaking", 86, 93, ("ROAD CLOSED", "Burst water main - Bridge Street shut"), (200, 110, 20))),
+        speech=(SpeechEvent("Good morning, I'm Laura Bennett, and this is your travel news.", 0.8, "en-us+f3"),
+                SpeechEvent("We start on King Street, where it is busy but moving.", 7.5, "en-us+f3"),
+                SpeechEvent("Breaking news: the A40 is closed eastbound after a crash at Oakfield.", 13.2, "en-us+f3"),
+                SpeechEvent("Two cars and a van were involved, and the drivers are all okay.", 20.0, "en-us+f3"),
+                SpeechEvent("Journey times across the city are going up.", 25.9, "en-us+f3"),
+                SpeechEvent("Let's go to Jake Morris, who is on the A40 right now. Jake?", 31.0, "en-us+f3"),
+                SpeechEvent("Morning Laura. The queue goes back to the Greenford roundabout, about two miles.", 37.1, "en-gb"),
+                SpeechEvent("Police are sending drivers along the North Circular instead.", 44.3, "en-gb"),
+                SpeechEvent("The tow truck should be here by eight fifteen, so take the train if you can.", 49.3, "en-gb"),
+                SpeechEvent("Thanks Jake. On the phone is Raj, who drives the number twelve bus.", 55.8, "en-us+f3"),
+                SpeechEvent("Hi Laura. My bus is running twenty minutes late because of the diversion.", 62.3, "en-us"),
+                SpeechEvent("The journey time on the A40 is now fifty five minutes, so please avoid it.", 68.8, "en-us+f3"),
+                SpeechEvent("Here is the A40 at Western Avenue, where traffic is moving slowly.", 75.3, "en-us+f3"),
+                SpeechEvent("And another problem: a burst water main has shut Bridge Street.", 84.3, "en-us+f3"),
+                SpeechEvent("The water company says the repair will take until this afternoon.", 90.1, "en-gb"),
+                SpeechEvent("Next update at eight. Drive safely.", 96.0, "en-us+f3")),
+    ),
 }
 
 

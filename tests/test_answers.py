@@ -1937,3 +1937,28 @@ def test_what_changed_is_what_came_up_where_something_else_was():
     assert "“CAM 4 - SECURITY” where “CAM 3 - CHECK-IN” was" in text, text
     text = _ask(engine, "anything changed?", 56.0)[0]  # the latest change on screen: the board's, not a ticker or clock
     assert "“Gate B9”" in text and "Wi-Fi" not in text and "10:4" not in text, text
+
+
+def test_the_feeds_clock_and_its_camera_label_answer_what_time_and_which_street():
+    """"What time is it?" reads the clock on screen as read last (a sentence with "time" in it is no
+    answer), and with no clock says so; "which street is this?" reads the camera's label; "when will
+    the truck get here?" is a time still to come — said, never looked for in view."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 5.0, 30.0, "18:59"), Evidence(EvidenceKind.TEXT, 30.0, 60.0, "19:00"),
+            Evidence(EvidenceKind.TEXT, 5.0, 60.0, "CAM 3 - HIGH ST / MILL LN"),
+            Evidence(EvidenceKind.SPEECH, 20.0, 24.0, "Time for a look at the roads.", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 40.0, 44.0, "The recovery truck should get here at half past seven.", SpeechData()),
+            _objects(0.0, 60.0, ("truck", "white", 0.5))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "what time is it", 45.0)
+    assert text.startswith("The clock on screen reads “19:00”") and cites == [(30.0, 60.0)], text
+    assert "18:59" in _ask(engine, "what's the time on the feed?", 25.0)[0]
+    text = _ask(engine, "what time is it", 3.0)[0]
+    assert text.startswith("I haven't seen a clock"), text
+    text, cites = _ask(engine, "which street is this?", 45.0)
+    assert text.startswith("The screen shows “CAM 3 - HIGH ST / MILL LN”") and (5.0, 60.0) in cites, text
+    assert _ask(engine, "which camera is this", 3.0)[0].startswith("I haven't seen a label on screen naming the camera")
+    text, cites = _ask(engine, "when will the truck get here?", 50.0)
+    assert "half past seven" in text and (40.0, 44.0) in cites, text

@@ -47,6 +47,7 @@ from vstream.answer.ownwords import (
     caption_answer,
     card_of,
     changed,
+    clock_now,
     count_shown,
     countdown,
     habit,
@@ -703,6 +704,10 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return clock  # "how much time has he got left?": the timer box as read last, not people in view
     if t is AnswerType.HOW_MANY and _HOW_MUCH.search(low) and _MONEY_Q.search(low):
         return amount(q, f)  # "how much will it cost?", "how much are fees going up?": an amount of money stated
+    if (clock := clock_now(q, f)) is not None:
+        return clock  # "what time is it?": the clock on screen, not a sentence with "time" in it
+    if (label := source_label(q, f)) is not None:
+        return label  # "which camera is this?", "which street is this cam on?": the feed's own label
     if (swapped := changed(q, f)) is not None:
         return swapped  # "what changed on the board?": what came up where something else was
     if (moved := trend(q, f)) is not None:
@@ -781,7 +786,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         if cls and not speech_or_text:
             return how_many_objects(q, f, cls)
         return count_mentions(q, f)
-    if t is AnswerType.WHEN and (_WHEN_DOES.search(low) or _WHEN_WILL.search(low) and (not cls or _only_their(q, cls))):
+    if t is AnswerType.WHEN and (_WHEN_DOES.search(low) or _WHEN_WILL.search(low) and (not cls or _only_their(q, cls))
+                                 or re.match(r"(?:when|what time) will\b", low)):  # still to come: said, never seen
         return stated_time(q, f)  # "when does the museum close?": the hours it states, not when they were shown
     if t is AnswerType.WHEN:
         if cls and not speech_or_text and not q.quoted and not _only_their(q, cls):
@@ -891,7 +897,9 @@ _WHEN_DOES = re.compile(r"^(?:when|what time) (?:does|do|is|are|will|should|can)
                         r"due|back|ready)\b")
 # "when is Marcus on his break?", "when will the lights go up?": a time still to come is one stated, not seen
 _WHEN_WILL = re.compile(r"^(?:when|what time) (?:is|are|will|'s|'re)\b(?!.*\b(?:first|last|shown|seen|on screen|said)\b)")
-_CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:noon|midday|midnight|o'clock)\b", re.I)
+_CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:noon|midday|midnight|o'clock)\b|"
+                         r"\b(?:half|quarter) (?:past|to) (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|"
+                         r"eleven|twelve)\b", re.I)
 
 
 def stated_time(q: Query, f: EvidenceFinder) -> Composed:

@@ -871,9 +871,18 @@ def brand(q: Query, f: EvidenceFinder) -> Composed | None:
 
 
 # "which camera is this?", "what channel is this on?": the video's own label, not something in view
-_SOURCE_Q = re.compile(r"\b(?:which|what)\s+(camera|cam|cctv|channel|station|feed)\b")
-_SOURCE_WORD = {"camera": r"cam(?:era)?\s*\d*|cctv", "cam": r"cam(?:era)?\s*\d*|cctv", "cctv": r"cam(?:era)?\s*\d*|cctv",
-                "feed": r"cam(?:era)?\s*\d*|cctv|feed", "channel": r"channel|ch\s*\d+", "station": r"station"}
+_SOURCE_Q = re.compile(r"\b(?:which|what)\s+(camera|cam|cctv|channel|station|feed)\b|"
+                       r"\b(?:which|what)\s+(street|road|junction|crossing|intersection|corner|location|place|spot|area|"
+                       r"entrance|gate|platform|floor)\s+(?:is|are)\s+(?:this|that|it|we|the cam\w*|this cam\w*)\b")
+_CAM = r"cam(?:era)?\s*\d*|cctv"
+_SOURCE_WORD = {"camera": _CAM, "cam": _CAM, "cctv": _CAM, "feed": rf"{_CAM}|feed", "channel": r"channel|ch\s*\d+",
+                "station": r"station",
+                # "which street is this cam on?": the camera's label names where it looks ("CAM 14 · KING STREET")
+                **dict.fromkeys(("street", "road"), rf"street|st|road|rd|avenue|ave|lane|way|bridge|{_CAM}"),
+                **dict.fromkeys(("junction", "crossing", "intersection", "corner"),
+                                rf"junction|crossing|intersection|roundabout|corner|{_CAM}"),
+                **dict.fromkeys(("location", "place", "spot", "area"), _CAM),
+                **dict.fromkeys(("entrance", "gate", "platform", "floor"), rf"entrance|gate|platform|plat|floor|level|{_CAM}")}
 
 
 # "how many ppl on the visitor log?", "how many items are on the agenda?": the lines of a panel by its heading
@@ -926,13 +935,17 @@ def source_label(q: Query, f: EvidenceFinder) -> Composed | None:
     if m is None:
         return None
     at = q if q.scope is not Scope.ALL else replace(q, scope=Scope.NOW)
-    look = re.compile(rf"\b(?:{_SOURCE_WORD[m.group(1)]})\b", re.I)
+    look = re.compile(rf"\b(?:{_SOURCE_WORD[m.group(1) or m.group(2)]})\b", re.I)
     rows = [r for r in f.rows(at, (EvidenceKind.TEXT,)) if look.search(r.content) and r.t_start <= q.now]
     if rows:
         r = max(rows, key=lambda r: r.t_start)  # the latest label: a switch of camera replaces it
         return Composed(f"The screen {'shows' if r.t_end >= q.now - 1.0 else 'showed'} “{r.content}” "
                         f"({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
-    return None
+    asked = m.group(1) or m.group(2)
+    if asked in ("channel", "station"):
+        return None  # a channel's name may be said, or its logo kept in a corner (`brand`)
+    return Composed(f"I haven't seen a label on screen naming the {'camera' if asked in ('cam', 'cctv', 'feed') else asked} "
+                    f"{'now' if at.scope is Scope.NOW else 'then'} ({fmt_time(q.point)}), and I can't tell it from the picture.")
 
 
 def _in_corner(box) -> bool:
@@ -1152,3 +1165,30 @@ def _uniq_rows(rows: list[Evidence]) -> list[Evidence]:
         if not any(r is o for o in out):
             out.append(r)
     return out
+
+
+# ---- the time of day on screen: "what time is it?" ---------------------------------------------------------------
+_CLOCK_Q = re.compile(r"\bwhat(?:'s| is)? the time\b|\bwhat time is it\b|\bwhat time (?:does|did) (?:it|the clock|the screen|"
+                      r"the feed|the camera|the stamp|the timestamp) (?:say|show|read)\b|\bwhat (?:does|did) the clock "
+                      r"(?:say|show|read)\b|\btime (?:on|of) (?:the )?(?:screen|feed|clock|camera|stamp|recording)\b")
+# a clock or a CCTV stamp: a time, with a date before or after it, and nothing else on the line
+_STAMP = re.compile(r"^\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?"
+                    r"(?:\s+\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})?\s*$", re.I)
+
+
+def clock_now(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"What time is it?": the clock or time stamp on screen at the moment asked, as read last; with none,
+    that no clock was seen (the time of day is not something the picture tells). None when not asked."""
+    if not _CLOCK_Q.search(q.question.lower()):
+        return None
+    t = q.point
+    rows = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
+            if _STAMP.match(r.content) and r.t_start <= min(t, q.now) and r.t_end >= t - CLOCK_SLACK_S]
+    if not rows:
+        return Composed(f"I haven't seen a clock or time stamp on screen {_upto(replace(q, scope=Scope.ALL))}, and I "
+                        "can't tell the time of day from the picture.")
+    r = max(rows, key=lambda r: r.t_start)  # a clock is read again each minute: the latest reading
+    return Composed(f"The clock on screen reads “{r.content.strip()}” ({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
+
+
+CLOCK_SLACK_S = 2.5  # read up to the last OCR run: on screen until the next one

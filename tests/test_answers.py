@@ -1962,3 +1962,23 @@ def test_the_feeds_clock_and_its_camera_label_answer_what_time_and_which_street(
     assert _ask(engine, "which camera is this", 3.0)[0].startswith("I haven't seen a label on screen naming the camera")
     text, cites = _ask(engine, "when will the truck get here?", 50.0)
     assert "half past seven" in text and (40.0, 44.0) in cites, text
+
+
+def test_a_state_asked_in_other_words_or_its_opposite_answers_a_yes_no():
+    """"Is Pier Road shut?" finds "PIER ROAD CLOSED" (shut is closed); "is Pier Road open again?" with
+    nothing saying it reopened is a no, quoting what says it is closed; "is the ferry still running?" a no
+    from "the ferry is cancelled"; a thing never mentioned ("is the market open too?") was not seen."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 10.0, 30.0, "PIER ROAD CLOSED - FLOODING"),
+            Evidence(EvidenceKind.SPEECH, 32.0, 35.0, "The harbour ferry is cancelled this afternoon.", SpeechData())]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "is pier road shut?", 20.0)
+    assert text.startswith("Yes — ") and "PIER ROAD CLOSED" in text and (10.0, 30.0) in cites, text
+    text, cites = _ask(engine, "is pier road open again?", 50.0)
+    assert text.startswith("No — ") and "PIER ROAD CLOSED" in text and (10.0, 30.0) in cites, text
+    text, cites = _ask(engine, "is the harbour ferry still running?", 50.0)
+    assert text.startswith("No — ") and "cancelled" in text and (32.0, 35.0) in cites, text
+    text, cites = _ask(engine, "is the market open too?", 50.0)
+    assert text.startswith("No, I haven't seen or heard") and not cites, text

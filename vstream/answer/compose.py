@@ -1559,6 +1559,32 @@ def _apart(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> Comp
                     + "; ".join(quote(r) for r in rows) + ".", rows)
 
 
+# A state asked and the states that say it is not so ("is the A40 open again?" — "the A40 is closed")
+_OPPOSITES = {**dict.fromkeys(("open", "opened", "reopened", "working", "running"),
+                              r"\b(?:closed|shut|out of order|not working|broken|cancell?ed|suspended)\b"),
+              **dict.fromkeys(("closed", "shut"), r"\b(?:open|opened|reopened)\b"),
+              **dict.fromkeys(("free", "available", "empty"), r"\b(?:full|sold out|no spaces)\b"),
+              "full": r"\b(?:free|available|spaces? left)\b", "quiet": r"\b(?:busy|queues?|heavy|packed|crowded)\b",
+              "busy": r"\b(?:quiet|empty|clear)\b", "clear": r"\b(?:closed|blocked|queues?|crash|accident|busy)\b"}
+
+
+def _opposite(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> Composed | None:
+    """"Is the A40 open again?" when nothing says it is open but the latest line or sentence about the A40
+    says it is closed: no, quoting it. None when the question asks no such state or nothing says the opposite."""
+    asked = (q.target or "").split()
+    state = next((w for w in asked if w in _OPPOSITES), None)
+    rest = " ".join(w for w in asked if w != state)
+    if state is None or not rest:
+        return None
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    said = [s.row for s in f.matching(past, kinds, target=rest) if s.lexical >= 1.0
+            and re.search(_OPPOSITES[state], s.row.content, re.I)]
+    if not said:
+        return None
+    row = max(said, key=lambda r: r.t_start)
+    return Composed(f"No — {quote(row)}.", [row])
+
+
 COREF_S = 10.0  # a sentence this soon after a name is taken to be about them ("he" in the next sentence or two)
 
 
@@ -1585,7 +1611,7 @@ def yes_no(q: Query, f: EvidenceFinder) -> Composed:
     # found the truck — meaning alone said yes wrongly more often than it found a rephrased topic)
     found = [s for s in f.matching(q, kinds) if s.lexical >= LEXICAL_MIN]
     if not found:
-        return _apart(q, f, kinds) or Composed("No, " + _lower_first(not_found(q, kinds).text))
+        return _opposite(q, f, kinds) or _apart(q, f, kinds) or Composed("No, " + _lower_first(not_found(q, kinds).text))
     rows = _with_beside(f, q, [s.row for s in _best(found, 2)])
     said = "; ".join(quote(r) for r in rows)
     if (judged := _JUDGED.search(q.question.lower())) is not None:
@@ -1616,7 +1642,9 @@ def _called_off(q: Query, f: EvidenceFinder, rows: list[Evidence]) -> bool:
     for r in rows:
         if asked & {stem(w) for w in words(r.content)}:
             said += [r] + (row_mates(r, text) if r.kind is EvidenceKind.TEXT else [])
-    return any(m.group(1).split()[0] not in low for r in said for m in _CALLED_OFF.finditer(r.content.lower()))
+    asked_words = set(words(q.question))  # "is the road shut?" asks "closed" in other words
+    return any(m.group(1).split()[0] not in low and not set(words(m.group(1))) & asked_words
+               for r in said for m in _CALLED_OFF.finditer(r.content.lower()))
 
 
 # A yes/no asking for a judgement, which a quote answers and a match does not

@@ -54,7 +54,9 @@ for _group in ("toilets toilet restroom restrooms bathroom bathrooms washroom wa
                "street st", "road rd", "avenue ave", "university uni univ", "temperature temp", "minutes mins min",
                "hours hrs hr", "seconds secs sec", "information info", "tablespoon tbsp", "teaspoon tsp", "average avg", "okay ok alright fine",
                # what is still to be had: a sign's "38 FREE", "12 AVAILABLE" for "how many spaces left?" (below)
-               "free available vacant remaining"):
+               "free available vacant remaining",
+               # a state or a thing said in other everyday words: "is Bridge Street shut?" — "ROAD CLOSED"
+               "closed shut", "cancelled canceled", "backpack rucksack bag", "child kid kids children"):
     _first, *_rest = _group.split()
     for _w in _rest:
         _SAME[_w] = _first

@@ -102,7 +102,7 @@ they me him her us them my your his its our their this that these those there he
 where why how any some anyone anybody someone somebody anything something thing things of in on at to for from by
 with about as into onto over under up down out off than then so just please can could would should will shall may
 might must tell let know see seen saw look looking show shown showed shows say said says mention mentioned hear
-heard talk talked right now currently moment still ever yet so far earlier before after ago time times many much
+heard talk talked right now currently moment still ever yet already too anymore so far earlier before after ago time times many much
 number count and or but not no yes if whether also any all again did does doing going happen happened happening
 screen text sign written write read reads on-screen video clip stream camera frame view visible appear appeared
 appears appearing first last lately recently just point minute minutes second seconds hour hours around between

@@ -1982,3 +1982,24 @@ def test_a_state_asked_in_other_words_or_its_opposite_answers_a_yes_no():
     assert text.startswith("No — ") and "cancelled" in text and (32.0, 35.0) in cites, text
     text, cites = _ask(engine, "is the market open too?", 50.0)
     assert text.startswith("No, I haven't seen or heard") and not cites, text
+
+
+def test_how_long_is_a_length_or_an_end_when_that_is_what_was_said():
+    """"How long is the tailback?" — "about three miles"; "how long will the line be closed?" — "until
+    tomorrow morning": both answer how long as a duration would; a thing no length or end was given for
+    ("how long will the bridge be shut?") was not heard."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    def said(t0, t1, text):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, text, SpeechData())
+    rows = [said(5.0, 9.0, "The tailback on the ring road stretches about three miles."),
+            said(12.0, 16.0, "Engineers say the rail line stays closed until tomorrow morning."),
+            said(20.0, 23.0, "The old bridge is shut as well.")]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "how long is the tailback", 30.0)
+    assert "three miles" in text and cites == [(5.0, 9.0)], text
+    text, cites = _ask(engine, "how long will the rail line be closed?", 30.0)
+    assert "until tomorrow morning" in text and (12.0, 16.0) in cites and "three miles" not in text, text
+    text = _ask(engine, "how long will the bridge be shut?", 30.0)[0]
+    assert text.startswith("I haven't seen or heard how long"), text

@@ -214,14 +214,26 @@ def _one_per_graphic(text: list[Evidence]) -> list[Evidence]:
 
 # a duration that is told, not timed: how long something will take or lasts
 _HOW_LONG_WILL = re.compile(r"^how long(?:'s| is| will| does| do| would| should| did it take)\s+(?:the|this|that|it|a|an|he|she|they|"
-                            r"you|we|i)\b")
+                            r"you|we|i)\b|^how long (?:will|would|should|does|do) \w+")
+
+
+_STATE_WORDS = frozenset("closed shut open opened delayed late cancelled canceled blocked busy full empty".split())
+# How long as a length ("the queue goes back about two miles") or as an end ("the repair will take until this
+# afternoon"): both answer "how long", as a duration does
+_N = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|fifty|a hundred|" \
+     r"half a|a)"
+_HOW_FAR = re.compile(rf"\b{_N}\s*(?:miles?|kilomet(?:re|er)s?|km|metres?|meters?|yards?|feet|foot)\b", re.I)
+_UNTIL = re.compile(r"\b(?:until|till|til|up to)\s+(?:this|tomorrow|tonight|today|noon|midday|midnight|the end|next|\d|one|two|"
+                    r"three|four|five|six|seven|eight|nine|ten|eleven|twelve|monday|tuesday|wednesday|thursday|friday|"
+                    r"saturday|sunday)\b", re.I)
 
 
 def stated_duration(q: Query, f: EvidenceFinder) -> Composed:
     """A duration stated about the asked thing ("it should take about 20 minutes"): the lines and sentences
     with a duration, those with the asked words first; else that none was stated."""
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
-    timed = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _DURATION.search(r.content)]
+    timed = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if _DURATION.search(r.content)
+             or _HOW_FAR.search(r.content) or _UNTIL.search(r.content)]
     topic = " ".join(w for w in (q.target or "").split() if w not in ("long", "take", "takes", "last", "lasts"))
     if not timed:  # "how long do you mash them?" — "mash them until smooth": what was said of it, if anything
         told = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH), target=topic)
@@ -230,7 +242,9 @@ def stated_duration(q: Query, f: EvidenceFinder) -> Composed:
             return Composed(f"No duration stated {_upto(past)}; about it: " + "; ".join(quote(s.row) for s in told[:2]) + ".",
                             [s.row for s in told[:2]])
         return Composed(f"I haven't seen or heard how long {_upto(past)}.")
-    about = [r for r in timed if topic and lexical(topic, r.content) >= 0.5]
+    # the thing asked about, not its state: "the bridge" shut is not "the rail line" closed
+    thing = " ".join(w for w in topic.split() if w not in _STATE_WORDS) or topic
+    about = [r for r in timed if thing and lexical(thing, r.content) >= 0.5]
     spoken = f.rows(past, (EvidenceKind.SPEECH,))
     for ask in (r for r in spoken if topic and r.content.rstrip().endswith("?") and lexical(topic, r.content) >= 0.5):
         about += [r for r in reply(ask, spoken, q.now)[1:] if r in timed and r not in about]  # "how long's your drive?" — "forty minutes"

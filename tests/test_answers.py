@@ -2003,3 +2003,18 @@ def test_how_long_is_a_length_or_an_end_when_that_is_what_was_said():
     assert "until tomorrow morning" in text and (12.0, 16.0) in cites and "three miles" not in text, text
     text = _ask(engine, "how long will the bridge be shut?", 30.0)[0]
     assert text.startswith("I haven't seen or heard how long"), text
+
+
+def test_on_the_phone_is_someone_calling_in_not_a_number_to_call():
+    """"Who's on the phone?" is the caller introduced, not the helpline number on screen at that moment;
+    "what's the helpline number?" is the number."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.SPEECH, 20.0, 24.0, "On the phone now is Priya, a nurse from Dunmore.", SpeechData()),
+            Evidence(EvidenceKind.TEXT, 23.0, 26.0, "Helpline: 0800 123 4567")]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "who's on the phone?", 25.0)
+    assert "Priya" in text and "0800" not in text and (20.0, 24.0) in cites, text
+    text = _ask(engine, "what's the helpline number?", 25.0)[0]
+    assert "0800 123 4567" in text, text

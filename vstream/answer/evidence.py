@@ -180,6 +180,8 @@ _CONCEPTS = (
 # Kinds whose look alone picks the rows: asked for the website, only rows that look like one answer.
 # Not time and number: "when" and "which room" also fit rows by their words.
 _STRICT = 11  # the first _STRICT concepts above
+# "who's on the phone?", "who phoned in?": someone calling, not a number to call
+_ON_THE_PHONE = re.compile(r"\b(?:on|over|by) the (?:tele)?phone\b|\bphon(?:ed|ing|es) in\b|\bcall(?:ed|ing|er)? in\b")
 
 
 def concept(target: str, content: str) -> float:
@@ -414,7 +416,7 @@ class EvidenceFinder:
         rows = self.rows(query, kinds)
         if not rows:
             return []
-        kind = strict_concept(target) if not query.quoted else None
+        kind = strict_concept(target) if not query.quoted and not _ON_THE_PHONE.search(query.question.lower()) else None
         if kind is not None and any(kind.search(ev.content) for ev in rows):
             rows = [ev for ev in rows if kind.search(ev.content)]  # "what's the website?": only web addresses
         measured: dict[int, float] = {}

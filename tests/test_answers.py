@@ -2018,3 +2018,17 @@ def test_on_the_phone_is_someone_calling_in_not_a_number_to_call():
     assert "Priya" in text and "0800" not in text and (20.0, 24.0) in cites, text
     text = _ask(engine, "what's the helpline number?", 25.0)[0]
     assert "0800 123 4567" in text, text
+
+
+def test_when_a_graphic_came_up_is_asked_by_what_it_reads_not_what_it_is_called():
+    """"When did the weather alert banner come up?": the band reads SEVERE WEATHER — "alert" and
+    "banner" name the graphic, they are not on it; a name caption shown later is not it."""
+    from memory.records import Evidence
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 12.0, 20.0, "SEVERE WEATHER"),
+            Evidence(EvidenceKind.TEXT, 12.0, 20.0, "Gales on the coast from 6pm"),
+            Evidence(EvidenceKind.TEXT, 30.0, 36.0, "Dana Whitfield"), Evidence(EvidenceKind.TEXT, 30.0, 36.0, "Forecaster")]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "when did the weather alert banner come up?", 50.0)
+    assert "SEVERE WEATHER" in text and "00:12.0" in text and "Dana" not in text and (12.0, 20.0) in cites, text

@@ -385,6 +385,11 @@ pink purple brown above below near next behind under over corner ticker crawl he
 caption band logo slide on-screen scrolling scrolls""".split())
 
 
+# What a graphic is called, not what it says: "the breaking news banner" reads BREAKING
+_SHOWN_AS = set("banner band caption graphic ticker crawl headline title card sign notice message alert news box bar "
+                "strap lower third popup pop".split())
+
+
 def _about_carrier(target: str) -> bool:
     ws = [w for w in re.findall(r"[a-z]+", target.lower())]
     return bool(ws) and all(w in _CARRIERS or w in OBJECT_WORDS for w in ws)
@@ -497,6 +502,9 @@ def _who_said(q: Query, f: EvidenceFinder) -> Composed:
 def when_said_or_shown(q: Query, f: EvidenceFinder) -> Composed:
     kinds = kinds_for(q)
     found = [s for s in f.matching(q, kinds) if s.score >= LEXICAL_MIN]
+    shown = " ".join(w for w in (q.target or "").split() if w not in _SHOWN_AS)
+    if not found and shown and shown != q.target:  # "when did the breaking news banner come up?": the band reads
+        found = [s for s in f.matching(q, kinds, target=shown) if s.score >= LEXICAL_MIN]  # BREAKING, not "banner"
     if not found and (row := named_row(q, f, q.target or "")) is not None and row.t_start <= q.now:
         return Composed(_sentence(quote(row)), [row])  # "when did the interview start?": its name caption
     if not found:

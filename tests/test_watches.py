@@ -61,3 +61,22 @@ def test_a_state_watch_fires_when_the_thing_is_shown_or_said_in_that_state():
     assert ws.check(None, [calm]) == []
     alerts = ws.check(None, [lost])
     assert len(alerts) == 1 and alerts[0].ts == 22.6, alerts
+
+
+def test_an_update_watch_waits_for_the_graphic_to_come_back():
+    """"Let me know when the fares get updated", set while the fares card is up: not that card, but the
+    next time it is put up; "tell me if another road gets closed" waits for a road and a closure."""
+    ws = WatchSet()
+    ws.add(parse_watch("let me know when the fares get updated"))
+    assert ws.check(_ocr(10.0, "FARES\nAdult: 2.40")) == []  # up when asked: not an update
+    assert ws.check(_ocr(12.0, "FARES\nAdult: 2.40")) == []
+    assert ws.check(_ocr(14.0, "CAM 2")) == [] and ws.check(_ocr(16.0, "CAM 2")) == []
+    alerts = ws.check(_ocr(20.0, "FARES\nAdult: 2.60"))
+    assert len(alerts) == 1 and alerts[0].ts == 20.0, alerts
+
+    ws = WatchSet()
+    ws.add(parse_watch("tell me if another road gets closed"))
+    said = Evidence(EvidenceKind.SPEECH, 30.0, 33.0, "The ring road is busy but moving.", SpeechData())
+    assert ws.check(None, [said]) == [] and ws.check(_ocr(35.0, "Ring Road: 18 min")) == []
+    alerts = ws.check(_ocr(40.0, "ROAD CLOSED\nFlooding on Mill Lane"))
+    assert len(alerts) == 1 and alerts[0].ts == 40.0, alerts

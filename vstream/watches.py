@@ -209,13 +209,21 @@ def _state_watch(t: str, low: str) -> Watch | None:
     """"Tell me if the Leeds train gets delayed", "ping me if a kid goes missing": the thing's words and its
     state, shown or said — each in its own words ("Exp 14:22", "we have a lost child")."""
     m = _STATE_WATCH.search(low)
-    if m is None or m.group(2) not in _STATES:
+    if m is None or m.group(2) not in _STATES and m.group(2) not in _UPDATED:
         return None
-    subject = [w for w in m.group(1).split() if w not in _GENERIC_TOPIC and w not in _SUBJECTS and w not in _SERVICE_WORDS]
+    subject = [w for w in m.group(1).split() if w not in _GENERIC_TOPIC and w not in _SUBJECTS and w not in _SERVICE_WORDS
+               and w not in _OTHER]
     if not subject or len(subject) > 3:
         return None
+    if m.group(2) in _UPDATED:  # "…when the journey times get updated": the graphic up again, not as it is now
+        return Watch(WatchKind.TEXT, " ".join(subject), threshold=TOPIC_MATCH, description=t, _armed=False)
     return Watch(WatchKind.TEXT, " ".join(subject), threshold=TOPIC_MATCH, said_too=True, state=_STATES[m.group(2)],
                  description=t)
+
+
+# A graphic updated is the graphic put up again: a watch set while it is up waits for it to go and come back
+_UPDATED = frozenset("updated update changed change changes refreshed revised".split())
+_OTHER = frozenset("another other new more next".split())  # "if another road gets closed": a road closed
 
 
 ROW_PIECES = 3  # "14:10 Leeds" | "Plat 4" | "Exp 14:22": OCR splits a board's row at its wide column gaps

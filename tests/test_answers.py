@@ -2032,3 +2032,33 @@ def test_when_a_graphic_came_up_is_asked_by_what_it_reads_not_what_it_is_called(
     engine = AnswerEngine(_EmbeddedView(rows))
     text, cites = _ask(engine, "when did the weather alert banner come up?", 50.0)
     assert "SEVERE WEATHER" in text and "00:12.0" in text and "Dana" not in text and (12.0, 20.0) in cites, text
+
+
+def test_a_board_row_read_in_pieces_answers_for_its_own_row():
+    """"What gate for Lisbon?": the board row "TP 1351 Lisbon" | "Gate 12" | "Boarding" answers with its own
+    gate — not the gate of the row above it ("Gate 7" shown at the same time); asked again after the
+    board changed, the row's latest gate; a row's numbers are no versions of another row's."""
+    from memory.records import Box, Evidence, TextData
+    from vstream.answer.engine import AnswerEngine
+
+    def line(t0, t1, content, x0, y0, x1):
+        return Evidence(EvidenceKind.TEXT, t0, t1, content, TextData(box=Box(x0, y0, x1, y0 + 0.07)))
+    rows = [line(10.0, 30.0, "DEPARTURES", 0.40, 0.20, 0.60),
+            line(10.0, 30.0, "BA 478 Madrid", 0.10, 0.30, 0.35), line(10.0, 30.0, "Gate 7", 0.45, 0.30, 0.60),
+            line(10.0, 30.0, "TP 1351 Lisbon", 0.10, 0.40, 0.35), line(10.5, 29.0, "Gate 12", 0.45, 0.40, 0.60),
+            line(40.0, 60.0, "BA 478 Madrid", 0.10, 0.30, 0.35), line(40.0, 60.0, "Gate 7", 0.45, 0.30, 0.60),
+            line(40.0, 60.0, "TP 1351 Lisbon", 0.10, 0.40, 0.35), line(40.5, 59.0, "Gate 15", 0.45, 0.40, 0.60),
+            line(5.0, 60.0, "Weather in Lisbon and Madrid: 18C, sunny", 0.10, 0.90, 0.90)]  # a ticker's line
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "what gate for lisbon?", 20.0)
+    assert "“Gate 12”" in text and "Gate 7" not in text and (10.5, 29.0) in cites, text
+    text, cites = _ask(engine, "what gate is lisbon now", 50.0)
+    assert "“Gate 15”" in text and "Gate 7" not in text and "Gate 12" not in text, text
+    text = _ask(engine, "which gate is the madrid flight?", 50.0)[0]
+    assert "“Gate 7”" in text and "Gate 15" not in text, text
+    from vstream.answer.evidence import Scored, latest_versions
+    from vstream.answer.query import analyze
+    found = engine.finder.matching(analyze("what gate for lisbon?", now=20.0), (EvidenceKind.TEXT,))
+    assert {s.row.content for s in found if s.lexical >= 0.9} == {"TP 1351 Lisbon", "Gate 12"}, found  # the row, whole
+    kept = latest_versions([Scored(r, 0.9, 0.9) for r in rows if r.content.startswith("Gate")], "gate")
+    assert sorted(s.row.content for s in kept) == ["Gate 15", "Gate 7"], kept  # a row's latest, not one for the board

@@ -12,6 +12,7 @@ from dataclasses import replace
 from memory.records import Evidence, EvidenceKind, ObjectsData
 from retrieval.timeparse import TimeWindow
 from vstream.answer.evidence import (
+    _PAGE,
     LEXICAL_MIN,
     EvidenceFinder,
     Scored,
@@ -20,6 +21,7 @@ from vstream.answer.evidence import (
     lexical_words,
     members,
     motion_fit,
+    row_mates,
     stem,
     words,
 )
@@ -70,7 +72,6 @@ from vstream.answer.ownwords import (
     trend,
 )
 from vstream.answer.phrasing import (
-    _PAGE,
     BESIDE_S,
     RECENT_S,
     Composed,
@@ -91,7 +92,6 @@ from vstream.answer.phrasing import (
     not_found,
     quote,
     reply,
-    row_mates,
     span_text,
 )
 from vstream.answer.query import (

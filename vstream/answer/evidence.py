@@ -56,7 +56,7 @@ for _group in ("toilets toilet restroom restrooms bathroom bathrooms washroom wa
                # what is still to be had: a sign's "38 FREE", "12 AVAILABLE" for "how many spaces left?" (below)
                "free available vacant remaining",
                # a state or a thing said in other everyday words: "is Bridge Street shut?" — "ROAD CLOSED"
-               "closed shut", "cancelled canceled", "backpack rucksack bag", "child kid kids children"):
+               "closed shut", "cancelled canceled", "platform platforms plat", "backpack rucksack bag", "child kid kids children"):
     _first, *_rest = _group.split()
     for _w in _rest:
         _SAME[_w] = _first
@@ -433,12 +433,23 @@ class EvidenceFinder:
                                                                             abs(o.t_start - ev.t_start) <= 1.0])))
                         if rest else 1.0 for ev in rows if measure.search(ev.content)}
         semantic = self._semantic(target, query)
+        index = self.sync(query)
+
+        def on_row(ev: Evidence) -> float:
+            """A board's row is read in pieces ("14:25 York" | "Plat 2" | "On time"): a piece with some of the
+            asked words is matched with the pieces beside it ("what platform for York?"), a little below a line
+            that has them all itself."""
+            own = lexical(target, ev.content)
+            if ev.kind is not EvidenceKind.TEXT or query.quoted or not 0.0 < own < 1.0 or _box(ev) is None:
+                return 0.0
+            mates = row_mates(ev, index.window((EvidenceKind.TEXT,), ev.t_start, ev.t_end))
+            return 0.95 * lexical(target, " ".join([ev.content] + [m.content for m in mates])) if mates else 0.0
         out = []
         for ev in rows:
             if ev.kind is EvidenceKind.MOTION:  # our own words ("a blue thing came in at the left edge"): only
                 lex = score = motion_fit(target, ev)  # colour and shape match, not "things" or "left"
             else:
-                lex = max(lexical(query.quoted or target, ev.content), measured.get(id(ev), 0.0))
+                lex = max(lexical(query.quoted or target, ev.content), measured.get(id(ev), 0.0), on_row(ev))
                 # a measure's subject is matched by its words ("what team is Berg on?" is not "Team Solaris")
                 score = lex if query.quoted or measured else max(lex, semantic.get(ev.id, 0.0))
             if score >= min(LEXICAL_MIN, SEMANTIC_MIN):
@@ -520,6 +531,9 @@ def numbers_hidden(content: str) -> str:
     return _DIGITS.sub("#", content.lower())
 
 
+VERSION_Y = 0.05  # a graphic's versions sit at one height (a fraction of the frame); a board's rows 0.1 apart
+
+
 def latest_versions(found: list[Scored], target: str = "") -> list[Scored]:
     """On-screen lines that differ only in their numbers are one graphic whose value changed ("38 KM TO
     GO", later "21 KM TO GO"; "Gap: 1:48", later "Gap: 0:52"): for a question about now, the latest
@@ -531,6 +545,8 @@ def latest_versions(found: list[Scored], target: str = "") -> list[Scored]:
     for s in found:
         key = numbers_hidden(s.row.content) if s.row.kind is EvidenceKind.TEXT and _DIGITS.search(s.row.content) \
             else f"row {id(s.row)}"
+        if (box := _box(s.row)) is not None:  # versions are at one place: "Plat 4" and "Plat 5" on two rows are not
+            key += f" @{round(box.y0 / VERSION_Y)}"
         groups.setdefault(key, []).append(s)
     out = []
     for group in groups.values():
@@ -606,3 +622,40 @@ def kinds_for(query: Query) -> tuple[EvidenceKind, ...]:
     if not kinds:
         kinds = [EvidenceKind.TEXT, EvidenceKind.SPEECH, EvidenceKind.CAPTION, EvidenceKind.MOTION]
     return tuple(kinds)
+
+
+# ---- on-screen lines by where they sit ------------------------------------------------------------------------
+_PAGE = re.compile(r"^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")  # a slide or page number, "3/8"
+
+
+def _box(row: Evidence):
+    return getattr(row.data, "box", None)
+
+
+def row_mates(row: Evidence, text: list[Evidence]) -> list[Evidence]:
+    """The other pieces of `row`'s line on a board or table, left to right: OCR reads "14:10 Leeds",
+    "Plat 4" and "Exp 14:22" apart (wide gaps between columns), each piece a read or two apart in time —
+    on its band and up most of the same time."""
+    def together(o: Evidence) -> bool:
+        shared = min(o.t_end, row.t_end) - max(o.t_start, row.t_start)
+        return shared >= 0.5 * min(o.t_end - o.t_start, row.t_end - row.t_start) > 0
+    return sorted(banded(row, [o for o in text if o is not row and together(o) and not _PAGE.match(o.content)]),
+                  key=lambda o: o.data.box.x0)
+
+
+def banded(row: Evidence, others: list[Evidence]) -> list[Evidence]:
+    """Lines on `row`'s band, beside it (a band's label box and its text: "DOOR ALARM" | "Door 3B held open"),
+    except pieces cut by the frame's left or right edge (a ticker's, scrolling through)."""
+    a = _box(row)
+    if a is None or _at_edge(a):
+        return []
+    out = []
+    for o in others:
+        b = _box(o)
+        if b is not None and not _at_edge(b) and min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0):
+            out.append(o)
+    return out
+
+
+def _at_edge(box) -> bool:
+    return box.x0 <= 0.005 or box.x1 >= 0.995  # a band drawn from the edge still reads from 0.01 in (OCR margin)

@@ -10,16 +10,18 @@ from dataclasses import replace
 
 from memory.records import Evidence, EvidenceKind
 from vstream.answer.evidence import (
+    _PAGE,
     LEXICAL_MIN,
     EvidenceFinder,
+    _at_edge,
     lexical,
     lexical_words,
     numbers_hidden,
+    row_mates,
     stem,
     words,
 )
 from vstream.answer.phrasing import (
-    _PAGE,
     BESIDE_S,
     HEADING_S,
     PASSING_S,
@@ -27,7 +29,6 @@ from vstream.answer.phrasing import (
     REPLY_S,
     Composed,
     _about,
-    _at_edge,
     _best,
     _norm,
     _sentence,
@@ -41,7 +42,6 @@ from vstream.answer.phrasing import (
     panel,
     quote,
     reply,
-    row_mates,
     span_text,
 )
 from vstream.answer.query import (

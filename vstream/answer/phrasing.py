@@ -9,10 +9,14 @@ from dataclasses import dataclass, field, replace
 
 from memory.records import Evidence, EvidenceKind, Span
 from vstream.answer.evidence import (
+    _PAGE,
     EvidenceFinder,
     Scored,
+    _box,
+    banded,
     kinds_for,
     lexical_words,
+    row_mates,
     stem,
     words,
 )
@@ -232,35 +236,6 @@ def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:
     return [row] + (mates[:5] or together[:5])  # (a slide: title, 4 lines)
 
 
-def row_mates(row: Evidence, text: list[Evidence]) -> list[Evidence]:
-    """The other pieces of `row`'s line on a board or table, left to right: OCR reads "14:10 Leeds",
-    "Plat 4" and "Exp 14:22" apart (wide gaps between columns), each piece a read or two apart in time —
-    on its band and up most of the same time."""
-    def together(o: Evidence) -> bool:
-        shared = min(o.t_end, row.t_end) - max(o.t_start, row.t_start)
-        return shared >= 0.5 * min(o.t_end - o.t_start, row.t_end - row.t_start) > 0
-    return sorted(banded(row, [o for o in text if o is not row and together(o) and not _PAGE.match(o.content)]),
-                  key=lambda o: o.data.box.x0)
-
-
-def banded(row: Evidence, others: list[Evidence]) -> list[Evidence]:
-    """Lines on `row`'s band, beside it (a band's label box and its text: "DOOR ALARM" | "Door 3B held open"),
-    except pieces cut by the frame's left or right edge (a ticker's, scrolling through)."""
-    a = _box(row)
-    if a is None or _at_edge(a):
-        return []
-    out = []
-    for o in others:
-        b = _box(o)
-        if b is not None and not _at_edge(b) and min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0):
-            out.append(o)
-    return out
-
-
-def _at_edge(box) -> bool:
-    return box.x0 <= 0.005 or box.x1 >= 0.995  # a band drawn from the edge still reads from 0.01 in (OCR margin)
-
-
 def panel(row: Evidence, others: list[Evidence]) -> list[Evidence]:
     """The lines stacked with `row` in one block ("VOTE RESULT" over "In favour: 7" over "Against: 2"):
     each is aligned with the next (left edges or centres) and sits at most a line's height below or above
@@ -276,10 +251,6 @@ def panel(row: Evidence, others: list[Evidence]) -> list[Evidence]:
                 rest.remove(o)
                 grown = True
     return sorted(block[1:], key=lambda o: _box(o).y0)
-
-
-def _box(row: Evidence):
-    return getattr(row.data, "box", None)
 
 
 ALIGN = 0.03  # lines of one block share a left edge (a lower third) or a centre (a results panel), frame fractions
@@ -330,7 +301,6 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-_PAGE = re.compile(r"^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")  # a slide or page number, "3/8"
 
 
 def _uniq(rows: list[Evidence]) -> list[Evidence]:

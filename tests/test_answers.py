@@ -2062,3 +2062,30 @@ def test_a_board_row_read_in_pieces_answers_for_its_own_row():
     assert {s.row.content for s in found if s.lexical >= 0.9} == {"TP 1351 Lisbon", "Gate 12"}, found  # the row, whole
     kept = latest_versions([Scored(r, 0.9, 0.9) for r in rows if r.content.startswith("Gate")], "gate")
     assert sorted(s.row.content for s in kept) == ["Gate 15", "Gate 7"], kept  # a row's latest, not one for the board
+
+
+def test_cameras_are_counted_by_their_labels_and_a_value_asked_before_is_its_earlier_version():
+    """"How many different cameras so far?" counts the distinct camera labels (a camera that came back is
+    one), not the cuts; with none, it says it can't tell. "What was it before?" after "what's the wait at
+    gate A now?" is that line's earlier value."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.TEXT, 0.0, 20.0, "CAM 03 - LOBBY"), Evidence(EvidenceKind.TEXT, 20.0, 35.0, "CAM 11 - DOCK"),
+            Evidence(EvidenceKind.TEXT, 35.0, 60.0, "CAM 3 - LOBBY"), Evidence(EvidenceKind.TEXT, 60.0, 80.0, "CAM 08 - ROOF"),
+            Evidence(EvidenceKind.TEXT, 10.0, 18.0, "Wait at gate A: 15 min"),
+            Evidence(EvidenceKind.TEXT, 50.0, 58.0, "Wait at gate A: 40 min"),
+            Evidence(EvidenceKind.TEXT, 5.0, 80.0, "GATE A OPENS 09:00")]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "how many different cameras so far", 70.0)
+    assert text.startswith("3 cameras") and "CAM 11 - DOCK" in text and "CAM 08 - ROOF" in text and len(cites) == 3, text
+    assert _ask(engine, "how many diff cams?", 10.0)[0].startswith("1 camera ")
+    empty = AnswerEngine(_EmbeddedView(rows[4:]))
+    assert _ask(empty, "how many cameras have we seen", 70.0)[0].startswith("I haven't seen a camera label")
+    ans = engine.answer("what was it before?", now=70.0, previous="whats the wait at gate a now")
+    assert ans.text.startswith("Before: “Wait at gate A: 15 min”") and "40 min" in ans.text, ans.text
+    said = AnswerEngine(_EmbeddedView([Evidence(EvidenceKind.SPEECH, 5.0, 9.0, "The 7:10 bus is running late because of roadworks.",
+                                                 SpeechData()),
+                                        Evidence(EvidenceKind.SPEECH, 12.0, 15.0, "Why not take the tram instead?", SpeechData())]))
+    ans = said.answer("why?", now=20.0, previous="how late is the bus")  # the reason for what was just asked
+    assert "roadworks" in ans.text and "tram" not in ans.text, ans.text

@@ -21,6 +21,7 @@ from vstream.answer.evidence import (
     lexical_words,
     members,
     motion_fit,
+    numbers_hidden,
     row_mates,
     stem,
     words,
@@ -46,6 +47,7 @@ from vstream.answer.ownwords import (
     brand,
     by_role,
     callee,
+    cameras_seen,
     caption_answer,
     card_of,
     changed,
@@ -716,6 +718,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return clock  # "what time is it?": the clock on screen, not a sentence with "time" in it
     if (label := source_label(q, f)) is not None:
         return label  # "which camera is this?", "which street is this cam on?": the feed's own label
+    if (cams := cameras_seen(q, f)) is not None:
+        return cams  # "how many different cameras so far?": the distinct labels, not scene changes
     if (swapped := changed(q, f)) is not None:
         return swapped  # "what changed on the board?": what came up where something else was
     if (moved := trend(q, f)) is not None:
@@ -1163,6 +1167,31 @@ _WHERE_DID = re.compile(r"^where (?:did|does|do|will|has|have|had) (?!(?:it|they
                         r"\w+")
 
 
+_BEFORE_Q = re.compile(r"\b(?:before|earlier|previously|at first|originally|used to be)\s*\??$")
+
+
+def version_before(f: EvidenceFinder, q: Query) -> Composed | None:
+    """Of the matched on-screen lines, the graphic shown in versions that differ in their numbers ("A40 to city
+    centre: 35 min", later "…: 55 min"): the version before its latest, with the latest. None when no matched
+    line was shown in two versions."""
+    past = replace(q, scope=Scope.ALL)  # "before" is never now, whatever the question it follows asked
+    text = [r for r in f.rows(past, (EvidenceKind.TEXT,)) if r.t_start <= q.now]
+    best: tuple[Evidence, Evidence] | None = None
+    for s in f.matching(past, (EvidenceKind.TEXT,)):
+        if s.row.kind is not EvidenceKind.TEXT or not re.search(r"\d", s.row.content):
+            continue
+        key = numbers_hidden(s.row.content)
+        versions = sorted((r for r in text if numbers_hidden(r.content) == key), key=lambda r: r.t_start)
+        changed = [r for r in versions if r.content != versions[-1].content]
+        if changed and (best is None or versions[-1].t_start > best[1].t_start):
+            best = (changed[-1], versions[-1])
+    if best is None:
+        return None
+    before, latest = best
+    return Composed(f"Before: {quote(before).removeprefix('the screen showed ')}; then {quote(latest).removeprefix('the screen showed ')}.",
+                    [before, latest])
+
+
 def open_question(q: Query, f: EvidenceFinder) -> Composed:
     """what / who / where: what was read or heard about it; else what is seen."""
     cls = q.object_class
@@ -1191,6 +1220,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
         text = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,))
         found = [s for s in found if s.row.kind is not EvidenceKind.TEXT or _names_beside(s.row, names, text)]
     found = labelled(q, _not_echo(found, q.question))
+    if q.target and _BEFORE_Q.search(low) and (earlier := version_before(f, q)) is not None:
+        return earlier  # "what was it before?": the value this graphic showed before its latest
     if found and _ASKS_NUMBER.search(low):  # "what's the number for injured birds?": a line with a number answers
         found = [s for s in found if _NUMBER.search(s.row.content)]
         if not found:

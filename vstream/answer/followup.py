@@ -23,7 +23,10 @@ _CARRY_ON = re.compile(r"^(?:and|what about|how about)\b")
 _POINTS_BACK = re.compile(r"\b(?:said|says|say|mention(?:ed|s)?|mean|meant|ask(?:ed|s)?|told|tell|report(?:ed|s)?)\s+"
                           r"(?:that|this|it)\b"
                           r"|^(?:when|where|why|what time)\s+(?:was|is|did|does|will)\s+(?:that|it)\b"
-                          r"|^(?:til|till|until|since|by)\s+(?:what|when|how)\b")
+                          r"|^(?:til|till|until|since|by)\s+(?:what|when|how)\b"
+                          # "what was it before?": the same thing's earlier value; "why?" alone: the reason for it
+                          r"|^what\s+(?:was|were|did)\s+(?:it|that|they|this)\s+(?:say\s+)?(?:before|earlier|at first|"
+                          r"originally|previously)\b|^(?:but |and )?why\s*\??$")
 _WH = re.compile(r"\b(?:what|who|whom|whose|which|where|when|why|how|is|are|was|were|did|does|do|has|have|can|could)\b")
 _EVER = re.compile(r"\b(?:so far|ever|in total|altogether|all along|the whole)\b")
 

@@ -1206,3 +1206,29 @@ def clock_now(q: Query, f: EvidenceFinder) -> Composed | None:
 
 
 CLOCK_SLACK_S = 2.5  # read up to the last OCR run: on screen until the next one
+
+
+# ---- how many cameras: the distinct labels a multi-camera feed put up ------------------------------------------
+_CAMERAS_Q = re.compile(r"\bhow many (?:different |diff |separate |distinct )?(?:cameras|cams|camera angles|camera views|"
+                        r"cctv cameras|feeds)\b")
+_CAM_NO = re.compile(r"\b(?:cam(?:era)?|cctv)\s*(\d+)\b", re.I)
+
+
+def cameras_seen(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"How many different cameras so far?": the distinct camera labels put up ("CAM 2 · MAIN CONCOURSE", "CAM
+    6 · FRONT ENTRANCE" — one camera each, however often it came back), each with when it was first up. None
+    when not asked; with no label, that none was seen (the shots alone do not say which camera is which)."""
+    if not _CAMERAS_Q.search(q.question.lower()):
+        return None
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    first: dict[str, Evidence] = {}
+    for r in f.rows(past, (EvidenceKind.TEXT,)):
+        if r.t_start <= q.now and (m := _CAM_NO.search(r.content)) is not None:
+            first.setdefault(m.group(1).lstrip("0") or "0", r)
+    if not first:
+        return Composed(f"I haven't seen a camera label on screen {_upto(past)}, so I can't tell cameras apart "
+                        "(a cut may be the same camera or another).")
+    rows = sorted(first.values(), key=lambda r: r.t_start)
+    return Composed(f"{len(rows)} {plural('camera', len(rows))} by their labels {_upto(past)}: "
+                    + "; ".join(f"“{r.content}” (first at {fmt_time(r.t_start)})" for r in rows) + ".", rows,
+                    count=len(rows))

@@ -1920,7 +1920,10 @@ def test_what_changed_is_what_came_up_where_something_else_was():
             + board(40.0, 70.0, "Gate B9", "Final call")[3:]
             + [line(40.0, 45.0, "Gate B6", 0.45, 0.30, 0.60), line(45.0, 70.0, "Gate B9", 0.45, 0.30, 0.60),
                line(40.0, 45.0, "Boarding", 0.70, 0.30, 0.85), line(45.0, 70.0, "Final call", 0.70, 0.30, 0.85),
-               line(0.0, 35.0, "CAM 3 - CHECK-IN", 0.05, 0.80, 0.40), line(35.0, 70.0, "CAM 4 - SECURITY", 0.05, 0.80, 0.40),
+               line(0.0, 35.0, "CAM 3 - CHECK-IN", 0.05, 0.80, 0.40), line(35.0, 50.0, "CAM 4 - SECURITY", 0.05, 0.80, 0.40),
+               line(52.0, 70.0, "CAM 4 - SECURITY", 0.05, 0.80, 0.40),  # read again after a flicker: no change
+               line(40.0, 70.0, "FLIGHTS TODAY", 0.40, 0.20, 0.60),
+               line(10.0, 48.0, "Rain 12C", 0.75, 0.05, 0.95), line(48.0, 70.0, "Sun 14C", 0.75, 0.05, 0.95),
                line(0.0, 45.0, "10:41", 0.02, 0.02, 0.10), line(45.0, 70.0, "10:42", 0.02, 0.02, 0.10),
                line(10.0, 16.0, "Welcome to Riverside Airport", 0.00, 0.92, 0.45),
                line(47.0, 53.0, "Free Wi-Fi in every lounge", 0.05, 0.92, 0.50),
@@ -1935,8 +1938,10 @@ def test_what_changed_is_what_came_up_where_something_else_was():
     assert "CAM 4" not in text, text
     text = _ask(engine, "anything changed?", 37.0)[0]  # on screen at large, a label is a change
     assert "“CAM 4 - SECURITY” where “CAM 3 - CHECK-IN” was" in text, text
-    text = _ask(engine, "anything changed?", 56.0)[0]  # the latest change on screen: the board's, not a ticker or clock
-    assert "“Gate B9”" in text and "Wi-Fi" not in text and "10:4" not in text, text
+    text = _ask(engine, "anything changed?", 56.0)[0]  # the latest change on screen: not a ticker, clock or re-read
+    assert "“Sun 14C” where “Rain 12C” was" in text and "Wi-Fi" not in text and "10:4" not in text and "CAM" not in text, text
+    text = _ask(engine, "what changed on the flights", 56.0)[0]  # the lines put up with that heading
+    assert "“Gate B9”" in text and "Sun" not in text, text
 
 
 def test_the_feeds_clock_and_its_camera_label_answer_what_time_and_which_street():

@@ -1141,10 +1141,16 @@ def changed(q: Query, f: EvidenceFinder) -> Composed | None:
     pairs = []
     for new in text:  # each piece with the one it replaced last ("Exp 14:22" where "On time" was, not an older one)
         olds = [old for old in text if old is not new and new.t_end - new.t_start > PASSING_S and _replaced(old, new)]
-        if olds:
+        if olds and not any(o.content == new.content and o.t_start < new.t_start and _replaced(o, new, same=True)
+                            for o in text):  # a line read again after a flicker is no change
             pairs.append((max(olds, key=lambda o: (o.t_end, o.t_end - o.t_start)), new))
     if _TABLE_WORDS.search(q.question.lower()):  # "on the board": a row of a table, not the camera's label
         pairs = [(old, new) for old, new in pairs if row_mates(new, text)]
+    named = " ".join(w for w in (q.target or "").split() if w not in _CHANGE_WORDS)
+    heads = [r for r in text if named and lexical(named, r.content) >= 1.0]
+    if heads:  # "what changed on the journey times?": the lines put up with that heading
+        pairs = [(old, new) for old, new in pairs if any(h.t_start - HEADING_S <= new.t_start <= h.t_end
+                                                         and new.data.box.y0 >= h.data.box.y0 for h in heads)]  # under it
     if not pairs:
         return None
     start = max(new.t_start for _, new in pairs)
@@ -1162,15 +1168,22 @@ def _same_band(a, b) -> bool:
     return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
 
 
-def _replaced(old: Evidence, new: Evidence) -> bool:
+def _replaced(old: Evidence, new: Evidence, same: bool = False) -> bool:
     """`new` came up where `old` was (most of the smaller box inside the other) after `old` went, with
-    other words."""
+    other words (`same`: with the same words — a re-read)."""
     a, b = old.data.box, new.data.box
     inter = max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
     small = min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0))
-    return (old.t_end <= new.t_start + BESIDE_S and new.t_start - old.t_end <= CHANGE_GAP_S and old.t_start < new.t_start
-            and small > 0 and inter >= 0.5 * small and _norm(old.content) != _norm(new.content)
+    placed = small > 0 and inter >= 0.5 * small and old.t_start < new.t_start
+    if same:
+        return placed
+    return (placed and old.t_end <= new.t_start + BESIDE_S and new.t_start - old.t_end <= CHANGE_GAP_S
+            and _norm(old.content) != _norm(new.content)
             and not (_norm(old.content) in _norm(new.content) or _norm(new.content) in _norm(old.content)))
+
+
+_CHANGE_WORDS = frozenset("changed change changes updated update new different board screen sign display panel list "
+                          "table".split())
 
 
 def _uniq_rows(rows: list[Evidence]) -> list[Evidence]:

@@ -32,6 +32,7 @@ from vstream.answer.phrasing import (
     _best,
     _norm,
     _sentence,
+    _uniq,
     _upto,
     _with_beside,
     aligned,
@@ -1161,11 +1162,7 @@ def changed(q: Query, f: EvidenceFinder) -> Composed | None:
         on = f" beside “{left[0].content}”" if left else ""
         parts.append(f"“{new.content}”{on} where “{old.content}” was ({span_text(old.t_start, old.t_end)})")
         used += [new, old] + left[:1]
-    return Composed(f"What changed on screen at {fmt_time(start)}: " + "; ".join(parts) + ".", _uniq_rows(used))
-
-
-def _same_band(a, b) -> bool:
-    return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
+    return Composed(f"What changed on screen at {fmt_time(start)}: " + "; ".join(parts) + ".", _uniq(used))
 
 
 def _replaced(old: Evidence, new: Evidence, same: bool = False) -> bool:
@@ -1185,13 +1182,6 @@ def _replaced(old: Evidence, new: Evidence, same: bool = False) -> bool:
 _CHANGE_WORDS = frozenset("changed change changes updated update new different board screen sign display panel list "
                           "table".split())
 
-
-def _uniq_rows(rows: list[Evidence]) -> list[Evidence]:
-    out: list[Evidence] = []
-    for r in rows:
-        if not any(r is o for o in out):
-            out.append(r)
-    return out
 
 
 # ---- the time of day on screen: "what time is it?" ---------------------------------------------------------------

@@ -1942,6 +1942,12 @@ def test_what_changed_is_what_came_up_where_something_else_was():
     assert "“Sun 14C” where “Rain 12C” was" in text and "Wi-Fi" not in text and "10:4" not in text and "CAM" not in text, text
     text = _ask(engine, "what changed on the flights", 56.0)[0]  # the lines put up with that heading
     assert "“Gate B9”" in text and "Sun" not in text, text
+    title = AnswerEngine(_EmbeddedView(rows + [line(0.0, 8.0, "Riverside Airport Live", 0.40, 0.30, 0.62)]))
+    text = _ask(title, "what changed on the board?", 20.0)[0]  # a title card where the board went up is no change
+    assert "Riverside" not in text, text
+    fresh = AnswerEngine(_EmbeddedView([line(10.0, 30.0, "Gate B4", 0.45, 0.30, 0.60),
+                                        line(44.0, 45.5, "Gate B9", 0.45, 0.30, 0.60)]))  # up 1.5 s when asked
+    assert "“Gate B9” where “Gate B4” was" in _ask(fresh, "what changed?", 46.0)[0]
 
 
 def test_the_feeds_clock_and_its_camera_label_answer_what_time_and_which_street():

@@ -1141,7 +1141,8 @@ def changed(q: Query, f: EvidenceFinder) -> Composed | None:
             and not any(_same_band(r.data.box, o.data.box) for o in scrolling)]
     pairs = []
     for new in text:  # each piece with the one it replaced last ("Exp 14:22" where "On time" was, not an older one)
-        olds = [old for old in text if old is not new and new.t_end - new.t_start > PASSING_S and _replaced(old, new)]
+        up = new.t_end - new.t_start > PASSING_S or new.t_end >= q.now - NOW_SLACK_S  # or just put up
+        olds = [old for old in text if old is not new and up and _replaced(old, new) and _same_graphic(old, new, text)]
         if olds and not any(o.content == new.content and o.t_start < new.t_start and _replaced(o, new, same=True)
                             for o in text):  # a line read again after a flicker is no change
             pairs.append((max(olds, key=lambda o: (o.t_end, o.t_end - o.t_start)), new))
@@ -1177,6 +1178,19 @@ def _replaced(old: Evidence, new: Evidence, same: bool = False) -> bool:
     return (placed and old.t_end <= new.t_start + BESIDE_S and new.t_start - old.t_end <= CHANGE_GAP_S
             and _norm(old.content) != _norm(new.content)
             and not (_norm(old.content) in _norm(new.content) or _norm(new.content) in _norm(old.content)))
+
+
+def _same_graphic(old: Evidence, new: Evidence, text: list[Evidence]) -> bool:
+    """`new` is `old`'s graphic shown again with other words, not another graphic put where it was (a title
+    card, a board a quarter of a minute later): it came up as `old` went, or shares a word with it ("Plat 2",
+    "Plat 5"), or sits beside the same piece of its row ("14:10 Leeds" beside "On", later "Exp 14:22")."""
+    if new.t_start - old.t_end <= BESIDE_S:
+        return True
+    if {w for w in words(old.content) if not w.isdigit()} & {w for w in words(new.content) if not w.isdigit()}:
+        return True
+    def left(r: Evidence) -> set[str]:
+        return {m.content for m in row_mates(r, text) if m.data.box.x1 <= r.data.box.x0 + 0.01}
+    return bool(left(old) & left(new))
 
 
 _CHANGE_WORDS = frozenset("changed change changes updated update new different board screen sign display panel list "

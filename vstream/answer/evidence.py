@@ -21,6 +21,7 @@ from vstream.senses.objects import describe
 LEXICAL_MIN = 0.6
 SEMANTIC_MIN = 0.45
 SEMANTIC_K = 256  # nearest rows looked at per question
+ROW_LOOKS = 64  # board rows read in pieces joined per question, latest first (each looks up the pieces beside it)
 NOW_SLACK_S = 2.5  # a text line seen up to the last OCR run counts as on screen until the next run
 SMOOTH_S = 1.0  # counts "now" are the largest count of the last second (2-3 frames at 2 fps)
 
@@ -434,22 +435,25 @@ class EvidenceFinder:
                         if rest else 1.0 for ev in rows if measure.search(ev.content)}
         semantic = self._semantic(target, query)
         index = self.sync(query)
+        budget = [ROW_LOOKS]
 
-        def on_row(ev: Evidence) -> float:
+        def on_row(ev: Evidence, own: float) -> float:
             """A board's row is read in pieces ("14:25 York" | "Plat 2" | "On time"): a piece with some of the
-            asked words is matched with the pieces beside it ("what platform for York?"), a little below a line
-            that has them all itself."""
-            own = lexical(target, ev.content)
-            if ev.kind is not EvidenceKind.TEXT or query.quoted or not 0.0 < own < 1.0 or _box(ev) is None:
+            asked words (`own`) is matched with the pieces beside it ("what platform for York?"), a little below
+            a line that has them all itself."""
+            if ev.kind is not EvidenceKind.TEXT or query.quoted or not 0.0 < own < 1.0 or _box(ev) is None \
+                    or budget[0] <= 0:
                 return 0.0
+            budget[0] -= 1  # the latest rows first (the loop runs back in time): a long feed's older pieces wait
             mates = row_mates(ev, index.window((EvidenceKind.TEXT,), ev.t_start, ev.t_end))
             return 0.95 * lexical(target, " ".join([ev.content] + [m.content for m in mates])) if mates else 0.0
         out = []
-        for ev in rows:
+        for ev in reversed(rows):
             if ev.kind is EvidenceKind.MOTION:  # our own words ("a blue thing came in at the left edge"): only
                 lex = score = motion_fit(target, ev)  # colour and shape match, not "things" or "left"
             else:
-                lex = max(lexical(query.quoted or target, ev.content), measured.get(id(ev), 0.0), on_row(ev))
+                own = lexical(query.quoted or target, ev.content)
+                lex = max(own, measured.get(id(ev), 0.0), on_row(ev, own))
                 # a measure's subject is matched by its words ("what team is Berg on?" is not "Team Solaris")
                 score = lex if query.quoted or measured else max(lex, semantic.get(ev.id, 0.0))
             if score >= min(LEXICAL_MIN, SEMANTIC_MIN):

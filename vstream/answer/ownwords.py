@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 from memory.records import Evidence, EvidenceKind
+from retrieval.timeparse import TimeWindow
 from vstream.answer.evidence import (
     _PAGE,
     LEXICAL_MIN,
@@ -1125,6 +1126,7 @@ _CHANGED_Q = re.compile(r"\bwhat(?:'s| has| have)? (?:just |now )?(?:changed|bee
                         r"\bwhat changes?\b|\bhow (?:has|did) (?:the |it )?\w* ?change\b")
 _TABLE_WORDS = re.compile(r"\b(board|boards|table|timetable|departures|arrivals|scoreboard|standings|leaderboard|list|"
                           r"schedule|results)\b")
+CHANGE_Y = 0.05  # lines compared for a change sit at about one height (frame fractions)
 CHANGE_GAP_S = 120.0  # a graphic taken down and put up again changed (a board up again half a minute later)
 _ONLY_TIME = re.compile(r"^[\s\d/:.\-]+$")  # a clock or date stamp ticks over: no change worth telling
 
@@ -1135,16 +1137,24 @@ def changed(q: Query, f: EvidenceFinder) -> Composed | None:
     its row ("14:25 York"). None when the question asks no change or nothing on screen was replaced."""
     if not _CHANGED_Q.search(q.question.lower()):
         return None
-    rows = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.now and r.data.box]
+    # the last CHANGE_GAP_S of changes, each against what stood at its height before (a 1-hour feed holds
+    # thousands of lines: each is compared with the few at its height, not with all)
+    span = replace(q, scope=Scope.WINDOW, window=TimeWindow(max(0.0, q.now - 2 * CHANGE_GAP_S), q.now, "last"))
+    rows = [r for r in f.rows(span, (EvidenceKind.TEXT,)) if r.t_start <= q.now and r.data.box]
     scrolling = [r for r in rows if _at_edge(r.data.box)]  # a ticker's band: its pieces come and go, nothing changes
     text = [r for r in rows if not _ONLY_TIME.match(r.content) and not _PAGE.match(r.content)
             and not any(_same_band(r.data.box, o.data.box) for o in scrolling)]
+    at: dict[int, list[Evidence]] = {}
+    for r in text:
+        at.setdefault(round(r.data.box.y0 / CHANGE_Y), []).append(r)
     pairs = []
-    for new in text:  # each piece with the one it replaced last ("Exp 14:22" where "On time" was, not an older one)
+    for new in (r for r in text if r.t_start >= q.now - CHANGE_GAP_S):  # each with the piece it replaced last
         up = new.t_end - new.t_start > PASSING_S or new.t_end >= q.now - NOW_SLACK_S  # or just put up
-        olds = [old for old in text if old is not new and up and _replaced(old, new) and _same_graphic(old, new, text)]
+        b = round(new.data.box.y0 / CHANGE_Y)
+        near = at.get(b - 1, []) + at.get(b, []) + at.get(b + 1, [])
+        olds = [old for old in near if old is not new and up and _replaced(old, new) and _same_graphic(old, new, text)]
         if olds and not any(o.content == new.content and o.t_start < new.t_start and _replaced(o, new, same=True)
-                            for o in text):  # a line read again after a flicker is no change
+                            for o in near):  # a line read again after a flicker is no change
             pairs.append((max(olds, key=lambda o: (o.t_end, o.t_end - o.t_start)), new))
     if _TABLE_WORDS.search(q.question.lower()):  # "on the board": a row of a table, not the camera's label
         pairs = [(old, new) for old, new in pairs if row_mates(new, text)]

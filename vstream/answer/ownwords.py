@@ -890,7 +890,7 @@ def brand(q: Query, f: EvidenceFinder) -> Composed | None:
 _SOURCE_Q = re.compile(r"\b(?:which|what)\s+(camera|cam|cctv|channel|station|feed)\b|"
                        r"\b(?:which|what)\s+(street|road|junction|crossing|intersection|corner|location|place|spot|area|"
                        r"entrance|gate|platform|floor)\s+(?:is|are)\s+(?:this|that|it|we|the cam\w*|this cam\w*)\b")
-_THIS_ONE = re.compile(r"\b(?:is|was) (?:this|it|that)\b|\bare we\b|\bam i\b|\bthis (?:is|cam|camera|feed)\b")
+_WHICH_THIS = re.compile(r"\b(?:is|was) (?:this|it|that)\b|\bare we\b|\bam i\b|\bthis (?:is|cam|camera|feed)\b")
 _CAM = r"cam(?:era)?\s*\d*|cctv"
 _SOURCE_WORD = {"camera": _CAM, "cam": _CAM, "cctv": _CAM, "feed": rf"{_CAM}|feed", "channel": r"channel|ch\s*\d+",
                 "station": r"station",
@@ -959,7 +959,7 @@ def source_label(q: Query, f: EvidenceFinder) -> Composed | None:
         return Composed(f"The screen {'shows' if r.t_end >= q.now - 1.0 else 'showed'} “{r.content}” "
                         f"({span_text(r.t_start, min(r.t_end, q.now))}).", [r])
     asked = m.group(1) or m.group(2)
-    if asked in ("channel", "station") or not _THIS_ONE.search(q.question.lower()):
+    if asked in ("channel", "station") or not _WHICH_THIS.search(q.question.lower()):
         return None  # a channel's name may be said, or its logo kept in a corner (`brand`); "which camera saw
         # a person?" asks which of several, not which this is
     return Composed(f"I haven't seen a label on screen naming the {'camera' if asked in ('cam', 'cctv', 'feed') else asked} "

@@ -713,6 +713,74 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("The water company says the repair will take until this afternoon.", 90.1, "en-gb"),
                 SpeechEvent("Next update at eight. Drive safely.", 96.0, "en-us+f3")),
     ),
+    # 100 s recorded product-launch webinar (Brightline 3.0, Thursday 9 April 2026): six slides with their
+    # numbers (title, what's new, pricing, poll results, launch-week offer, thank you), the CEO Ethan Cole on
+    # his webcam (carphone_pristine.mp4, a two-line lower third) at 7-17 s and for the Q&A at 74-86 s, the
+    # guest Amara Singh with her camera off (a plain tile and a two-line lower third) at 37-49 s, B-roll of
+    # real footage with caption bands (vtest.avi as the customer's Rotterdam HQ, cityCC0.mpg under "2,300
+    # teams in 40 countries", bikes.mp4 under the offline-mode caption), a live viewer count (the `bug`:
+    # 1,204 -> 1,296 -> 1,387 watching) on the webcam and guest shots, and a price that changes between
+    # two slides (team plan $12 on the pricing slide, $9 with code EARLY25 on the offer slide). Shots cut
+    # at 7, 17, 27, 32, 37, 49, 57, 66, 74, 86, 93 s. Three voices: Ethan (en-us), Amara (en-gb+f4) and an
+    # audience member, Lena from Oakridge Dental (en-us+f3); they restate some slides and say what none
+    # shows: the kitchen six years ago, forty people and eighteen months, the most requested feature, two
+    # hundred vans in the Netherlands, two days to three hours, the mobile app in June, import from Excel
+    # or Trello, the recording emailed tomorrow. Shown, never said: the date, the roles, Rotterdam, 2,300
+    # teams, 3x faster sync, the business plan, the poll percentages, the code, the web address, the email.
+    # Held out: dev17.json is never tuned on.
+    "webinar": ClipSpec(
+        "webinar", 100.0, size=(854, 480),
+        broll=(BrollShot(0, 7, color=(248, 248, 244)),
+               BrollShot(7, 17, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(17, 27, color=(248, 248, 244)),
+               BrollShot(27, 32, "vtest.avi", 44.0, 49.0, (90, 95, 100)),
+               BrollShot(32, 37, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(37, 49, color=(36, 48, 72)),
+               BrollShot(49, 57, "bikes.mp4", 5.6, 7.4, (80, 80, 80)),
+               BrollShot(57, 74, color=(248, 248, 244)),
+               BrollShot(74, 86, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(86, 100, color=(248, 248, 244))),
+        graphics=(
+            *_slide(0, 7, 1, 6, ("Brightline 3.0 Launch", "Live product webinar", "Thursday 9 April 2026",
+                                 "Hosted by Brightline Software"), (230, 120, 30)),
+            Graphic("lower_third", 8, 15, ("Ethan Cole", "CEO & Co-founder, Brightline"), (230, 120, 30)),
+            Graphic("bug", 7, 17, ("LIVE \u00b7 1,204 watching",), (200, 30, 40)),
+            *_slide(17, 27, 2, 6, ("What's new in 3.0", "- Smart scheduling", "- Offline mode", "- Team chat",
+                                   "- 3x faster sync"), (230, 120, 30)),
+            Graphic("caption", 28, 32, ("Northwind Logistics HQ, Rotterdam",), (20, 20, 20)),
+            Graphic("caption", 33, 36.5, ("Used by 2,300 teams in 40 countries",), (20, 20, 20)),
+            Graphic("lower_third", 38, 46, ("Amara Singh", "Operations Director, Northwind Logistics"), (30, 120, 110)),
+            Graphic("bug", 37, 49, ("LIVE \u00b7 1,296 watching",), (200, 30, 40)),
+            Graphic("caption", 50, 56, ("Offline mode: plan routes with no signal",), (20, 20, 20)),
+            *_slide(57, 66, 3, 6, ("Pricing", "- Free: $0 for up to 3 users", "- Team: $12 per user / month",
+                                   "- Business: $24 per user / month", "Billed yearly"), (230, 120, 30)),
+            *_slide(66, 74, 4, 6, ("Poll results", "Which feature will you use most?", "- Smart scheduling: 46%",
+                                   "- Offline mode: 31%", "- Team chat: 23%", "412 votes"), (230, 120, 30)),
+            Graphic("lower_third", 74.5, 84, ("Audience Q&A",), (150, 60, 30)),
+            Graphic("bug", 74, 86, ("LIVE \u00b7 1,387 watching",), (200, 30, 40)),
+            *_slide(86, 93, 5, 6, ("Launch week offer", "- Team plan: $9 per user / month", "- Code: EARLY25 at checkout",
+                                   "- Offer ends 16 April 2026"), (200, 40, 60)),
+            *_slide(93, 100, 6, 6, ("Thank you!", "Start free at brightline.io/launch",
+                                    "Questions: hello@brightline.io"), (230, 120, 30))),
+        speech=(SpeechEvent("Hi everyone, and welcome to the Brightline three point oh launch.", 0.8, "en-us"),
+                SpeechEvent("I'm Ethan Cole. I started Brightline six years ago in my kitchen.", 7.6, "en-us"),
+                SpeechEvent("Our team of forty people spent eighteen months on this release.", 13.6, "en-us"),
+                SpeechEvent("There are three big features: smart scheduling, offline mode, and team chat.", 19.2, "en-us"),
+                SpeechEvent("Offline mode was the most requested feature from our users.", 26.3, "en-us"),
+                SpeechEvent("Let me bring in one of our first customers, Amara Singh.", 31.3, "en-us"),
+                SpeechEvent("Thanks Ethan. We run two hundred delivery vans across the Netherlands.", 38.2, "en-gb+f4"),
+                SpeechEvent("Smart scheduling cut our planning time from two days to three hours.", 44.4, "en-gb+f4"),
+                SpeechEvent("Our drivers use offline mode when they lose signal on the road.", 50.6, "en-gb+f4"),
+                SpeechEvent("Now for pricing. The free plan stays free.", 57.4, "en-us"),
+                SpeechEvent("The team plan is twelve dollars per user a month.", 61.6, "en-us"),
+                SpeechEvent("Most of you voted for smart scheduling in our poll.", 66.6, "en-us"),
+                SpeechEvent("And the new mobile app arrives in June.", 71.0, "en-us"),
+                SpeechEvent("Hi, I'm Lena from Oakridge Dental. Can we import our projects from spreadsheets?", 74.6,
+                            "en-us+f3"),
+                SpeechEvent("Yes, you can import from Excel or Trello in one click.", 81.8, "en-us"),
+                SpeechEvent("For launch week, the team plan is just nine dollars, with the code on screen.", 87.0, "en-us"),
+                SpeechEvent("The recording will be emailed to you tomorrow. Thanks for joining!", 93.8, "en-us")),
+    ),
 }
 
 

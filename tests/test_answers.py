@@ -23,6 +23,8 @@ from vstream.senses.colour import colour_name
     ("What time is the fire drill?", AnswerType.WHAT, Scope.ALL, None),
     ("did anyone say anything about pizza?", AnswerType.YES_NO, Scope.ALL, None),
     ("did anyone ride a bike past?", AnswerType.YES_NO, Scope.ALL, "bicycle"),
+    ("can u see her", AnswerType.YES_NO, Scope.NOW, "person"),  # in view now, not ever
+    ("have you seen a bike?", AnswerType.YES_NO, Scope.ALL, "bicycle"),
     ("whats on the screen", AnswerType.WHAT_SHOWN, Scope.NOW, None),
     ("when did the red car show up?", AnswerType.WHEN, Scope.ALL, "car"),
     ("what was the most people at once?", AnswerType.HOW_MANY, Scope.ALL, "person"),
@@ -2100,3 +2102,124 @@ def test_cameras_are_counted_by_their_labels_and_a_value_asked_before_is_its_ear
                                         Evidence(EvidenceKind.SPEECH, 12.0, 15.0, "Why not take the tram instead?", SpeechData())]))
     ans = said.answer("why?", now=20.0, previous="how late is the bus")  # the reason for what was just asked
     assert "roadworks" in ans.text and "tram" not in ans.text, ans.text
+
+
+def test_a_graphic_asked_by_its_colour_or_kind_is_the_one_that_came_up_not_the_bug_or_the_crawl():
+    """"What does the orange banner say?": the lines on the orange band (and its white label box beside it),
+    not the channel bug, the clock or the crawl that stay up; "what's the alert about?" with no colour: the
+    graphic that came up last by the moment asked. Colours are those named behind each line at ingest."""
+    from memory.records import Box, Evidence, TextData
+    from vstream.answer.engine import AnswerEngine
+
+    def line(t0, t1, content, y0, colour, x0=0.1, x1=0.6):
+        return Evidence(EvidenceKind.TEXT, t0, t1, content, TextData(box=Box(x0, y0, x1, y0 + 0.06, colour=colour)))
+    rows = [line(0.0, 90.0, "CITY 7 TRAVEL", 0.04, "red", 0.80, 0.98), line(0.0, 90.0, "07:42", 0.04, "black", 0.02, 0.12),
+            line(20.0, 28.0, "LIFT OUT OF ORDER", 0.17, "white", 0.0, 0.2), line(20.0, 28.0, "Use the ramp by Gate B", 0.17, "orange", 0.22, 0.9),
+            line(40.0, 47.0, "LOST CHILD", 0.17, "white", 0.0, 0.2), line(40.0, 47.0, "Boy, 6, blue coat", 0.17, "red", 0.22, 0.9),
+            line(44.0, 44.5, "Times and tickets at", 0.92, "grey", 0.7, 1.0), line(46.0, 46.5, "Times and tickets at kings", 0.92, "grey", 0.6, 1.0),
+            line(48.0, 48.5, "and tickets at kingsbridge", 0.92, "grey", 0.5, 1.0)]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "whats the orange banner say", 50.0)
+    assert "Use the ramp by Gate B" in text and "LIFT OUT OF ORDER" in text and "LOST CHILD" not in text, text
+    assert (20.0, 28.0) in cites and "CITY 7" not in text, text
+    text, cites = _ask(engine, "what's the alert about?", 46.0)
+    assert "LOST CHILD" in text and "Boy, 6" in text and "ramp" not in text and "tickets" not in text, text
+    assert "07:42" not in _ask(engine, "what does the banner say", 25.0)[0]
+    assert "ramp" in _ask(engine, "what does the banner say", 25.0)[0]
+    text = _ask(engine, "what does the red banner say", 50.0)[0]
+    assert text.startswith("The red banner read") and "Boy, 6" in text and "ramp" not in text, text
+
+
+def test_text_colour_is_the_band_behind_the_letters():
+    """The band's colour, not the letters' or the footage's around it: white letters on an orange band are
+    orange; a white label box with red letters over grass is white."""
+    import cv2
+
+    from memory.records import Box
+    from vstream.senses.colour import text_colour
+    img = np.zeros((200, 400, 3), np.uint8)
+    img[:] = (40, 160, 40)  # grass
+    img[40:70, 100:380] = (235, 120, 20)  # an orange band
+    cv2.putText(img, "USE THE RAMP", (110, 62), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
+    img[120:150, 20:120] = (250, 250, 250)  # a white label box
+    cv2.putText(img, "LOST", (30, 142), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (200, 20, 30), 2)
+    assert text_colour(img, Box(110 / 400, 45 / 200, 370 / 400, 66 / 200)) == "orange"
+    assert text_colour(img, Box(28 / 400, 124 / 200, 95 / 400, 146 / 200)) == "white"
+
+
+def test_reasons_numbers_and_counts_the_video_states():
+    """"Why is the Leeds train late?" is the sentence giving its reason; "what caused the crash?" is declined
+    when the crash is only ever a cause ("closed after a crash"); "whats the police number?" needs a number;
+    "how many people in the ticket queue?" is the count said, not people in view; "how many vans do they
+    have?" a fleet told; "when can he get here?" the latest arrival time given."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    def said(t0, t1, line):
+        return Evidence(EvidenceKind.SPEECH, t0, t1, line, SpeechData())
+    rows = [said(2.0, 6.0, "The A40 is closed eastbound after a crash at Oakfield."),
+            said(8.0, 12.0, "Police are sending drivers along the North Circular instead."),
+            said(14.0, 18.0, "The Leeds train is running twelve minutes late, because of a signal fault at Wakefield."),
+            said(20.0, 24.0, "There is a long queue at the ticket office, about twenty people."),
+            said(26.0, 30.0, "We now run two hundred delivery vans across the city."),
+            said(32.0, 36.0, "The engineer says he can be here by half past three."),
+            _objects(39.0, 40.5, ("person", "red", 0.1), ("person", "blue", 0.3), ("person", "grey", 0.5))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "why is the leeds train late", 40.0)
+    assert "signal fault" in text and (14.0, 18.0) in cites, text
+    assert "signal fault" in _ask(engine, "what caused the delay", 40.0)[0]
+    text = _ask(engine, "what caused the crash", 40.0)[0]
+    assert text.startswith("I haven't seen or heard a reason") and "Oakfield" not in text, text
+    assert "Oakfield" in _ask(engine, "why is the a40 closed", 40.0)[0]
+    text = _ask(engine, "whats the police number", 40.0)[0]
+    assert text.startswith("I haven't seen or heard a number"), text
+    text, cites = _ask(engine, "how many people in the ticket queue", 40.0)
+    assert "twenty people" in text and (20.0, 24.0) in cites, text
+    assert _ask(engine, "how many people can you see now", 40.0)[0].startswith("I count 3 people")
+    assert "two hundred delivery vans" in _ask(engine, "how many vans do they have", 40.0)[0]
+    text, cites = _ask(engine, "when can he get here", 40.0)
+    assert "half past three" in text and (32.0, 36.0) in cites, text
+
+
+def test_questions_inside_questions_and_pronoun_stories():
+    """"Did they say what the app will cost?" is answered as "how much will the app cost?" — No when nothing
+    states it, Yes with the price when something does; "did anyone mention the price in euros?" is no dollar
+    price; "when did he start the company?" is what he said, not when a person came into view."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.SPEECH, 2.0, 6.0, "I started the company in my kitchen six years ago.", SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 10.0, 14.0, "The team plan is twelve dollars per user.", SpeechData()),
+            Evidence(EvidenceKind.TEXT, 10.0, 20.0, "Team plan: $12 / month"),
+            Evidence(EvidenceKind.SPEECH, 22.0, 25.0, "And the new mobile app arrives in June.", SpeechData()),
+            _objects(1.0, 30.0, ("person", "black", 0.4))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text = _ask(engine, "did they say what the mobile app will cost", 30.0)[0]
+    assert text.startswith("No — I haven't"), text
+    text, cites = _ask(engine, "did they say what the team plan costs?", 30.0)
+    assert text.startswith("Yes — ") and "$12" in text, text
+    text = _ask(engine, "did anyone mention the price in euros", 30.0)[0]
+    assert text.startswith("No") and "$12" not in text and "dollars" not in text, text
+    assert _ask(engine, "did anyone mention the price in dollars", 30.0)[0].startswith("Yes — someone said “The team plan is twelve dollars")
+    text, cites = _ask(engine, "when did he start the company", 30.0)
+    assert "six years ago" in text and (2.0, 6.0) in cites, text
+    assert "kitchen" in _ask(engine, "where did he start it", 30.0)[0]
+
+
+def test_advice_given_and_kinds_of_vehicle_not_told_apart():
+    """"Should I use the A40 this morning?" is the advice said about the A40 ("so please avoid it"), not
+    whether the picture looks like morning; "has the tow truck turned up?" with a van in view is no yes: the
+    detector sees trucks and vans, not which kind."""
+    from memory.records import Evidence, SpeechData
+    from vstream.answer.engine import AnswerEngine
+
+    rows = [Evidence(EvidenceKind.SPEECH, 2.0, 6.0, "The journey time on the A40 is now 55 minutes, so please avoid it.",
+                     SpeechData()),
+            Evidence(EvidenceKind.SPEECH, 8.0, 12.0, "The tow truck should be here by eight fifteen.", SpeechData()),
+            _objects(20.0, 21.0, ("truck", "white", 0.4))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "should i use the a40 this morning", 21.0)
+    assert "avoid it" in text and (2.0, 6.0) in cites, text
+    text = _ask(engine, "has the tow truck turned up yet", 21.0)[0]
+    assert text.startswith("I haven't seen anything I can tell is a tow truck") and "1 truck/van" in text, text
+    assert _ask(engine, "is there a truck", 21.0)[0].startswith("Yes")

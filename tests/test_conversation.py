@@ -45,8 +45,9 @@ def test_who_said_that_is_about_the_previous_question(radio):
     ans = radio.answer("who said that?", now=30.0, previous=before)
     assert "Dispatch" in ans.text and "probably" in ans.text.lower(), ans.text
     assert (8.0, 11.0) in [(c.t_start, c.t_end) for c in ans.citations]
-    alone = radio.answer("who said that?", now=30.0)  # no previous question: nothing to point back to
-    assert "Dispatch" not in alone.text, alone.text
+    alone = radio.answer("who said that?", now=30.0)  # no previous question: the latest sentence, 20-22 s
+    assert "Dispatch" in alone.text and "Halden Foods" in alone.text, alone.text
+    assert (20.0, 22.0) in [(c.t_start, c.t_end) for c in alone.citations], alone.citations
 
 
 def test_a_speaker_is_named_by_the_one_name_their_voice_gave(radio):
@@ -136,3 +137,24 @@ def test_a_follow_up_whose_borrowed_subject_finds_nothing_is_asked_as_typed():
     engine = AnswerEngine(_EmbeddedView(rows))
     text = engine.answer("and for kids?", now=49.0, previous="how much are tickets now?").text
     assert "Children under 12 free" in text, text
+
+
+def test_a_reply_is_said_by_whom_the_call_before_it_named():
+    """A sentence answering a call by name in another voice ("Kevin, the lift has stopped" — "Okay, I will tape
+    it off") is probably Kevin's; a hand-over ("on the phone is Raj") names who answers, even when it also
+    addresses someone; a sentence in the caller's own voice, or long after, is nobody's by that."""
+    rows = [said(1.0, 4.0, "Kevin, the lift on platform three has stopped working.", HER),
+            said(5.0, 8.0, "Okay, I will tape it off and phone the engineer.", HIM),
+            said(20.0, 24.0, "And Jake, on the phone is Raj, who drives the twelve bus.", HER),
+            said(25.0, 26.0, "Hi Laura.", HIM), said(26.2, 29.0, "My bus is running late because of the diversion.", HIM),
+            said(40.0, 43.0, "Kevin, come back inside please.", HER),
+            said(43.5, 46.0, "We have a lost child at the information desk.", HER),
+            said(52.0, 55.0, "I am out at the cycle park.", HIM)]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    ans = engine.answer("who said they'd tape it off?", now=60.0)
+    assert ans.text.startswith("Probably Kevin") and "answered “Kevin, the lift" in ans.text, ans.text
+    assert {(1.0, 4.0), (5.0, 8.0)} <= {(c.t_start, c.t_end) for c in ans.citations}
+    ans = engine.answer("who said the bus is late because of the diversion?", now=60.0)
+    assert ans.text.startswith("Probably Raj"), ans.text  # the second piece of his reply, after "Hi Laura."
+    assert speaker(rows[6], rows) is None  # the caller's own voice goes on: not Kevin
+    assert speaker(rows[7], rows) is None  # 6 s after the last sentence: no answer to a call

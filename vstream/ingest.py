@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from memory.hierarchy import HierarchicalMemory
-from memory.records import Box, Evidence, FrameRecord, ObjectsData
+from memory.records import Box, Evidence, EvidenceKind, FrameRecord, ObjectsData, TextData
 from vstream.cameras import CameraHeartbeat
 from vstream.config import Config
 from vstream.degrade import DegradePolicy, LagWindow, Level
@@ -26,7 +26,7 @@ from vstream.errors import VStreamError
 from vstream.events import EventBus
 from vstream.kv import KVBlock, KVPrefiller
 from vstream.metrics import LatencyWindow, rounded
-from vstream.senses.colour import LookSense, MotionSense, box_colour, ground_under
+from vstream.senses.colour import LookSense, MotionSense, box_colour, ground_under, text_colour
 from vstream.senses.frame import FrameSenses, ObjectRows
 from vstream.senses.objects import ObjectSense, ObjectsUpdate
 from vstream.senses.speech import SpeechConfig, SpeechSense
@@ -87,6 +87,15 @@ def colour_boxes(upd: ObjectsUpdate, image: np.ndarray) -> list[Box]:
         if box is not None:
             tr.data = replace(tr.data, last_box=box)
     return boxes
+
+
+def colour_text(rows: list[Evidence], image: np.ndarray) -> None:
+    """Name the colour behind each new on-screen line, in the frame that first read it ("what does the
+    orange banner say?"); a line keeps the colour it was first read on."""
+    for ev in rows:
+        if ev.kind is EvidenceKind.TEXT and isinstance(ev.data, TextData) and ev.data.box is not None \
+                and not ev.data.box.colour:
+            ev.data = replace(ev.data, box=replace(ev.data.box, colour=text_colour(image, ev.data.box)))
 
 
 def frame_record(enc: EncodedFrame, duration: float, block: KVBlock | None = None) -> FrameRecord:
@@ -205,6 +214,7 @@ class Ingest:
         self.last = enc
         events = self._publish_signals(enc)
         rows = self.senses.update(enc, self.period) + self._see(frame, enc, events)
+        colour_text(rows, frame.image)
         heard = self.speech.poll(upto=frame.ts) if self.hearing else []
         fresh = _first_hearings(heard)
         self._publish_captions(fresh)

@@ -54,6 +54,7 @@ from vstream.answer.ownwords import (
     clock_now,
     count_shown,
     countdown,
+    graphic,
     habit,
     last_caption,
     listed_count,
@@ -63,6 +64,7 @@ from vstream.answer.ownwords import (
     order,
     questions_asked,
     ranked,
+    reason,
     role_answer,
     sequence,
     series_list,
@@ -103,11 +105,12 @@ from vstream.answer.query import (
     Modality,
     Query,
     Scope,
+    analyze,
     asks_past,
     departure,
     plural,
 )
-from vstream.answer.voices import by_speaker, speaker, voice_word
+from vstream.answer.voices import addressee, by_speaker, speaker, voice_word
 from vstream.senses.colour import where
 
 # ---- objects ------------------------------------------------------------------------------------------
@@ -468,6 +471,8 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
         return _who_said(q, f)
     if q.target and not _generic_said(q.target):  # a sentence with none of the asked words only if close in meaning
         found = [s for s in f.matching(q, (EvidenceKind.SPEECH,)) if s.lexical > 0 or s.score >= SAID_SEMANTIC_MIN]
+        if not found and q.voice:  # a voice's pitch is a hint (a low woman's voice measures "lower"): any voice
+            found = [s for s in f.matching(replace(q, voice=""), (EvidenceKind.SPEECH,)) if s.lexical >= LEXICAL_MIN]
         if found:
             rows = _with_beside(f, q, [s.row for s in _best(found, 3)])  # a question said, with its answer
             return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
@@ -489,13 +494,18 @@ def _who_said(q: Query, f: EvidenceFinder) -> Composed:
     With no words asked ("who's talking?") the latest sentences, unattributed."""
     asked = bool(q.target) and not _generic_said(q.target)
     said = what_said(replace(q, answer_type=AnswerType.WHAT_SAID, target=q.target if asked else ""), f)
-    row = next((r for r in said.used if r.kind is EvidenceKind.SPEECH), None) if asked else None
+    spoken = [r for r in said.used if r.kind is EvidenceKind.SPEECH]
+    row = (spoken[0] if asked else spoken[-1]) if spoken else None  # "who said that?": the latest sentence
     who = speaker(row, f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,))) if row is not None else None
     if who is None:
         return Composed("I can't tell who was speaking; " + _lower_first(said.text), said.used)
     heard = quote(row).removeprefix("someone said ")
     if who.row is row:
         return Composed(f"{who.name}, in their own words: {heard}.", [row])
+    if who.row.t_end <= row.t_start and addressee(who.row.content) == who.name:
+        call = f"“{who.row.content}” ({span_text(who.row.t_start, who.row.t_end)})"
+        return Composed(f"Probably {who.name}: {heard} answered {call}, said to them in another voice — I go by the "
+                        "names the voices gave, not by recognising them.", [row, who.row])
     return Composed(f"Probably {who.name}: {heard} was said in the same {voice_word(row)} voice as "
                     f"“{who.row.content}” ({span_text(who.row.t_start, who.row.t_end)}) — I go by the names the "
                     "voices gave, not by recognising them.", [row, who.row])
@@ -701,6 +711,14 @@ _ACTIVITY = re.compile(r"\b(doing|wearing|colou?r|holding|look like|looks like|h
 def compose(q: Query, f: EvidenceFinder) -> Composed:
     if (theirs := by_speaker(q, f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)))) is not None:
         q = theirs  # "what did Ruiz say?": the sentences in the voice that called itself Ruiz
+    if (inner := _EMBEDDED.match(q.question.lower().rstrip("?. "))) is not None:
+        return embedded(q, f, inner)  # "did they say what the app will cost?": the price, or that none was given
+    if (said := advice(q, f)) is not None:
+        return said  # "should I use the A40 this morning?": "… so please avoid it", not whether it looks like morning
+    if t_kind := _kind_of(q):
+        return kind_unseen(q, f, t_kind)  # "has the tow truck turned up?": a truck is seen, not which kind
+    if (told := narrated(q)) is not None:
+        q = told  # "when did he start the company?": his story as told, not when a person came into view
     if q.object_class in _SERVICES and _TIMETABLE.search(q.question.lower()):
         q = timetable(q)  # "is the Hull train on time?": a board's line or an announcement, not a train in view
     t, cls = q.answer_type, q.object_class
@@ -724,10 +742,17 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
         return swapped  # "what changed on the board?": what came up where something else was
     if (moved := trend(q, f)) is not None:
         return moved  # "is the gap growing or shrinking?": the versions of the graphic, in order
+    if (why := reason(q, f)) is not None:
+        return why  # "why is the Leeds train late?": "… late because of a signal fault"; "what caused the crash?"
+    if (band := graphic(q, f)) is not None:
+        return band  # "what does the orange banner say?": the graphic that came up last, not the bug or the clock
     if q.answer_type in (AnswerType.WHO, AnswerType.WHAT) and (logo := brand(q, f)) is not None:
         return logo  # "who's the sponsor?": the line kept in a corner all along
     if (placing := ranked(q, f)) is not None:
         return placing  # "who came 3rd?", "who's top of the overall?" off a numbered list on screen
+    if q.window is None and (m := _PREVIOUS.search(low)) is not None and \
+            (seq := sequence(replace(q, question=f"what was shown before this {m.group(1)}"), f)) is not None:
+        return seq  # "what was on the previous slide?": the one before the slide up now
     if q.window is None and _SEQ.search(low) and (seq := sequence(q, f)) is not None:
         return seq  # "what was said right after the title?", "…just before the website came up?"
     if (asked := questions_asked(q, f)) is not None:
@@ -737,8 +762,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
             f"I haven't seen a caption or heard anything saying what they do {_upto(q)} (I can't tell a job by sight).")
     if _BY_ROLE.search(low) and not q.modalities & {Modality.SPEECH} and by_role(q, f):
         return caption_answer(q, f)  # "name of the bird expert?", "who's the park ranger?"
-    if _FROM_Q.search(low) and (role := role_answer(q, f)) is not None:
-        return role  # "the guy being interviewed — where's he from?": "Commuter, Riverside"
+    if _FROM_Q.search(low) and (role := introduced_from(q, f, role_answer(q, f))) is not None:
+        return role  # "the guy being interviewed — where's he from?": "Commuter, Riverside"; "I'm Lena from Oakridge"
     if (called := callee(q, f)) is not None:
         return called  # "who is Control calling?": the name its call gives
     if (who := asked_name(low)) is not None and who.split()[-1] not in THING_NAMES and caption_answer(q, f) is None:
@@ -795,6 +820,8 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     if t is AnswerType.HOW_MANY and _HOW_OFTEN.search(low):
         return stated_frequency(q, f)  # "how often do they post new walks?": "New walks every Friday"
     if t is AnswerType.HOW_MANY:
+        if cls and not speech_or_text and (told := stated_count(q, f, cls)) is not None:
+            return told  # "how many people in the ticket queue?": "a long queue … about twenty people"
         if cls and not speech_or_text:
             return how_many_objects(q, f, cls)
         return count_mentions(q, f)
@@ -821,6 +848,114 @@ def compose(q: Query, f: EvidenceFinder) -> Composed:
     if t is AnswerType.DESCRIBE:
         return describe(q, f)
     return open_question(q, f)
+
+
+_PREVIOUS = re.compile(r"\b(?:previous|prior|preceding|last|earlier|other) (slide|page|card|screen|graphic)\b(?! (?:said|says))")
+
+
+# "should I take the A40 this morning?", "can we still use the lift?": advice the video gives about it
+_ADVICE_Q = re.compile(r"^(?:so |and )?(?:should|shall|can|could|do) (?:i|we) (?:still )?(\w+)\b(.*)$")
+_ADVICE = re.compile(r"\b(?:avoid|please|should|shouldn't|recommend\w*|advise\w*|best to|try|don't|do not|stay away|"
+                     r"use|take|instead|allow|plenty of time)\b", re.I)
+_WHEN_WORDS = set("this morning afternoon evening tonight today now right still please the a an it".split())
+
+
+def advice(q: Query, f: EvidenceFinder) -> Composed | None:
+    """A sentence or line of advice about what the question would do ("so please avoid it" about the A40),
+    quoted; None when the question asks none or none was given (then it is answered as asked)."""
+    m = _ADVICE_Q.match(q.question.lower().rstrip("?. "))
+    if m is None or m.group(1) in ("see", "hear", "look", "watch"):
+        return None
+    topic = " ".join(w for w in re.findall(r"[a-z0-9]+", m.group(2)) if w not in _WHEN_WORDS)
+    if not topic:
+        return None
+    past = replace(q, scope=Scope.ALL)
+    found = [s for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=topic)
+             if s.lexical >= 0.5 and _ADVICE.search(s.row.content)]
+    if not found:
+        return None
+    rows = [s.row for s in _best(found, 1)]
+    return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+
+
+# "has the tow truck turned up?", "is there a police car?": a kind of vehicle the detector does not tell apart
+_KINDS = re.compile(r"\b(tow|fire|police|delivery|school|ice cream|rubbish|garbage|bin|recycling|cement|tanker|dump|"
+                    r"breakdown|recovery|mail|post|postal|rescue|army|military|patrol|cargo|racing|electric|camper|"
+                    r"removal|refuse|mobile library|food) (truck|lorry|van|car|bus|engine|boat|bike|bicycle)s?\b")
+
+
+def _kind_of(q: Query) -> str:
+    if q.answer_type is not AnswerType.YES_NO or not q.object_class or q.modalities & {Modality.SPEECH, Modality.TEXT}:
+        return ""
+    m = _KINDS.search(q.question.lower())
+    return f"{m.group(1)} {m.group(2)}" if m else ""
+
+
+def kind_unseen(q: Query, f: EvidenceFinder, kind: str) -> Composed:
+    seen = present(q, f, q.object_class)
+    if seen.text.startswith("No"):
+        return seen
+    return Composed(f"I haven't seen anything I can tell is a {kind} — I can't tell a {kind} from other "
+                    f"{plural(_name(q.object_class), 2)}: " + _lower_first(seen.text.removeprefix("Yes — ")), seen.used)
+
+
+# "did they say what the app will cost?", "did anyone mention when it opens?": whether the video answered
+# the question inside — asked as that question, its answer or its "not seen" said as yes or no
+_EMBEDDED = re.compile(r"^(?:so |and )?(?:did|do|does|has|have) (?:they|he|she|anyone|anybody|someone|somebody|you|we|"
+                       r"the \w+) (?:say|said|mention|mentioned|tell|told|explain|explained|give|gave|announce|"
+                       r"announced|show|showed)(?: us| you| me)? (what|how much|how many|how long|when|where|who|which) (.+)$")
+
+
+def embedded(q: Query, f: EvidenceFinder, m: re.Match) -> Composed:
+    wh, clause = m.group(1), m.group(2)
+    if wh == "what" and _MONEY_Q.search(clause):
+        wh = "how much"  # "what the app will cost" asks an amount
+    # said or shown, whoever it is about: "did anyone say where his parents are?" is no person in view
+    asked = replace(analyze(f"{wh} {clause}?", q.now), scope=q.scope, window=q.window, object_class=None,
+                    modalities=frozenset({Modality.SPEECH, Modality.TEXT}))
+    inner = compose(asked, f)
+    if not inner.used or re.match(r"(?:I haven't|I have not|I can't|I cannot|No\b)", inner.text):
+        return Composed("No — " + _lower_first(inner.text.removeprefix("No, ").removeprefix("No — ")), inner.used,
+                        count=inner.count)
+    return Composed("Yes — " + _lower_first(inner.text), inner.used, count=inner.count)
+
+
+# "when did he start the company?", "where did she grow up?": a person asked about only by a pronoun, doing
+# what a camera does not show — a life story, a plan, a deed told — is asked of what was said and shown
+_NARRATED = re.compile(r"\b(?:did|does|do|has|have|had|will|would) (?:he|she|they) (\w+)\b")
+_PRONOUNS = {"he", "she", "him", "her", "they", "them", "his", "their", "hers", "theirs"}
+_SEEN_DOING = set("""wear wearing look looking hold holding carry carrying do doing sit sitting stand standing
+see seeing watch watching smile smiling wave waving run running jump jumping eat eating drink drinking talk talking
+speak speaking sing singing dance dancing play playing use using a an the in on at still there here""".split())
+
+
+def narrated(q: Query) -> Query | None:
+    """The question as one about the words said and shown (the verb kept to find): None unless its only
+    person is a pronoun and its verb is not one a camera sees."""
+    low = q.question.lower()
+    m = _NARRATED.search(low)
+    if m is None or q.object_class != "person" or m.group(1) in _SEEN_DOING | _SEEN_VERBS:
+        return None
+    people = {w for w in re.findall(r"[a-z]+", low) if OBJECT_WORDS.get(w) == "person"}
+    if not people <= _PRONOUNS:
+        return None
+    target = " ".join(w for w in (q.target or "").split() if w not in _PRONOUNS)
+    return replace(q, object_class=None, modalities=q.modalities | {Modality.SPEECH, Modality.TEXT},
+                   target=f"{target} {m.group(1)}".strip())
+
+
+# "Hi, I'm Lena from Oakridge Dental", "this is Dana with City Radio": where a speaker says they are from
+_FROM_SAID = re.compile(r"\b(?:I'm|I am|this is|my name is|my name's) [A-Z][a-z]+(?: [A-Z][a-z]+)?,? (?:from|with|at|of)\b|"
+                        r"\b[A-Z][a-z]+ (?:from|with) [A-Z][\w ]+ here\b")
+
+
+def introduced_from(q: Query, f: EvidenceFinder, caption: Composed | None) -> Composed | None:
+    """A name caption's role line, unless someone introduced themselves with where they are from since it
+    went down (an audience member, a caller): then their own words."""
+    said = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)) if _FROM_SAID.search(r.content)]
+    if said and (caption is None or said[-1].t_start > max(r.t_end for r in caption.used)):
+        return Composed(_sentence(quote(said[-1])), said[-1:])
+    return caption
 
 
 # A train, bus, boat or lorry asked about by what a timetable says — its time, platform, route, fare, whether
@@ -875,6 +1010,7 @@ _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
                      r"sixty|seventy|eighty|ninety|hundred|thousand|million|dozen)\b", re.I)
 
 
+_SHARE = re.compile(r"\d\s?%|\bper ?cent\b", re.I)
 _PRICE = re.compile(r"[$€£]\s?\d|\d\s?(?:dollars|euros|pounds)\b|\d+p\b|\bfree\b", re.I)  # "50p", not "at 6 p(m)"
 _MONEY_Q = re.compile(r"\b(cost|costs|price|prices|priced|pay|paid|charge|charged|fee|fees|spend|spent|money|budget|worth|"
                       r"expensive|cheap|fund|funds|funding)\b")
@@ -906,10 +1042,11 @@ def amount(q: Query, f: EvidenceFinder) -> Composed:
 
 _WHEN_DOES = re.compile(r"^(?:when|what time) (?:does|do|is|are|will|should|can) (?:the |it |they |we |i |this )?.{0,30}?\b"
                         r"(?:open|opens|close|closes|shut|start|starts|begin|end|finish|leave|leaves|depart|arrive|run|"
-                        r"due|back|ready)\b")
+                        r"due|back|ready|come|comes|get here|get there|get back|be here|be there|turn up|show up|make it|"
+                        r"reach|land|lands)\b")
 # "when is Marcus on his break?", "when will the lights go up?": a time still to come is one stated, not seen
 _WHEN_WILL = re.compile(r"^(?:when|what time) (?:is|are|will|'s|'re)\b(?!.*\b(?:first|last|shown|seen|on screen|said)\b)")
-_CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:noon|midday|midnight|o'clock)\b|"
+_CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(?:by|at|until|till|before|around) (?:[01]?\d|2[0-3])[0-5]\d\b(?! ?%)|\b\d{1,2}\s?(?:am|pm)\b|\b(?:noon|midday|midnight|o'clock)\b|"
                          r"\b(?:half|quarter) (?:past|to) (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|"
                          r"eleven|twelve)\b", re.I)
 
@@ -921,10 +1058,25 @@ def stated_time(q: Query, f: EvidenceFinder) -> Composed:
     found = [s for s in f.matching(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if s.lexical >= 0.5]
     found.sort(key=lambda s: not _STATED_WHEN.search(s.row.content))  # of the matches, those stating a time first
     rows = _with_beside(f, q, [s.row for s in _best(found, 2)]) if found else []
+    if not rows and _ARRIVE_Q.search(q.question.lower()):
+        rows = _arrival(q, f)  # "when can he get here?": the latest time someone was said to arrive by
     timed = [r for r in rows if _STATED_WHEN.search(r.content)]
     if timed:
         return Composed(_sentence("; ".join(quote(r) for r in _uniq(rows[:1] + timed))), _uniq(rows[:1] + timed))
     return Composed(f"I haven't seen or heard a time for “{_about(q)}” {_upto(past)}.")
+
+
+_ARRIVE_Q = re.compile(r"\b(?:get|be|come|coming|arrive|arriving|turn up|show up|make it|reach)\b")
+_ARRIVE = re.compile(r"\b(?:here|there|arrive|arrives|arriving|arrival|come|coming|back|turn up|reach|reaches)\b", re.I)
+ARRIVE_RECENT_S = 120.0  # "he" is whoever was last said to be on his way: within the last two minutes
+
+
+def _arrival(q: Query, f: EvidenceFinder) -> list[Evidence]:
+    """With no words to find ("when can he get here?"), the latest sentence or line that gives a time
+    someone or something will arrive by."""
+    recent = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH, EvidenceKind.TEXT))
+              if r.t_end >= q.now - ARRIVE_RECENT_S and _ARRIVE.search(r.content) and _STATED_WHEN.search(r.content)]
+    return recent[-1:]
 
 
 # a time of day, or a day: "fix the lock tomorrow morning", "back on Monday"
@@ -952,6 +1104,37 @@ def stated_frequency(q: Query, f: EvidenceFinder) -> Composed:
         return Composed(f"I haven't seen or heard how often {_upto(past)}.")
     return Composed(f"I haven't seen or heard how often “{topic or 'that'}” {_upto(past)}; stated: "
                     + "; ".join(quote(r) for r in often[-2:]) + ".", often[-2:])
+
+
+# Words of a count question that say nothing of where the things are: "how many people can you see now?"
+_COUNT_FILLER = set("""how many much there are is were was can you see seen see count in on at the a of this that these those
+now right currently here in view visible picture frame screen camera cam shot scene image video total altogether so far
+around about roughly rn u r ppl today still left do does did they we you he she it""".split())
+_OWN = {"have", "has", "had", "own", "owns", "run", "runs", "operate", "operates", "employ", "employs", "got"}
+_NUMBER_WORD = (r"(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+                r"fifty|sixty|seventy|eighty|ninety|hundred|a hundred|dozens?|hundreds)")
+
+
+def stated_count(q: Query, f: EvidenceFinder, cls: str) -> Composed | None:
+    """A count the video states of people or things somewhere the camera need not show ("a long queue at the
+    ticket office, about twenty people"): a sentence or line with the question's other words and a number
+    before the thing's name. None when the question asks only what is in view, or nothing states one."""
+    nouns = [w for w, c in OBJECT_WORDS.items() if c == cls and len(w) > 2 and w not in ("someone", "somebody", "anyone",
+                                                                                      "anybody", "everyone", "everybody")]
+    words_ = re.findall(r"[a-z]+", q.question.lower())
+    owned = any(w in _OWN for w in words_) and not {"see", "seen", "saw", "spotted", "view"} & set(words_)  # "how many vans do they have?": a fleet is told, never in view at once
+    rest = [w for w in words_ if w not in _COUNT_FILLER and w not in _OWN and OBJECT_WORDS.get(w) != cls]
+    if not rest and not owned:
+        return None
+    named = "|".join(sorted(nouns + rest, key=len, reverse=True))  # "1,204 watching": the number by an asked word
+    stated = re.compile(rf"\b{_NUMBER_WORD}\s+(?:[a-z]+\s+){{0,2}}?(?:{named})\b", re.I)
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    found = [s for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=" ".join(rest) or q.target)
+             if (not rest or lexical(" ".join(rest), s.row.content) >= 0.5) and stated.search(s.row.content)]
+    if not found:
+        return None
+    rows = [s.row for s in _best(found, 1)]
+    return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
 
 
 def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
@@ -1156,8 +1339,8 @@ def _names_beside(row: Evidence, names: list[str], text: list[Evidence]) -> bool
     return any(lexical(n.removesuffix("'s"), r.content) >= 1.0 for r in beside(row, text) for n in names)
 
 
-_ASKS_NUMBER = re.compile(r"\b(?:what|which)(?:'s| is| was)? (?:the )?(?:phone |telephone |contact |room |gate )?number\b|"
-                          r"\bwhat number\b|\bnumber (?:to|for)\b|\bwhat (?:percentage|percent|share|proportion|fraction)\b|"
+_ASKS_NUMBER = re.compile(r"\b(?:what|which)(?:'s|s| is| was)? (?:the |their |his |her |its )?(?:[a-z'-]+ ){0,2}number(?! of)\b|"
+                          r"\bwhat number\b|\bnumber (?:to|for)\b|\bwhat ?(?:percentage|percent|share|proportion|fraction|%)|"
                           r"\bhow many (?:degrees|percent)\b")
 
 
@@ -1223,7 +1406,8 @@ def open_question(q: Query, f: EvidenceFinder) -> Composed:
     if q.target and _BEFORE_Q.search(low) and (earlier := version_before(f, q)) is not None:
         return earlier  # "what was it before?": the value this graphic showed before its latest
     if found and _ASKS_NUMBER.search(low):  # "what's the number for injured birds?": a line with a number answers
-        found = [s for s in found if _NUMBER.search(s.row.content)]
+        share = re.search(r"%|percent", low)  # "what % was offline mode?": a share, not any number near the words
+        found = [s for s in found if (_SHARE if share else _NUMBER).search(s.row.content)]
         if not found:
             return Composed(f"I haven't seen or heard a number for “{_about(q)}” {_upto(replace(q, scope=Scope.ALL))}.")
     if found:

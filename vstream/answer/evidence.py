@@ -57,7 +57,7 @@ for _group in ("toilets toilet restroom restrooms bathroom bathrooms washroom wa
                # what is still to be had: a sign's "38 FREE", "12 AVAILABLE" for "how many spaces left?" (below)
                "free available vacant remaining",
                # a state or a thing said in other everyday words: "is Bridge Street shut?" — "ROAD CLOSED"
-               "closed shut", "cancelled canceled", "platform platforms plat", "backpack rucksack bag", "child kid kids children"):
+               "closed shut", "cancelled canceled", "late delay delayed delays", "viewers watching watchers viewing", "discount offer deal promo promotion coupon voucher", "platform platforms plat", "backpack rucksack bag", "child kid kids children"):
     _first, *_rest = _group.split()
     for _w in _rest:
         _SAME[_w] = _first
@@ -162,14 +162,16 @@ _CONCEPTS = (
      re.compile(r"\b(careful|caution|beware|watch out|look out|mind the|warning|danger|dangerous|avoid|don't|do not|never)\b",
                 re.I)),
     # "what's the channel handle?": an @-handle
-    (re.compile(r"\b(handle|username|user name|instagram|twitter|tiktok|socials?)\b"), re.compile(r"@\w{2,}")),
+    (re.compile(r"\b(handle|username|user name|instagram|twitter|tiktok|socials?)\b"), re.compile(r"(?<![\w.])@\w{2,}")),
     # "what temp?", "how hot is the oven?": a temperature, by its degrees
     (re.compile(r"\b(temperature|temp|degrees|how hot|how warm|how cold|oven)\b"),
      re.compile(r"°|\b\d+\s?(?:degrees|deg|fahrenheit|celsius)\b|\b\d+\s?[cf]\b", re.I)),
     (re.compile(r"\b(time|when|o'?clock)\b"), re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b", re.I)),
     # money asked in any of its words ("where's the money from?", "the funding"): a row stating an amount
     (re.compile(r"\b(price|prices|cost|costs|how much|dollars?|pounds?|euros?|bucks|quid|cheap|expensive|money|"
-                r"funding|funds|funded|budget|paid|pay)\b"), re.compile(r"[$€£]\s?\d|\d\s?(dollars|euros|pounds)\b", re.I)),
+                r"funding|funds|funded|budget|paid|pay)\b"),
+     re.compile(r"[$€£]\s?\d|(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                r"thirty|forty|fifty|hundred|thousand|million))\s?(dollars|euros|pounds|bucks|quid)\b", re.I)),
     (re.compile(r"\b(number|room|gate|platform|dock|door|floor|level|bus|route)\b"), re.compile(r"\d")),
     # the end of a meeting, talk or show in any of its words ("when did they finish?"): the line that closes it
     (re.compile(r"\b(finish|finished|finishing|end|ended|ending|wrap|wrapped|conclude|concluded|adjourn|adjourned)\b"),
@@ -185,6 +187,20 @@ _STRICT = 11  # the first _STRICT concepts above
 _ON_THE_PHONE = re.compile(r"\b(?:on|over|by) the (?:tele)?phone\b|\bphon(?:ed|ing|es) in\b|\bcall(?:ed|ing|er)? in\b")
 
 
+_CURRENCIES = {"euro": re.compile(r"€|\beuros?\b", re.I), "dollar": re.compile(r"\$|\bdollars?\b|\bbucks\b", re.I),
+               "pound": re.compile(r"£|\bpounds?\b|\bquid\b", re.I)}
+_CURRENCY_Q = re.compile(r"\b(euros?|dollars?|bucks|pounds?|quid)\b")
+
+
+def _other_currency(target: str, content: str) -> bool:
+    """"The price in euros" asked, and the content states only dollars: not the price asked for."""
+    m = _CURRENCY_Q.search(target)
+    if m is None:
+        return False
+    word = {"bucks": "dollar", "quid": "pound"}.get(m.group(1), m.group(1).rstrip("s"))
+    return not _CURRENCIES[word].search(content)
+
+
 def concept(target: str, content: str) -> float:
     """0.8 when the target names a kind of thing (website, time, number…) the content is, 0.9 when
     it is two kinds the target names ("the copyright year": "© 2026"), else 0.
@@ -193,7 +209,7 @@ def concept(target: str, content: str) -> float:
     hits, named = 0, set()
     for asks, looks in _CONCEPTS:
         m = asks.search(t)
-        if m and looks.search(content):
+        if m and looks.search(content) and not _other_currency(t, content):
             word = m.group(1)
             if looks.pattern == r"\d" and word not in ("number",):
                 if word not in [_fold(h) for h in words(content)]:
@@ -656,9 +672,14 @@ def banded(row: Evidence, others: list[Evidence]) -> list[Evidence]:
     out = []
     for o in others:
         b = _box(o)
-        if b is not None and not _at_edge(b) and min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0):
+        if b is not None and not _at_edge(b) and same_height(a, b):
             out.append(o)
     return out
+
+
+def same_height(a, b) -> bool:
+    """Two boxes on one band: they overlap by half the shorter one's height."""
+    return a is not None and b is not None and min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
 
 
 def _at_edge(box) -> bool:

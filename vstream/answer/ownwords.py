@@ -15,10 +15,12 @@ from vstream.answer.evidence import (
     LEXICAL_MIN,
     EvidenceFinder,
     _at_edge,
+    _box,
     lexical,
     lexical_words,
     numbers_hidden,
     row_mates,
+    same_height,
     stem,
     words,
 )
@@ -535,10 +537,6 @@ def steady(rows: list[Evidence], text: list[Evidence]) -> list[Evidence]:
     return [r for r in rows if not ticker(r) and not any(r is p for p in pieces) and not (_bug(r) and not heading(r))]
 
 
-def _box(row: Evidence):
-    return getattr(row.data, "box", None)
-
-
 def _same_band(a, b) -> bool:
     return a.y0 <= (b.y0 + b.y1) / 2 <= a.y1 or b.y0 <= (a.y0 + a.y1) / 2 <= b.y1
 
@@ -680,7 +678,11 @@ _WHOSE = re.compile(r"\b([a-z]+)'s (?:surname|last name|family name|full name)\b
 
 # "Where's he from?", "where is she based?": the place on the line under a name caption
 _FROM_Q = re.compile(r"\bwhere(?:'s| is| was| does| did) (?:s?he|they|the \w+|that \w+|this \w+|[A-Z]?[a-z]+) "
-                     r"(?:from|based|live|lives|work|works)\b")
+                     r"(?:from|based|live|lives|work|works)\b|"
+                     # "what company is she from?", "which firm does he work for?": the caption's second line
+                     r"\b(?:what|which) (?:company|firm|organi[sz]ation|business|team|club|school|university|agency|"
+                     r"outfit|department) (?:is|was|does|did|do) (?:s?he|they|the \w+|that \w+|[A-Z]?[a-z]+) "
+                     r"(?:from|with|in|at|work for|works for|working for|represent|represents)\b")
 
 
 # "name of the bird expert?", "who's the park ranger?": a role said another way, matched against the
@@ -1261,3 +1263,128 @@ def cameras_seen(q: Query, f: EvidenceFinder) -> Composed | None:
     return Composed(f"{len(rows)} {plural('camera', len(rows))} by their labels {_upto(past)}: "
                     + "; ".join(f"“{r.content}” (first at {fmt_time(r.t_start)})" for r in rows) + ".", rows,
                     count=len(rows))
+
+
+# ---- "what does the orange banner say?": a graphic asked by its kind and colour -----------------------------
+# Only these name a graphic that comes and goes; "board", "slide" and "title" have rules of their own, and
+# "message" or "news" are as often said as shown.
+_GRAPHIC_Q = re.compile(r"\b(banners?|band|strap|alert|alerts|warning|notice|popup|pop-up|box|bar|graphic|headline|"
+                        r"caption|sign|ticker|crawl)\b")
+_GRAPHIC_ASK = re.compile(r"\b(say|says|said|saying|read|reads|about|mean|means|written|write|on it|on there|show|"
+                          r"shows|showing|tell|tells|what(?:'s| is| was)? (?:the|that|this))\b")
+_GRAPHIC_FILLER = set("""what whats what's is was the a an that this those it its on there say says said saying read reads
+about mean means written write show shows showing tell tells us does do did up now just again one big new top bottom
+left right middle of in screen what's that's it's""".split())
+_TEXT_COLOURS = {"red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink", "white", "black", "grey"}
+PERSISTENT_S = 30.0  # a line up this long (a channel bug, a clock, a camera label) is no banner that came up
+
+
+def _graphic_colour(low: str) -> str:
+    found = [("grey" if w == "gray" else w) for w in re.findall(r"[a-z]+", low) if w in _TEXT_COLOURS | {"gray"}]
+    return found[0] if found else ""
+
+
+CRAWL_Y, CRAWL_PIECE_S = 0.8, 3.0
+
+
+def _crawling(r: Evidence) -> bool:
+    """A piece of a crawl at the bottom, cut by the frame's edge as it scrolls through, up a read or two."""
+    b = _box(r)
+    return b is not None and b.y0 >= CRAWL_Y and _at_edge(b) and r.t_end - r.t_start <= CRAWL_PIECE_S
+
+
+def graphic(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"What does the orange banner say?", "what's the alert about?": the lines of the graphic that came up
+    last by the moment asked — of the asked colour (the band behind the letters, named when it was read),
+    else the newest that came and went — not the channel bug, the clock or the crawl that stay up. None when
+    the question is not only about such a graphic."""
+    low = q.question.lower()
+    m = _GRAPHIC_Q.search(low)
+    if m is None or not _GRAPHIC_ASK.search(low):
+        return None
+    rest = [w for w in re.findall(r"[a-z]+(?:'[a-z]+)?", low) if w not in _GRAPHIC_FILLER and w not in _TEXT_COLOURS | {"gray"}
+            and not _GRAPHIC_Q.fullmatch(w)]
+    if rest:
+        return None  # "what did the sign say about parking?": the words asked, found by the general lookup
+    crawl = m.group(1) in ("ticker", "crawl")
+    text = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.TEXT,)) if r.t_start <= q.point]
+    rows = [r for r in (text if crawl else steady(text, text)) if not _PAGE.match(r.content) and not _STAMP.match(r.content)
+            and (crawl or not _crawling(r))]
+    colour = _graphic_colour(low)
+    tinted = [r for r in rows if colour and getattr(getattr(r.data, "box", None), "colour", "") == colour]
+    pool = tinted or [r for r in _first_showings(rows) if crawl or r.t_end - r.t_start < PERSISTENT_S]
+    if not pool:
+        return None
+    newest = max(r.t_start for r in pool)
+    group = [r for r in pool if r.t_start >= newest - GROUP_GAP_S]
+    beside = [r for r in text if r not in group and abs(r.t_start - newest) <= GROUP_GAP_S and not _STAMP.match(r.content)]
+    group += [r for r in beside if any(same_height(_box(r), _box(g)) for g in group)]  # the band's white label box with it
+    shown = sorted(group, key=lambda r: (round(r.data.box.y0 / 0.05) if r.data.box else 0, r.data.box.x0 if r.data.box else 0))
+    lines = " — ".join(f"“{r.content}”" for r in shown)
+    what = f"the {colour} {m.group(1)}" if tinted else f"the {m.group(1)} that came up last"
+    span = span_text(min(r.t_start for r in shown), min(max(r.t_end for r in shown), q.now))
+    return Composed(_sentence(f"{what} read {lines} ({span})"), shown)
+
+
+def _first_showings(rows: list[Evidence]) -> list[Evidence]:
+    """Rows whose line had not been up before: a camera's label is read again each time its shot comes back."""
+    seen: set[str] = set()
+    out = []
+    for r in sorted(rows, key=lambda r: r.t_start):
+        if _norm(r.content) not in seen:
+            out.append(r)
+        seen.add(_norm(r.content))
+    return out
+
+
+# ---- "why is the Leeds train late?", "what caused the crash?": a reason the video gives ------------------------
+_CAUSE_Q = re.compile(r"^(?:so |and |but )?(?:why|how come)\b|\bwhat (?:caused|causes|is causing|was causing|led to|made)\b|"
+                      r"\b(?:say|said|tell|told|mention|mentioned|explain|explained|give|gave) (?:us |you |me )?(?:why|"
+                      r"the reason|a reason|what caused)\b|\b(?:the|a|any) reasons? (?:for|why)\b|\bwhat(?:'s| is|s| was) the "
+                      r"(?:reason|cause)\b|\bdue to what\b")
+# asked as whether a reason was given or what caused it: with none given, that is the answer
+_CAUSE_ASKED = re.compile(r"\bwhat (?:caused|causes|is causing|was causing|led to)\b|\b(?:say|said|tell|told|mention|"
+                          r"mentioned|explain|explained|give|gave) (?:us |you |me )?(?:why|the reason|a reason|what caused)\b|"
+                          r"\breasons? (?:for|why)\b|\bthe cause\b")
+# the effect, then the connective, then the cause ("late because of a signal fault"); or the cause first ("a
+# crash led to the closure", "the truck is late, so take the train")
+_EFFECT_FIRST = re.compile(r"\b(?:because|due to|owing to|caused by|as a result of|thanks to|on account of|after an?|"
+                           r"after the|following an?|following the)\b", re.I)
+_CAUSE_FIRST = re.compile(r"\b(?:caused|causing|led to|leading to|resulted in|resulting in|so|which is why|that's why|"
+                          r"therefore|meaning)\b", re.I)
+_CAUSE_WORDS = set("why how come what caused cause causes causing reason reasons say said tell told mention mentioned "
+                   "explain explained give gave led made due any the a for is was are were did do does they he she it "
+                   "us you me".split())
+
+
+def _effect(text: str) -> str:
+    """The part of a sentence a connective gives a reason for ("" when it gives none)."""
+    if (m := _EFFECT_FIRST.search(text)) is not None:
+        return text[:m.start()]
+    if (m := _CAUSE_FIRST.search(text)) is not None:
+        return text[m.end():]
+    return ""
+
+
+def reason(q: Query, f: EvidenceFinder) -> Composed | None:
+    """A reason given for what is asked: a sentence or line where the asked words are the effect of a
+    "because", "due to", "after a …", "so …" — not the cause ("closed after a crash" says why the road
+    closed, not why the crash happened). Asked whether a reason was given, or what caused it, and none was:
+    that none was. None otherwise (a plain "why" falls to what was said or shown about it)."""
+    low = q.question.lower()
+    if not _CAUSE_Q.search(low):
+        return None
+    topic = " ".join(w for w in (q.target or "").split() if w not in _CAUSE_WORDS)
+    if not topic:
+        return None
+    past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    found = [s for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT))
+             if (eff := _effect(s.row.content)) and lexical(topic, eff) >= 0.5]
+    if found:
+        rows = _with_beside(f, q, [s.row for s in _best(found, 1)])
+        return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+    if not _CAUSE_ASKED.search(low):
+        return None
+    lead = "No — " if q.answer_type is AnswerType.YES_NO else ""
+    return Composed(f"{lead}I haven't seen or heard a reason given for “{topic}” {_upto(past)}.")
+

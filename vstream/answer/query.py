@@ -441,6 +441,10 @@ _WHOLE = re.compile(r"\b(?:video|film|clip|documentary|footage|show|it|this) (?:
                     r"\bsummari[sz]e (?:the|this|it)\b(?! (?:last|past|moment))|\bsummary of (?:the|this) (?:video|film|clip)\b")
 
 
+# "can u see her?", "do you see a bike?": what is in view now, not whether it ever was
+_SEE_NOW = re.compile(r"\b(?:can|do) (?:you|u|ya) (?:still )?(?:see|spot|make out)\b")
+
+
 def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: frozenset[Modality]) -> Scope:
     if window is not None:
         if window.kind == "now":
@@ -451,7 +455,7 @@ def _scope(low: str, window: TimeWindow | None, answer_type: AnswerType, mods: f
     if _PAST.search(low) or _WHOLE.search(low) or re.search(r"\bhow many times\b", low):
         return Scope.ALL  # "how many times have they shown the gap?" counts over the whole stream
     if answer_type in (AnswerType.HOW_MANY, AnswerType.DESCRIBE, AnswerType.WHERE, AnswerType.WHAT_SHOWN) or \
-            _PRESENT.search(low):
+            _PRESENT.search(low) or _SEE_NOW.search(low):
         return Scope.NOW
     return Scope.ALL
 

@@ -67,14 +67,56 @@ def intros(rows: list[Evidence]) -> dict[str, list[Intro]]:
     return out
 
 
+# A sentence that hands over to someone ("on the phone is Raj", "joining us now is Dana") names who speaks
+# next; one that calls someone ("Kevin, the lift…", "…, Jake?", "Control to Kevin") is answered by them.
+_HANDOVER = re.compile(rf"\b(?:on the (?:phone|line) (?:is|now)|joining (?:us|me)(?: now)? (?:is|from)|here's|here is|"
+                       rf"over to|let's go (?:over )?to|go to|welcome|with us (?:now )?is) {_NAME}")
+_CALLED = (re.compile(rf"^(?:And |So |Okay,? |OK,? |Thanks,? |Right,? |Now,? )?{_NAME}(?:,|\?$)"),
+           re.compile(rf",\s*{_NAME}\s*[?.!]?$"), re.compile(rf"\bto {_NAME},"))
+REPLY_GAP_S = 3.0  # an answer follows the call within this (radio and studio exchanges: 0.3-1.5 s)
+SAME_SENTENCE_S = 0.5  # pieces of one transcribed sentence in one voice follow within this (sentences: 0.7-1.3 s)
+
+
+def addressee(text: str) -> str:
+    """The name a sentence hands over to or calls, "" for none."""
+    text = text.strip()
+    for pat in (_HANDOVER, *_CALLED):
+        m = pat.search(text)
+        if m and m.group(1).split()[0] not in _NOT_NAMES:
+            return m.group(1)
+    return ""
+
+
+def answering(row: Evidence, rows: list[Evidence]) -> Intro | None:
+    """The person `row` answers for: the sentence just before it, in another voice range, called them by
+    name ("Kevin, the lift has stopped" — "Okay, I will tape it off"). Its Intro's row is the call."""
+    if not band(row):
+        return None
+    while True:  # a sentence cut in pieces (a pause mid-sentence) answers as its first piece
+        before = [r for r in rows if r is not row and r.t_end <= row.t_start + 0.2]
+        if not before:
+            return None
+        call = max(before, key=lambda r: r.t_end)
+        if band(call) != band(row) or row.t_start - call.t_end > SAME_SENTENCE_S:
+            break
+        row = call
+    if row.t_start - call.t_end > REPLY_GAP_S or band(call) == band(row):
+        return None
+    name = addressee(call.content)
+    return Intro(name, call) if name and not addresses(row.content, name) else None
+
+
 def speaker(row: Evidence, rows: list[Evidence]) -> Intro | None:
     """Who probably said `row`: the one name given in its voice's range (by `rows`, the speech so far),
-    unless the row addresses that name. Its own introduction names it outright."""
+    unless the row addresses that name. Its own introduction names it outright; a reply to a call, the
+    one called."""
     b = band(row)
     if not b:
         return None
     if name := own_name(row.content):
         return Intro(name, row)
+    if (called := answering(row, rows)) is not None:
+        return called
     names = intros(rows).get(b, [])
     if len(names) != 1 or addresses(row.content, names[0].name):
         return None

@@ -67,6 +67,32 @@ def box_colour(image: np.ndarray, box: Box) -> str:
     return distinctive_colour(crop, image) or colour_name(crop)
 
 
+# A text line's box is tight around its letters: grown by this share of its height above and below, it
+# takes in the band or card behind them, which is most of what is named ("the orange banner").
+TEXT_PAD = 0.3
+
+
+def text_colour(image: np.ndarray, box: Box) -> str:
+    """The colour of the band, card or sign a line is printed on: its box, grown a little, named by its
+    dominant colour (the letters are a minority of its pixels)."""
+    h, w = image.shape[:2]
+    pad = TEXT_PAD * (box.y1 - box.y0)
+    y0, y1 = max(0.0, box.y0 - pad), min(1.0, box.y1 + pad)
+    crop = image[int(y0 * h):max(int(y1 * h), int(y0 * h) + 1), int(box.x0 * w):max(int(box.x1 * w), int(box.x0 * w) + 1)]
+    if crop.size == 0:
+        return ""
+    # each pixel named, the most common name wins: a white label box with red letters over grass is white
+    # (colour_name would call it green: any 20 % of saturated pixels names a hue)
+    hsv = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2HSV).reshape(-1, 3).astype(np.int32)
+    coloured = (hsv[:, 1] >= SAT_MIN) & (hsv[:, 2] >= VAL_MIN)
+    votes = {name: int((coloured & (hsv[:, 0] >= lo) & (hsv[:, 0] < hi)).sum()) for lo, hi, name in _HUES if name != "red"}
+    votes["red"] = int((coloured & ((hsv[:, 0] < 10) | (hsv[:, 0] >= 170))).sum())
+    plain = hsv[~coloured, 2]
+    votes.update(white=int((plain >= 200).sum()), black=int((plain < 50).sum()),
+                 grey=int(((plain >= 50) & (plain < 200)).sum()))
+    return max(votes, key=votes.get)
+
+
 # What a box stands on, from the ground around its bottom edge (its feet, a car's wheels). In
 # vtest.avi (hand-sampled 10x10 patches) grass is hue 32-39 at saturation 94-231; the paths and the
 # road are saturation 0-32, whatever their hue. A share of the strip, not its median: legs and

@@ -781,6 +781,89 @@ CLIPS: dict[str, ClipSpec] = {
                 SpeechEvent("For launch week, the team plan is just nine dollars, with the code on screen.", 87.0, "en-us"),
                 SpeechEvent("The recording will be emailed to you tomorrow. Thanks for joining!", 93.8, "en-us")),
     ),
+    # 100 s recorded online fitness class (Full-Body HIIT Live, IronPulse Studio, Sat 16 May 2026): a title
+    # card, the head coach Jordan Blake on his webcam (carphone_pristine.mp4, a two-line lower third) at
+    # 6-16 s, a full-frame workout plan (a `slide`: four rounds and the $39 membership), "the class" as
+    # real footage (vtest.avi at 26-40, 46-60 and 72-84 s; bikes.mp4 for the last round at 84-92 s), each
+    # round named by a band (`breaking` with its own "ROUND n OF 4" label), a work/rest countdown (the
+    # `corner` box, replaced as it changes), a calories counter (the `bug`: 48 -> 96 -> 151 -> 203), the
+    # second coach Sofia Marin's lower third, a run-club caption over city B-roll (cityCC0.mpg), an
+    # injury-safety caption, a member call-in on a plain tile (a one-line lower third), a leaderboard (the
+    # `weather` panel) shown twice, changed the second time (Maya R. 212 first, then Sam T. 305 first), and
+    # an end card with the first-month price ($19, was $39 on the plan), a code and the web address. Shots
+    # cut at 6, 16, 26, 40, 46, 60, 72, 84, 92 s (9 cuts). Three voices: Jordan (en-us), Sofia (en-gb+f4)
+    # and the member Beth from Toronto (en-us+f3); they restate some graphics and say what none shows: ten
+    # years coaching, a mat and water, the five-minute stretch, breathing out, knees in line with the toes,
+    # twenty squats, half squats, the sore shoulder, a plank on the knees, hips low, yoga on Monday. Shown,
+    # never said: the date, the roles, the studio, the $39 and $19 prices, the run club, the safety caption,
+    # the calories, the leaderboard, the code and the web address. Held out: dev18.json is never tuned on.
+    "fitness": ClipSpec(
+        "fitness", 100.0, size=(854, 480),
+        broll=(BrollShot(0, 6, color=(22, 22, 30)),
+               BrollShot(6, 16, "carphone_pristine.mp4", 0.0, 3.95, (70, 70, 80)),
+               BrollShot(16, 26, color=(248, 248, 244)),
+               BrollShot(26, 40, "vtest.avi", 20.0, 34.0, (90, 100, 90)),
+               BrollShot(40, 46, "cityCC0.mpg", 0.2, 5.0, (30, 35, 60)),
+               BrollShot(46, 60, "vtest.avi", 44.0, 58.0, (90, 95, 100)),
+               BrollShot(60, 72, color=(36, 48, 72)),
+               BrollShot(72, 84, "vtest.avi", 0.0, 12.0, (90, 100, 90)),
+               BrollShot(84, 92, "bikes.mp4", 3.2, 5.3, (80, 70, 60)),
+               BrollShot(92, 100, color=(22, 22, 30))),
+        graphics=(Graphic("title", 0, 6, ("Full-Body HIIT Live", "with Coach Jordan Blake \u00b7 Sat 16 May 2026")),
+                  Graphic("lower_third", 7, 14.5, ("Jordan Blake", "Head Coach, IronPulse Studio"), (230, 90, 30)),
+                  Graphic("slide", 16, 26, ("Today's workout", "- Round 1: Jumping jacks", "- Round 2: Squats",
+                                            "- Round 3: Push-ups", "- Round 4: Mountain climbers",
+                                            "Members $39 / month \u00b7 first class free"), (230, 90, 30)),
+                  Graphic("breaking", 26.5, 33, ("ROUND 1 OF 4", "Jumping Jacks"), (230, 90, 30)),
+                  Graphic("corner", 26, 30, ("WORK 0:40",), (30, 140, 60)),
+                  Graphic("corner", 30, 34, ("WORK 0:20",), (30, 140, 60)),
+                  Graphic("corner", 34, 37, ("REST 0:20",), (40, 80, 170)),
+                  Graphic("corner", 37, 40, ("REST 0:05",), (40, 80, 170)),
+                  Graphic("bug", 26, 40, ("CALORIES: 48",), (200, 40, 40)),
+                  Graphic("lower_third", 34.5, 39.5, ("Sofia Marin", "Coach, Form & Mobility"), (30, 120, 110)),
+                  Graphic("caption", 41, 45.5, ("Outdoor run club \u00b7 Thursdays 6 pm",), (20, 20, 20)),
+                  Graphic("breaking", 46.5, 53, ("ROUND 2 OF 4", "Squats"), (230, 90, 30)),
+                  Graphic("corner", 46, 50, ("WORK 0:40",), (30, 140, 60)),
+                  Graphic("corner", 50, 55, ("WORK 0:15",), (30, 140, 60)),
+                  Graphic("corner", 55, 60, ("REST 0:20",), (40, 80, 170)),
+                  Graphic("bug", 46, 60, ("CALORIES: 96",), (200, 40, 40)),
+                  Graphic("caption", 53.5, 59.5, ("Sharp pain? Stop and rest.",), (150, 20, 30)),
+                  Graphic("lower_third", 60.5, 71.5, ("MEMBER QUESTION \u00b7 CALL-IN",), (150, 60, 30)),
+                  Graphic("weather", 62, 70, ("LEADERBOARD", "1. Maya R.  212 cal", "2. Sam T.  198 cal",
+                                              "3. Leo P.  187 cal"), (30, 30, 40)),
+                  Graphic("breaking", 72.5, 79, ("ROUND 3 OF 4", "Push-ups"), (230, 90, 30)),
+                  Graphic("corner", 72, 78, ("WORK 0:40",), (30, 140, 60)),
+                  Graphic("corner", 78, 84, ("REST 0:20",), (40, 80, 170)),
+                  Graphic("bug", 72, 84, ("CALORIES: 151",), (200, 40, 40)),
+                  Graphic("breaking", 84.5, 88, ("ROUND 4 OF 4", "Mountain Climbers"), (230, 90, 30)),
+                  Graphic("corner", 84, 88, ("WORK 0:40",), (30, 140, 60)),
+                  Graphic("corner", 88, 92, ("WORK 0:10",), (30, 140, 60)),
+                  Graphic("bug", 84, 92, ("CALORIES: 203",), (200, 40, 40)),
+                  Graphic("weather", 88, 92, ("LEADERBOARD", "1. Sam T.  305 cal", "2. Maya R.  298 cal",
+                                              "3. Leo P.  260 cal"), (30, 30, 40)),
+                  Graphic("title", 92, 100, ("First month just $19", "Code SWEAT19 at ironpulse.fit/join")),
+                  Graphic("lower_third", 93, 99.5, ("Next live class: Monday 7:00 am",), (230, 90, 30))),
+        speech=(SpeechEvent("Good morning, and welcome to Saturday HIIT at IronPulse.", 0.8, "en-us"),
+                SpeechEvent("I'm Jordan, and I have been coaching for ten years.", 6.8, "en-us"),
+                SpeechEvent("Grab a mat and a bottle of water before we start.", 11.5, "en-us"),
+                SpeechEvent("We have four rounds today, forty seconds of work and twenty seconds of rest.", 16.6, "en-us"),
+                SpeechEvent("We finish with a five minute stretch.", 23.5, "en-us"),
+                SpeechEvent("Round one, jumping jacks. Keep your arms high!", 27.0, "en-us"),
+                SpeechEvent("Sofia is here to check your form.", 32.2, "en-us"),
+                SpeechEvent("Hi everyone. Breathe out on the hard part.", 35.6, "en-gb+f4"),
+                SpeechEvent("Take a sip of water. Round two starts in ten seconds.", 40.8, "en-us"),
+                SpeechEvent("Squats now. Keep your knees in line with your toes.", 46.6, "en-gb+f4"),
+                SpeechEvent("Try for twenty squats in each round.", 51.2, "en-us"),
+                SpeechEvent("If your knees hurt, do half squats instead.", 54.9, "en-gb+f4"),
+                SpeechEvent("Hi Jordan, it's Beth from Toronto. My shoulder hurts. What can I do instead of push-ups?",
+                            60.8, "en-us+f3"),
+                SpeechEvent("Hold a plank on your knees, and skip anything that hurts.", 69.7, "en-us"),
+                SpeechEvent("Round three, push-ups. Chest all the way to the floor.", 75.0, "en-us"),
+                SpeechEvent("Rest now, shake out your arms.", 80.6, "en-us"),
+                SpeechEvent("Last round, mountain climbers. Keep your hips low.", 84.6, "en-gb+f4"),
+                SpeechEvent("Ten seconds left, push!", 89.9, "en-us"),
+                SpeechEvent("That's the class! Stretch with me, and see you Monday for yoga.", 93.6, "en-us")),
+    ),
 }
 
 

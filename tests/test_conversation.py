@@ -158,3 +158,32 @@ def test_a_reply_is_said_by_whom_the_call_before_it_named():
     assert ans.text.startswith("Probably Raj"), ans.text  # the second piece of his reply, after "Hi Laura."
     assert speaker(rows[6], rows) is None  # the caller's own voice goes on: not Kevin
     assert speaker(rows[7], rows) is None  # 6 s after the last sentence: no answer to a call
+
+
+def test_a_second_person_in_one_voice_range_stops_naming_it_by_the_one_introduction():
+    """Ethan introduced himself; he hands over to Amara, whose voice measures in his range too. Her reply
+    greets him back ("Thanks Ethan"), so it is hers; after that the range holds two people and a later
+    sentence in it is nobody's for sure — not "probably Ethan"."""
+    rows = [said(1.0, 3.0, "I'm Ethan Cole.", HIM), said(3.5, 7.0, "I started the company six years ago.", HIM),
+            said(10.0, 13.0, "Let me bring in one of our first customers, Amara Singh.", HIM),
+            said(14.0, 15.0, "Thanks Ethan.", HIM), said(15.3, 19.0, "We run two hundred vans across the Netherlands.", HIM),
+            said(21.0, 24.0, "Our drivers use offline mode on the road.", HIM)]
+    assert speaker(rows[1], rows[:3]).name == "Ethan Cole"  # before the hand-over: the range's one name
+    assert speaker(rows[4], rows).name == "Amara Singh"  # the second piece of her greeting reply
+    assert speaker(rows[5], rows) is None and speaker(rows[1], rows) is None
+
+
+def test_what_a_called_person_said_back_whole_and_pieces_counted_once():
+    """"What is Kevin gonna do about it?": his reply to the call by name, both pieces of it (transcribed in
+    two, the second in lower case); "how many things were said?" counts that sentence once; "how many people
+    in the queue?" finds the number in the piece after the one naming the queue."""
+    rows = [said(1.0, 4.0, "Kevin, the lift on platform three has stopped working.", HER),
+            said(5.0, 7.0, "Okay, I will tape it off.", HIM), said(7.4, 9.0, "and phone the lift engineer.", HIM),
+            said(12.0, 15.0, "There is a long queue at the ticket office.", HER), said(15.3, 16.5, "about twenty people.", HER)]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    ans = engine.answer("what is kevin gonna do about it?", now=20.0)
+    assert ans.text.startswith("Probably Kevin") and "tape it off" in ans.text and "phone the lift engineer" in ans.text
+    assert {(5.0, 7.0), (7.4, 9.0)} <= {(c.t_start, c.t_end) for c in ans.citations}, ans.text
+    assert engine.answer("how many things have been said?", now=20.0).text.startswith("I heard 3 things said")
+    ans = engine.answer("how many people in the ticket queue?", now=20.0)
+    assert "about twenty people" in ans.text and "long queue" in ans.text, ans.text

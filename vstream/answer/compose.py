@@ -88,6 +88,7 @@ from vstream.answer.phrasing import (
     _upto,
     _with_beside,
     beside,
+    continued,
     echo,
     fmt_time,
     fuller,
@@ -110,7 +111,7 @@ from vstream.answer.query import (
     departure,
     plural,
 )
-from vstream.answer.voices import addressee, by_speaker, speaker, voice_word
+from vstream.answer.voices import addressee, answering, by_speaker, speaker, voice_word
 from vstream.senses.colour import where
 
 # ---- objects ------------------------------------------------------------------------------------------
@@ -711,6 +712,8 @@ _ACTIVITY = re.compile(r"\b(doing|wearing|colou?r|holding|look like|looks like|h
 def compose(q: Query, f: EvidenceFinder) -> Composed:
     if (theirs := by_speaker(q, f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)))) is not None:
         q = theirs  # "what did Ruiz say?": the sentences in the voice that called itself Ruiz
+    if (theirs := replies_of(q, f)) is not None:
+        return theirs  # "what is Kevin gonna do about it?": his answer when he was called by name
     if (inner := _EMBEDDED.match(q.question.lower().rstrip("?. "))) is not None:
         return embedded(q, f, inner)  # "did they say what the app will cost?": the price, or that none was given
     if (said := advice(q, f)) is not None:
@@ -899,11 +902,39 @@ def kind_unseen(q: Query, f: EvidenceFinder, kind: str) -> Composed:
                     f"{plural(_name(q.object_class), 2)}: " + _lower_first(seen.text.removeprefix("Yes — ")), seen.used)
 
 
+# "what is Kevin gonna do?", "what did Jake say?": what someone called by name said back
+_WHAT_DID = r"\bwhat (?:is|was|will|did|does|'s|s) {name}(?:'s)? (?:going to |gonna |about to )?(?:do|doing|say|said|tell|answer|reply)\b"
+
+
+def replies_of(q: Query, f: EvidenceFinder) -> Composed | None:
+    """The latest reply by the person the question names, where they were called by name just before it
+    ("Kevin, the lift has stopped" — "Okay, I will tape it off"), whole if heard in pieces; None when the
+    question does not ask what a called person said or did, or no reply of theirs was heard."""
+    low = q.question.lower()
+    said = f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,))
+    called = {addressee(r.content).split()[0].lower() for r in said if addressee(r.content)}
+    name = next((n for n in called if re.search(_WHAT_DID.format(name=re.escape(n)), low)), None)
+    if name is None:
+        return None
+    theirs = [(r, who) for r in said if (who := answering(r, said)) is not None and who.name.split()[0].lower() == name]
+    if not theirs:
+        return None
+    row, who = theirs[-1]
+    rows = continued(row, said, q.now)
+    words = " — ".join(f"“{r.content}”" for r in rows)
+    return Composed(f"Probably {who.name}, answering “{who.row.content}” ({span_text(who.row.t_start, who.row.t_end)}): "
+                    f"{words} ({span_text(rows[0].t_start, rows[-1].t_end)}) — I go by the names the voices gave, not "
+                    "by recognising them.", [who.row] + rows)
+
+
 # "did they say what the app will cost?", "did anyone mention when it opens?": whether the video answered
 # the question inside — asked as that question, its answer or its "not seen" said as yes or no
 _EMBEDDED = re.compile(r"^(?:so |and )?(?:did|do|does|has|have) (?:they|he|she|anyone|anybody|someone|somebody|you|we|"
                        r"the \w+) (?:say|said|mention|mentioned|tell|told|explain|explained|give|gave|announce|"
                        r"announced|show|showed)(?: us| you| me)? (what|how much|how many|how long|when|where|who|which) (.+)$")
+
+
+_MEASURE_ASKED = {"long", "much", "many", "far", "old", "big", "late", "often", "soon", "high", "fast"}
 
 
 def embedded(q: Query, f: EvidenceFinder, m: re.Match) -> Composed:
@@ -914,6 +945,10 @@ def embedded(q: Query, f: EvidenceFinder, m: re.Match) -> Composed:
     asked = replace(analyze(f"{wh} {clause}?", q.now), scope=q.scope, window=q.window, object_class=None,
                     modalities=frozenset({Modality.SPEECH, Modality.TEXT}))
     inner = compose(asked, f)
+    topic = " ".join(w for w in (asked.target or "").split() if w not in _MEASURE_ASKED)
+    if inner.used and topic and max(lexical(topic, r.content) for r in inner.used) < LEXICAL_MIN:
+        # only part of the question matched ("which company the water main belongs to": the water main)
+        return Composed(f"No — I haven't seen or heard {wh} {clause} {_upto(replace(q, scope=Scope.ALL))}.")
     if not inner.used or re.match(r"(?:I haven't|I have not|I can't|I cannot|No\b)", inner.text):
         return Composed("No — " + _lower_first(inner.text.removeprefix("No, ").removeprefix("No — ")), inner.used,
                         count=inner.count)
@@ -1129,11 +1164,15 @@ def stated_count(q: Query, f: EvidenceFinder, cls: str) -> Composed | None:
     named = "|".join(sorted(nouns + rest, key=len, reverse=True))  # "1,204 watching": the number by an asked word
     stated = re.compile(rf"\b{_NUMBER_WORD}\s+(?:[a-z]+\s+){{0,2}}?(?:{named})\b", re.I)
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
+    said = f.rows(past, (EvidenceKind.SPEECH,))
+    whole = {id(s.row): continued(s.row, said, q.now) if s.row.kind is EvidenceKind.SPEECH else [s.row]
+             for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=" ".join(rest) or q.target)}
     found = [s for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=" ".join(rest) or q.target)
-             if (not rest or lexical(" ".join(rest), s.row.content) >= 0.5) and stated.search(s.row.content)]
+             if (not rest or lexical(" ".join(rest), s.row.content) >= 0.5)
+             and stated.search(" ".join(r.content for r in whole[id(s.row)]))]
     if not found:
         return None
-    rows = [s.row for s in _best(found, 1)]
+    rows = whole[id(_best(found, 1)[0].row)]  # "… at the ticket office." — "about 20 people.": both pieces
     return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
 
 
@@ -1910,9 +1949,10 @@ def count_mentions(q: Query, f: EvidenceFinder) -> Composed:
     kinds = kinds_for(q)
     if _UTTERANCES.search(q.question.lower()):  # "how many announcements?": every segment of speech
         q = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
-        rows = f.rows(q, (EvidenceKind.SPEECH,))
-        if not rows:
+        said = f.rows(q, (EvidenceKind.SPEECH,))
+        if not said:
             return Composed(f"I haven't heard any speech {_upto(q)}.", count=0)
+        rows = [r for r in said if continued(r, said, q.now)[0] is r]  # a sentence heard in pieces counts once
         return Composed(f"I heard {len(rows)} {'thing' if len(rows) == 1 else 'things'} said {_upto(q)}: "
                         + "; ".join(f"“{r.content}” ({span_text(r.t_start, r.t_end)})" for r in rows[:6]) + ".",
                         rows, count=len(rows))

@@ -215,12 +215,34 @@ def next_said(row: Evidence, said: list[Evidence], now: float, within: float = R
 def reply(row: Evidence, said: list[Evidence], now: float) -> list[Evidence]:
     """A question that was said, with what was said next (its answer): "how long does your drive
     take?" matched the asked words, "About forty minutes" is the answer. A short lead-in ("One
-    warning.") comes with the sentence it introduces."""
+    warning.") comes with the sentence it introduces; a sentence transcribed in pieces, whole."""
     if row.content.rstrip().endswith("?"):
         nxt = next_said(row, said, now)
     else:
         nxt = next_said(row, said, now, INTRO_S) if len(row.content.split()) <= 3 else None
-    return [row, nxt] if nxt is not None else [row]
+    if nxt is None:
+        return continued(row, said, now)
+    return [row, nxt]
+
+
+PIECE_GAP_S = 0.6  # pieces of one sentence (cut at a pause or a question) follow within this
+
+
+def continued(row: Evidence, said: list[Evidence], now: float) -> list[Evidence]:
+    """A sentence heard in pieces ("There is a long queue at the ticket office." — "about 20 people."): the
+    row with the piece before it when it starts in lower case, and the pieces after it that do."""
+    out = [row]
+    while out[0].content[:1].islower() and (p := _piece(out[0], said, before=True)) is not None:
+        out.insert(0, p)
+    while (n := _piece(out[-1], said, before=False)) is not None and n.t_start <= now and n.content[:1].islower():
+        out.append(n)
+    return out
+
+
+def _piece(row: Evidence, said: list[Evidence], before: bool) -> Evidence | None:
+    if before:
+        return next((o for o in reversed(said) if o is not row and 0 <= row.t_start - o.t_end <= PIECE_GAP_S), None)
+    return next((o for o in said if o is not row and 0 <= o.t_start - row.t_end <= PIECE_GAP_S), None)
 
 
 def beside(row: Evidence, text: list[Evidence]) -> list[Evidence]:

@@ -100,10 +100,15 @@ def answering(row: Evidence, rows: list[Evidence]) -> Intro | None:
         if band(call) != band(row) or row.t_start - call.t_end > SAME_SENTENCE_S:
             break
         row = call
-    if row.t_start - call.t_end > REPLY_GAP_S or band(call) == band(row):
+    if row.t_start - call.t_end > REPLY_GAP_S:
         return None
     name = addressee(call.content)
+    if band(call) == band(row) and not _GREETS.match(row.content.strip()):
+        return None  # in one voice range, only a reply greeting the caller back ("Thanks Ethan") is someone else's
     return Intro(name, call) if name and not addresses(row.content, name) else None
+
+
+_GREETS = re.compile(r"^(?:Thanks|Thank you|Hi|Hello|Hey|Morning|Good morning|Good afternoon|Good evening),? [A-Z][a-z]+\b")
 
 
 def speaker(row: Evidence, rows: list[Evidence]) -> Intro | None:
@@ -118,9 +123,15 @@ def speaker(row: Evidence, rows: list[Evidence]) -> Intro | None:
     if (called := answering(row, rows)) is not None:
         return called
     names = intros(rows).get(b, [])
-    if len(names) != 1 or addresses(row.content, names[0].name):
+    if len(names) != 1 or addresses(row.content, names[0].name) or _others_answered(names[0].name, b, rows):
         return None
     return names[0]
+
+
+def _others_answered(name: str, b: str, rows: list[Evidence]) -> bool:
+    """Someone else was called and answered in this voice range ("Let me bring in Amara Singh" — "Thanks
+    Ethan" in Ethan's range): the range holds two people, so its one introduction names neither for sure."""
+    return any(band(r) == b and (who := answering(r, rows)) is not None and who.name != name for r in rows)
 
 
 def voice_word(row: Evidence) -> str:

@@ -2223,3 +2223,31 @@ def test_advice_given_and_kinds_of_vehicle_not_told_apart():
     text = _ask(engine, "has the tow truck turned up yet", 21.0)[0]
     assert text.startswith("I haven't seen anything I can tell is a tow truck") and "1 truck/van" in text, text
     assert _ask(engine, "is there a truck", 21.0)[0].startswith("Yes")
+
+
+def test_counters_timers_and_lines_asked_by_where_they_are():
+    """"How many calories so far?" is the counter's latest value ("CALORIES: 96"), not how often the word was
+    seen; "how long is the rest?" is the timer box or the seconds said; "what does it say at the bottom?" asks
+    for the text there, not speech; "is the first class free?" keeps its words ("the first …" is no stretch of
+    time); "what did she say?" with no higher voice heard says so before what was said."""
+    from memory.records import Box, Evidence, SpeechData, TextData
+    from vstream.answer.engine import AnswerEngine
+    from vstream.answer.query import analyze
+
+    rows = [Evidence(EvidenceKind.TEXT, 5.0, 15.0, "Members $39 / month · first class free"),
+            Evidence(EvidenceKind.SPEECH, 6.0, 10.0, "Four rounds of forty seconds work and twenty seconds of rest.",
+                     SpeechData(pitch_hz=104.0)),
+            Evidence(EvidenceKind.TEXT, 20.0, 30.0, "CALORIES: 48"), Evidence(EvidenceKind.TEXT, 40.0, 46.0, "CALORIES: 96"),
+            Evidence(EvidenceKind.TEXT, 44.0, 46.0, "REST 0:20"),
+            Evidence(EvidenceKind.TEXT, 42.0, 46.0, "Sharp pain? Stop and rest.", TextData(Box(0.2, 0.85, 0.8, 0.93)))]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    text, cites = _ask(engine, "how many calories so far", 46.0)
+    assert text == "The screen showed “CALORIES: 96” (from 00:40.0 to 00:46.0).", text
+    text = _ask(engine, "how long is the rest", 46.0)[0]
+    assert "REST 0:20" in text or "twenty seconds of rest" in text, text
+    assert analyze("what does it say at the bottom", 46.0).modalities == {Modality.TEXT}
+    assert "Sharp pain" in _ask(engine, "what does it say at the bottom", 46.0)[0]
+    assert analyze("is the first class free", 20.0).target == "class free"
+    assert _ask(engine, "is the first class free", 20.0)[0].startswith("Yes")
+    text = _ask(engine, "what did she say", 20.0)[0]
+    assert text.startswith("I haven't heard a higher-pitched voice") and "twenty seconds of rest" in text, text

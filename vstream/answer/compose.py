@@ -478,10 +478,14 @@ def what_said(q: Query, f: EvidenceFinder) -> Composed:
             rows = _with_beside(f, q, [s.row for s in _best(found, 3)])  # a question said, with its answer
             return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
     rows = _ordinal(q, f.rows(q, (EvidenceKind.SPEECH,)))
+    lead = ""
+    if not rows and q.voice and (rows := _ordinal(q, f.rows(replace(q, voice=""), (EvidenceKind.SPEECH,)))):
+        lead = f"I haven't heard a {q.voice}-pitched voice {_upto(q)}, so I can't tell which sentences are theirs; said: "
     if not rows:
         return Composed(f"I haven't heard any speech {_upto(q)}.")
     rows = rows[-3:] if not re.search(r"\b(summari[sz]e|everything|all)\b", q.question.lower()) else rows[-8:]
-    return Composed(_sentence("; ".join(quote(r) for r in rows)), rows)
+    said = "; ".join(quote(r) for r in rows)
+    return Composed(lead + said + "." if lead else _sentence(said), rows)
 
 
 def _generic_said(target: str) -> bool:
@@ -1195,6 +1199,8 @@ def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
             said = " ".join(words(topic))  # sign words as signs write them: "spaces left" → "spaces free"
             counted = [r for r in f.rows(past, kinds) if r.t_start <= q.now and _counts(" ".join(words(r.content)), said)]
             found = [Scored(r, 1.0, 1.0) for r in (counted[-1:] if q.scope is Scope.NOW else counted[:1])]
+    if found and q.answer_type is AnswerType.HOW_MANY and _LATEST_COUNT.search(q.question.lower()):
+        found = [max(found, key=lambda s: s.row.t_start)]  # "how many calories so far?": the counter's latest value
     if found:
         row = found[0].row
         if row.kind is EvidenceKind.TEXT:  # "Ferry fares rise 1" read as it scrolled in: the whole line
@@ -1211,6 +1217,10 @@ def stated_fact(q: Query, f: EvidenceFinder) -> Composed | None:
                     + "; ".join(quote(r) for r in spans) + ".", spans)
 
 
+_LATEST_COUNT = re.compile(r"\b(so far|now|rn|right now|currently|at the moment|yet|burned|burnt|total|left|remaining|"
+                           r"still)\b")
+
+
 def _counts(content: str, topic: str, amount: bool = False) -> bool:
     """A number followed within three words by one of the topic's words ("Over 4,000 pigeons counted");
     for an amount ("how much have fares gone up?") the number may also follow them ("fares rise 10%")."""
@@ -1219,6 +1229,11 @@ def _counts(content: str, topic: str, amount: bool = False) -> bool:
 
     def number(t: str) -> bool:
         return bool(_NUMBER.fullmatch(t.strip(",.")) or re.fullmatch(r"[£$€]?[\d,.]+(?:%|°[cf]?|x)?", t))
+    # a counter's label before its value ("CALORIES: 48", "Viewers 1,204") counts too
+    label = re.match(r"^\s*([A-Za-z]+(?: [A-Za-z]+)?)\s*(:?)\s*[\d,.]+\s*$", content)  # not a line cut short
+    if label and (label.group(2) or label.group(1).isupper()) and \
+            any(stem(u.lower()).removesuffix("s") in asked for u in label.group(1).split()):
+        return True
     return any(number(t) and any(stem(u.strip(",.")).removesuffix("s") in asked
                                  for u in toks[i + 1:i + 4] + (toks[max(0, i - 3):i] if amount else []))
                for i, t in enumerate(toks))

@@ -708,7 +708,9 @@ _CAPTION_WORDS = re.compile(r"\b(banner|caption|lower third|name tag|nametag|on 
 
 
 _DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-                       r"sixty|a few|several|many)\s+(years?|months?|weeks?|days?|hours?|minutes?|decades?)\b", re.I)
+                       r"sixty|a few|several|many)\s+(years?|months?|weeks?|days?|hours?|minutes?|decades?|seconds?|secs?|"
+                       r"mins?|hrs?)\b|"
+                       r"\b[A-Za-z]+:?\s+\d{1,2}:[0-5]\d\b(?!\s*[ap]\.?m)", re.I)  # a timer's box: "REST 0:20"
 
 
 # ---- ranked lists: standings, results, leaderboards ---------------------------------------------------

@@ -77,7 +77,8 @@ _TEXT_CUES = re.compile(r"\b(sign|signs|text|written|writing|write|wrote|banner|
                         r"subtitles|slide|credits|credit|credited|read|reads|hashtag|copyright|chapter|ticker|"
                         r"headline|headlines|on-screen|clock|graphic|crawl|scrolling|scrolls|band|lower third|corner|"
                         r"put (?:the |that |this |a )?(?:\w+ )?up|puts? up|flash(?:ed|es)? up|"
-                        r"(?:top|bottom|side|edge|left|right|middle) of the (?:screen|frame|picture))\b")
+                        r"(?:top|bottom|side|edge|left|right|middle) of the (?:screen|frame|picture)|"
+                        r"(?:says?|written|reads?) (?:at|in|on|across) the (?:top|bottom|corner|side))\b")
 _SPEECH_CUES = re.compile(r"\b(say|said|says|saying|mention|mentioned|mentions|hear|heard|talk|talked|talking|"
                           r"spoke|speak|speaking|spoken|voice|announce|announced|announcement|tell|told|ask|asked|"
                           r"narrator|narration|voiceover|voice-over|speaker|presenter|audio|sound|sounds|noise|noises|noisy)\b")
@@ -321,7 +322,8 @@ def _quoted(q: str) -> str | None:
 # "What did the ticker / clock / sign say?": a thing on screen that "says", not speech.
 _SHOWN_THINGS = (r"sign|signs|screen|banner|board|poster|caption|captions|title|text|ticker|crawl|headline|headlines|"
                  r"clock|graphic|graphics|fact|on-screen|label|logo|band|lower third|slide|subtitle|subtitles|display")
-_SHOWN_SAYS = re.compile(rf"\b(?:{_SHOWN_THINGS})\b[^?]{{0,30}}\bsays?|\bsaid on (?:the )?screen|\bon-screen\b")
+_SHOWN_SAYS = re.compile(rf"\b(?:{_SHOWN_THINGS})\b[^?]{{0,30}}\bsays?|\bsaid on (?:the )?screen|\bon-screen\b|"
+                         r"\bsays?\b[^?]{0,12}\b(?:at|in|on|across) the (?:top|bottom|corner|side|left|right|screen)\b")
 
 
 OPINION = re.compile(r"\b(?:he|she|they|the (?:man|woman|guy|speaker|presenter|reporter|narrator|interviewee|expert))"
@@ -466,7 +468,10 @@ def _target(low: str) -> str:
     low = re.sub(r"\b(?:watch out|look out|be careful|careful)(?: for| with| about)?\b|\bdoes it matter\b", " ", low)
     low = re.sub(r"\bhow old (?:is|was|are|were) (?=the |this |that )", " built ", low)  # a thing's age is when it was built
     low = re.sub(r"\bway (out|in)\b", lambda m: "exit" if m.group(1) == "out" else "entrance", low)  # "out"/"in" are stop words
-    low = re.sub(r"\b((in|during|over|within|for) )?the (last|past|first) \S+( \S+)?", " ", low)
+    # a stretch of time ("the last 10 seconds", "the first minute"), not "the first class" or "the last exercise"
+    low = re.sub(r"\b((in|during|over|within|for) )?the (last|past|first) (?:(?:\d+|few|couple(?: of)?|half an?|half|one|two|"
+                 r"three|four|five|ten|fifteen|twenty|thirty|sixty) )?(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|"
+                 r"moments?|while|bit|half|quarter)\b", " ", low)
     low = re.sub(r"\b(a |an )?(\S+ )?(of )?(seconds?|secs?|minutes?|mins?|hours?|moment) ago\b", " ", low)
     words = re.findall(r"[a-z0-9@./#-]+", low)
     keep = [w.strip(".-") for w in words if w.strip(".-") and w.strip(".-") not in _STOP]

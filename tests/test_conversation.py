@@ -187,3 +187,21 @@ def test_what_a_called_person_said_back_whole_and_pieces_counted_once():
     assert engine.answer("how many things have been said?", now=20.0).text.startswith("I heard 3 things said")
     ans = engine.answer("how many people in the ticket queue?", now=20.0)
     assert "about twenty people" in ans.text and "long queue" in ans.text, ans.text
+
+
+def test_a_caller_is_named_by_the_name_they_gave_and_a_number_to_call_needs_digits():
+    """"Who's calling in?" is the name a caller gave ("it's Beth from Toronto") or the host put through ("on the
+    phone is Raj"), not a name said in passing; "where is she from?" is where she said; "is there a number to
+    call in?" is no yes for a "CALL-IN" label — only a line with a phone number."""
+    rows = [said(1.0, 4.0, "I'm Jordan, and I have been coaching for ten years.", HIM),
+            shown(60.0, 72.0, "MEMBER QUESTION · CALL-IN"),
+            said(60.5, 63.5, "Hi Jordan, it's Beth from Toronto.", HER), said(64.0, 65.5, "My shoulder hurts.", HER)]
+    engine = AnswerEngine(_EmbeddedView(rows))
+    assert engine.answer("who's calling in?", now=66.0).text.startswith("Beth, going by “Hi Jordan, it's Beth from Toronto.”")
+    assert "Toronto" in engine.answer("where is she from?", now=66.0).text
+    assert engine.answer("who's on the phone?", now=30.0).text.startswith("Jordan") is False
+    ans = engine.answer("is there a number to call in?", now=70.0)
+    assert ans.text.startswith("No, I haven't seen or heard a phone number"), ans.text
+    rows.append(shown(74.0, 80.0, "Call us: 0800 555 0199"))
+    ans = AnswerEngine(_EmbeddedView(rows)).answer("is there a number to call in?", now=80.0)
+    assert ans.text.startswith("Yes") and "0800 555 0199" in ans.text, ans.text

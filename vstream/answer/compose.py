@@ -111,7 +111,15 @@ from vstream.answer.query import (
     departure,
     plural,
 )
-from vstream.answer.voices import addressee, answering, by_speaker, speaker, voice_word
+from vstream.answer.voices import (
+    addressee,
+    answering,
+    by_speaker,
+    handed_to,
+    own_name,
+    speaker,
+    voice_word,
+)
 from vstream.senses.colour import where
 
 # ---- objects ------------------------------------------------------------------------------------------
@@ -716,6 +724,10 @@ _ACTIVITY = re.compile(r"\b(doing|wearing|colou?r|holding|look like|looks like|h
 def compose(q: Query, f: EvidenceFinder) -> Composed:
     if (theirs := by_speaker(q, f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)))) is not None:
         q = theirs  # "what did Ruiz say?": the sentences in the voice that called itself Ruiz
+    if q.answer_type is AnswerType.YES_NO and _PHONE_Q.search(q.question.lower()):
+        return phone_given(q, f)  # "is there a number to call in?": a phone number, not the "CALL-IN" label
+    if (on_line := caller(q, f)) is not None:
+        return on_line  # "who's calling in?": the name the caller gave, or the one the host put through
     if (theirs := replies_of(q, f)) is not None:
         return theirs  # "what is Kevin gonna do about it?": his answer when he was called by name
     if (inner := _EMBEDDED.match(q.question.lower().rstrip("?. "))) is not None:
@@ -906,6 +918,28 @@ def kind_unseen(q: Query, f: EvidenceFinder, kind: str) -> Composed:
                     f"{plural(_name(q.object_class), 2)}: " + _lower_first(seen.text.removeprefix("Yes — ")), seen.used)
 
 
+_CALLER_Q = re.compile(r"\bwho(?:'s| is| was|s)? (?:calling(?: in)?|phoning in|ringing in|dialling in|dialing in|on the "
+                       r"(?:phone|line)|the caller|this caller|that caller)\b")
+
+
+# how a caller gives their name: "it's Beth from Toronto", "this is Dana calling from …", "… on the line"
+_CALLING = re.compile(r"\bit's [A-Z]|\bcalling\b|\bon the (?:line|phone)\b|\b(?:I'm|this is|it's) [A-Z][a-z]+ from\b")
+
+
+def caller(q: Query, f: EvidenceFinder) -> Composed | None:
+    """"Who's calling in?": the latest name a voice gave itself ("it's Beth from Toronto") or a host put
+    through ("on the phone is Raj"); None when not asked or no name was given."""
+    if not _CALLER_Q.search(q.question.lower()):
+        return None
+    said = [r for r in f.rows(replace(q, scope=Scope.ALL), (EvidenceKind.SPEECH,)) if r.t_start <= q.now]
+    named = [(r, n) for r in said if (n := handed_to(r.content) or (own_name(r.content) if _CALLING.search(r.content) else ""))]
+    if not named:
+        return None
+    row, name = named[-1]
+    return Composed(f"{name}, going by {quote(row).removeprefix('someone said ')} — I go by the names said, not by "
+                    "recognising voices.", [row])
+
+
 # "what is Kevin gonna do?", "what did Jake say?": what someone called by name said back
 _WHAT_DID = r"\bwhat (?:is|was|will|did|does|'s|s) {name}(?:'s)? (?:going to |gonna |about to )?(?:do|doing|say|said|tell|answer|reply)\b"
 
@@ -984,7 +1018,7 @@ def narrated(q: Query) -> Query | None:
 
 
 # "Hi, I'm Lena from Oakridge Dental", "this is Dana with City Radio": where a speaker says they are from
-_FROM_SAID = re.compile(r"\b(?:I'm|I am|this is|my name is|my name's) [A-Z][a-z]+(?: [A-Z][a-z]+)?,? (?:from|with|at|of)\b|"
+_FROM_SAID = re.compile(r"\b(?:I'm|I am|this is|it's|my name is|my name's) [A-Z][a-z]+(?: [A-Z][a-z]+)?,? (?:from|with|at|of)\b|"
                         r"\b[A-Z][a-z]+ (?:from|with) [A-Z][\w ]+ here\b")
 
 
@@ -1863,6 +1897,27 @@ def _opposite(q: Query, f: EvidenceFinder, kinds: tuple[EvidenceKind, ...]) -> C
 
 
 COREF_S = 10.0  # a sentence this soon after a name is taken to be about them ("he" in the next sentence or two)
+
+
+# "is there a number to call?", "did they give a phone number?": a line or sentence with a phone number in it
+_PHONE_Q = re.compile(r"\b(?:phone|telephone|contact|hotline|helpline) number\b|\bnumbers? (?:to|you can|we can|i can) "
+                      r"(?:call|ring|phone|text|dial)\b")
+_PHONE = re.compile(r"\d[\d\s().-]{5,}\d")
+
+
+def phone_given(q: Query, f: EvidenceFinder) -> Composed:
+    """Yes with the latest line or sentence holding a phone number (the one with the question's other words,
+    if any does), else no — never a yes for a "CALL-IN" label or a sentence about calling."""
+    past = replace(q, scope=Scope.ALL)
+    rows = [r for r in f.rows(past, (EvidenceKind.TEXT, EvidenceKind.SPEECH)) if r.t_start <= q.now and _PHONE.search(r.content)]
+    topic = " ".join(w for w in (q.target or "").split() if w not in ("number", "phone", "call", "ring", "text", "dial",
+                                                                      "contact", "telephone"))
+    about = [r for r in rows if topic and lexical(topic, r.content) >= 0.5]
+    if not rows:
+        return Composed(f"No, I haven't seen or heard a phone number {_upto(past)}.")
+    r = max(about or rows, key=lambda r: (len(_PHONE.search(r.content).group(0)), r.t_start))  # the number whole
+    r = fuller(r, [o for o in f.rows(past, (EvidenceKind.TEXT,)) if o.t_start <= q.now]) if r.kind is EvidenceKind.TEXT else r
+    return Composed(f"Yes — {quote(r)}.", [r])
 
 
 def yes_no(q: Query, f: EvidenceFinder) -> Composed:

@@ -22,6 +22,7 @@ _NAME = r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)"
 # the speaker's own name: "this is NAME", "I'm NAME", "my name is NAME", "NAME here/speaking", radio's
 # "NAME to OTHER" (caller first) and sign-off "NAME out"
 _SELF = (re.compile(rf"\b(?:[Tt]his is|I'm|I am|[Mm]y name is|[Mm]y name's)\s+{_NAME}"),
+         re.compile(rf"\b[Ii]t's {_NAME}(?= from\b| here\b|,? calling\b)"),  # a caller: "Hi Jordan, it's Beth from Toronto"
          re.compile(rf"^{_NAME},? (?:here|speaking)\b"),
          re.compile(rf"^{_NAME} to [A-Z][a-z]+"),
          re.compile(rf"^{_NAME} out\b"))
@@ -85,6 +86,12 @@ def addressee(text: str) -> str:
         if m and m.group(1).split()[0] not in _NOT_NAMES:
             return m.group(1)
     return ""
+
+
+def handed_to(text: str) -> str:
+    """The name a sentence hands over to ("on the phone is Raj"), "" for none."""
+    m = _HANDOVER.search(text.strip())
+    return m.group(1) if m and m.group(1).split()[0] not in _NOT_NAMES else ""
 
 
 def answering(row: Evidence, rows: list[Evidence]) -> Intro | None:

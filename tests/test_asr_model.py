@@ -233,24 +233,3 @@ def test_words_are_joined_as_whisper_wrote_them():
     assert joined("Prices", "fell", "12", "%", "today.") == "Prices fell 12% today."
     assert joined("Stop.", "Then", "go.") == "Stop. Then go."
 
-
-def test_words_the_last_call_missed_are_kept_from_the_context():
-    """A call that had audio heard nothing in it (a question cut a sentence at a comma): the next call's
-    context holds those words after the last stored row — they are kept, once; words the stored rows
-    cover, and unsure ones in the gap (silence hallucinates), are not."""
-    from memory.records import Evidence, EvidenceKind, SpeechData, Word
-    from vstream.senses.speech import _after
-
-    def said(t0, t1, *words, p=0.9):
-        ws = tuple(Word(w, t, t + 0.3, p) for w, t in words)
-        return Evidence(EvidenceKind.SPEECH, t0, t1, " ".join(w for w, _ in words), SpeechData(ws))
-    stored = [said(35.0, 37.2, ("please", 35.0), ("use", 35.4), ("the", 35.7), ("ramp.", 36.9))]
-    heard = [said(35.0, 37.2, ("please", 35.0), ("use", 35.4), ("the", 35.7), ("ramp.", 36.9)),
-             said(37.9, 43.2, ("The", 37.9), ("engineer,", 38.3), ("Tony", 39.4), ("Walsh", 39.7), ("says", 40.4),
-                  ("he", 40.9), ("can", 41.2), ("be", 41.4), ("here.", 41.6))]
-    out = _after(heard, t0=40.5, stored=stored)
-    assert [e.content for e in out] == ["The engineer, Tony Walsh says he can be here."], out
-    assert out[0].t_start == 37.9
-    assert [e.content for e in _after(heard, t0=40.5)] == ["he can be here."]  # without what was stored: as before
-    unsure = [said(37.9, 38.5, ("Thank", 37.9), ("you.", 38.2), p=0.2), heard[1]]
-    assert [e.content for e in _after(unsure[:1], t0=40.5, stored=stored)] == []

@@ -385,28 +385,20 @@ class _Buffer:
 CONTEXT_S = 8.0
 
 
-def _after(rows: list[Evidence], t0: float, stored: list[Evidence] | None = None) -> list[Evidence]:
-    """The rows of the new audio: those heard in the context dropped, one straddling t0 cut to its words from t0.
-    With `stored` (the rows kept so far), words the context holds after the last of them are kept too: the
-    call that had that audio heard nothing in it (dev15 in step mode lost "The engineer, Tony Walsh, says",
-    cut by questions at 37.6 and 40.5 s; the next call's context heard it whole)."""
-    missed_from = max((r.t_end for r in stored), default=math.inf) + _WORD_SLACK_S if stored else math.inf
+def _after(rows: list[Evidence], t0: float) -> list[Evidence]:
+    """The rows of the new audio: those heard in the context dropped, one straddling t0 cut to its words from t0."""
     out = []
     for e in rows:
-        if e.t_end <= t0 + 0.05 and e.t_end < missed_from:
+        if e.t_end <= t0 + 0.05:
             continue
         if e.t_start < t0 - 0.05:
-            words = tuple(w for w in e.data.words if w.t_start >= t0 - 0.05 or
-                          (w.t_start >= missed_from and w.p >= MISSED_P))
+            words = tuple(w for w in e.data.words if w.t_start >= t0 - 0.05)
             if not words:
                 continue
             e = Evidence(EvidenceKind.SPEECH, words[0].t_start, e.t_end, join_words(words),
                          replace(e.data, words=words), e.confidence)
         out.append(e)
     return out
-
-
-MISSED_P = 0.4  # a word rescued from the context needs Whisper this sure of it (silence hallucinates unsure words)
 
 
 # A sentence transcribed as soon as it ends has nothing after it; heard again in the next call's context,
@@ -651,7 +643,7 @@ class SpeechSense:
             ctx = self._buf.before
             heard = self._asr.transcribe(np.concatenate([ctx, audio[:n]]), t0 - len(ctx) / RATE)
             self._revise(heard, t0 - len(ctx) / RATE)
-            self._record(_after(heard, t0, self._recent), time.perf_counter() - t, speech / RATE)
+            self._record(_after(heard, t0), time.perf_counter() - t, speech / RATE)
         self._buf.drop(drop)
         keep_from = (self._buf.t0 or 0.0) - CONTEXT_S
         self._recent = [e for e in self._recent if e.t_start >= keep_from]

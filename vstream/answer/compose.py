@@ -1203,9 +1203,9 @@ def stated_count(q: Query, f: EvidenceFinder, cls: str) -> Composed | None:
     stated = re.compile(rf"\b{_NUMBER_WORD}\s+(?:[a-z]+\s+){{0,2}}?(?:{named})\b", re.I)
     past = replace(q, scope=Scope.ALL) if q.scope is Scope.NOW else q
     said = f.rows(past, (EvidenceKind.SPEECH,))
-    whole = {id(s.row): continued(s.row, said, q.now) if s.row.kind is EvidenceKind.SPEECH else [s.row]
-             for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=" ".join(rest) or q.target)}
-    found = [s for s in f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=" ".join(rest) or q.target)
+    matched = f.matching(past, (EvidenceKind.SPEECH, EvidenceKind.TEXT), target=" ".join(rest) or q.target)
+    whole = {id(s.row): continued(s.row, said, q.now) if s.row.kind is EvidenceKind.SPEECH else [s.row] for s in matched}
+    found = [s for s in matched
              if (not rest or lexical(" ".join(rest), s.row.content) >= 0.5)
              and stated.search(" ".join(r.content for r in whole[id(s.row)]))]
     if not found:
